@@ -1,0 +1,44 @@
+// swift-tools-version: 6.0
+// vpndoctor — reads VPN connection attempts off the wire and says what is wrong.
+//
+// Modules depend one way:
+//   CLibpcap → Capture → Decoding → Sessions → Diagnosis → Reporting → VPNDoctorCLI → vpndoctor
+import PackageDescription
+
+let package = Package(
+    name: "vpndoctor",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "vpndoctor", targets: ["vpndoctor"]),
+        .library(name: "VPNDoctor", targets: ["Capture", "Decoding", "Sessions", "Diagnosis", "Reporting", "VPNDoctorCLI"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CLibpcap",
+            pkgConfig: "libpcap",
+            providers: [.apt(["libpcap-dev"]), .brew(["libpcap"])]
+        ),
+        .target(name: "Capture", dependencies: ["CLibpcap"]),
+        .target(name: "Decoding", dependencies: ["Capture"]),
+        .target(name: "Sessions", dependencies: ["Decoding", .product(name: "Crypto", package: "swift-crypto")]),
+        .target(name: "Diagnosis", dependencies: ["Sessions"]),
+        .target(name: "Reporting", dependencies: ["Diagnosis"]),
+        .target(name: "VPNDoctorCLI", dependencies: [
+            "Capture", "Decoding", "Sessions", "Diagnosis", "Reporting",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .executableTarget(name: "vpndoctor", dependencies: ["VPNDoctorCLI"]),
+
+        .target(name: "TestSupport", dependencies: ["Capture", "Decoding"], path: "Tests/TestSupport"),
+        .testTarget(name: "CaptureTests", dependencies: ["Capture", "TestSupport"]),
+        .testTarget(name: "DecodingTests", dependencies: ["Decoding", "Capture", "TestSupport"]),
+        .testTarget(name: "SessionsTests", dependencies: ["Sessions", "TestSupport"]),
+        .testTarget(name: "DiagnosisTests", dependencies: ["Diagnosis", "TestSupport"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["TestSupport", "Reporting"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,30 @@
+/// Every loop in the decoders has a named ceiling, so no byte sequence can make one run long.
+/// Tests refer to these constants by name.
+public struct DecodeLimits: Sendable {
+    /// Layers in one packet, tunnels included (Ethernet/VLAN/IP/GRE/PPP/IP/UDP/… rarely exceeds 12).
+    public var maxLayers = 24
+    /// Stacked 802.1Q / 802.1ad tags.
+    public var maxVLANTags = 4
+    /// IPv6 extension headers before the upper-layer header.
+    public var maxIPv6ExtensionHeaders = 8
+    /// Payloads in one IKE message (v1 or v2).
+    public var maxIKEPayloads = 64
+    /// Proposals in one SA payload, transforms in one proposal, attributes in one transform.
+    public var maxIKEProposals = 64
+    public var maxIKETransforms = 64
+    public var maxIKEAttributes = 64
+    /// AVPs in one L2TP control message.
+    public var maxL2TPAVPs = 128
+    /// Options in one PPP configure packet.
+    public var maxPPPOptions = 64
+    /// Resource records per DNS section, and compression pointers followed in one name.
+    public var maxDNSRecords = 64
+    public var maxDNSPointerHops = 16
+    /// PPTP control messages found in one TCP segment.
+    public var maxPPTPMessagesPerSegment = 32
+    /// Tunnel nesting (IP in GRE in IP…): a packet that tunnels deeper stops with `.limitExceeded`.
+    public var maxTunnelDepth = 3
+
+    public init() {}
+    public static let standard = DecodeLimits()
+}

@@ -1,0 +1,2 @@
+import ArgumentParser
+public struct VPNDoctorCommand: ParsableCommand { public init() {} }

@@ -1,0 +1,3 @@
+import VPNDoctorCLI
+
+VPNDoctorCommand.main()

@@ -1,0 +1,104 @@
+import Capture
+import Decoding
+import Foundation
+
+/// Locates test inputs: the package's own `Captures/` and the public corpus that sits beside the
+/// repository in `../shared/captures/public` (never copied into the repo).
+public enum Corpus {
+    /// The package root (found from this source file's path).
+    public static let packageRoot: URL = {
+        var url = URL(fileURLWithPath: #filePath)
+        while url.path != "/" {
+            url.deleteLastPathComponent()
+            if FileManager.default.fileExists(atPath: url.appendingPathComponent("Package.swift").path) { return url }
+        }
+        return URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
+    }()
+
+    /// `Captures/` in the package.
+    public static var captures: URL { packageRoot.appendingPathComponent("Captures") }
+
+    /// The public corpus, from `VPNDOCTOR_PUBLIC_CAPTURES` or `../shared/captures/public`; nil when
+    /// absent.
+    public static let publicCaptures: URL? = {
+        if let env = ProcessInfo.processInfo.environment["VPNDOCTOR_PUBLIC_CAPTURES"] {
+            return URL(fileURLWithPath: env)
+        }
+        var dir = packageRoot
+        for _ in 0..<3 {
+            dir.deleteLastPathComponent()
+            let candidate = dir.appendingPathComponent("shared/captures/public")
+            if FileManager.default.fileExists(atPath: candidate.appendingPathComponent("MANIFEST.tsv").path) {
+                return candidate
+            }
+        }
+        return nil
+    }()
+
+    /// True on CI, where a missing public corpus is a failure rather than a skip.
+    public static var isCI: Bool { ProcessInfo.processInfo.environment["CI"] == "true" }
+
+    /// Whether tests that need the public corpus should run. On CI they always run (and fail if it
+    /// is missing); elsewhere they are skipped with a visible message.
+    public static var publicCorpusAvailable: Bool {
+        if publicCaptures == nil, !isCI {
+            print("note: public corpus ../shared/captures/public not found; corpus tests skipped")
+        }
+        return publicCaptures != nil || isCI
+    }
+
+    /// Every capture file of the public corpus (relative paths as in MANIFEST.tsv), sorted.
+    public static func publicFiles() -> [String] {
+        guard let root = publicCaptures,
+              let manifest = try? String(contentsOf: root.appendingPathComponent("MANIFEST.tsv"), encoding: .utf8)
+        else { return [] }
+        return manifest.split(separator: "\n").dropFirst().compactMap { line in
+            line.split(separator: "\t").first.map(String.init)
+        }.sorted()
+    }
+
+    /// Absolute path of a public corpus file.
+    public static func publicPath(_ relative: String) -> String {
+        (publicCaptures ?? URL(fileURLWithPath: "/nonexistent")).appendingPathComponent(relative).path
+    }
+
+    /// Absolute path of a file in `Captures/`.
+    public static func capturePath(_ name: String) -> String {
+        captures.appendingPathComponent(name).path
+    }
+}
+
+/// Decodes every frame of a capture file (tests only: it keeps every packet).
+public func decodeFile(_ path: String, filter: String? = nil) throws -> [DecodedPacket] {
+    var file = try PcapFile(path: path, filter: filter)
+    let dissector = Dissector()
+    var packets: [DecodedPacket] = []
+    while let frame = try file.next() {
+        packets.append(dissector.decode(frame))
+    }
+    return packets
+}
+
+/// Decodes one frame given as bytes (tests only).
+public func decodeBytes(_ bytes: [UInt8], linkType: LinkType = .ethernet, originalLength: Int? = nil) -> DecodedPacket {
+    let info = FrameInfo(number: 1, timestamp: Timestamp(seconds: 0, nanoseconds: 0), capturedLength: bytes.count,
+                         originalLength: originalLength ?? bytes.count, linkType: linkType)
+    return bytes.withUnsafeBytes { Dissector().decode(RawFrame(info: info, bytes: $0)) }
+}
+
+/// Bytes from a hex string; whitespace, newlines and `tcpdump -X`-style offsets ("0x0000:") are
+/// ignored.
+public func hexBytes(_ text: String) -> [UInt8] {
+    var out: [UInt8] = []
+    for line in text.split(separator: "\n") {
+        var body = Substring(line)
+        if let colon = body.firstIndex(of: ":"), body[..<colon].hasPrefix("0x") { body = body[body.index(after: colon)...] }
+        let digits = body.filter(\.isHexDigit)
+        var i = digits.startIndex
+        while let j = digits.index(i, offsetBy: 2, limitedBy: digits.endIndex), i != digits.endIndex {
+            out.append(UInt8(digits[i..<j], radix: 16)!)
+            i = j
+        }
+    }
+    return out
+}
