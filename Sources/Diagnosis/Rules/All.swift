@@ -1,0 +1,1 @@
+let allRules: [any DiagnosisRule.Type] = []

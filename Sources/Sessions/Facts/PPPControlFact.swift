@@ -1,0 +1,56 @@
+import Capture
+
+/// A PPP control packet — LCP/IPCP (RFC 1661/1332), PAP (RFC 1334), CHAP (RFC 1994) and
+/// MS-CHAPv2 (RFC 2759), EAP (RFC 3748).
+public struct PPPControlFact: Hashable, Sendable {
+    public var protocolNumber: PPPProtocol
+    public var code: UInt8
+    public var identifier: UInt8
+    /// LCP Configure-Request: the authentication protocol option (0xC023 PAP, 0xC223 CHAP, 0xC227 EAP),
+    /// and for CHAP its algorithm (0x81 MS-CHAPv2).
+    public var authProtocol: PPPProtocol?
+    public var chapAlgorithm: UInt8?
+    /// PAP/CHAP message text (e.g. MS-CHAPv2 failure "E=691 R=1 C=… V=3 M=…").
+    public var message: String?
+    public init(_ protocolNumber: PPPProtocol, code: UInt8, identifier: UInt8 = 0, authProtocol: PPPProtocol? = nil,
+                chapAlgorithm: UInt8? = nil, message: String? = nil) {
+        self.protocolNumber = protocolNumber
+        self.code = code
+        self.identifier = identifier
+        self.authProtocol = authProtocol
+        self.chapAlgorithm = chapAlgorithm
+        self.message = message
+    }
+
+    /// RFC 1661 §5 codes (LCP, IPCP…).
+    public enum Code {
+        public static let configureRequest: UInt8 = 1, configureAck: UInt8 = 2, configureNak: UInt8 = 3
+        public static let configureReject: UInt8 = 4, terminateRequest: UInt8 = 5, terminateAck: UInt8 = 6
+        /// PAP (RFC 1334 §2.2): 1 Authenticate-Request, 2 Ack, 3 Nak. CHAP (RFC 1994 §4): 1 Challenge,
+        /// 2 Response, 3 Success, 4 Failure. EAP (RFC 3748 §4): 1 Request, 2 Response, 3 Success, 4 Failure.
+        public static let authSuccessCHAP: UInt8 = 3, authFailureCHAP: UInt8 = 4
+    }
+
+    /// The MS-CHAPv2 failure code (RFC 2759 §6: "E=eeeeeeeeee"), if the message carries one.
+    public var msChapErrorCode: Int? {
+        guard let message, let range = message.range(of: "E=") else { return nil }
+        return Int(message[range.upperBound...].prefix { $0.isNumber })
+    }
+}
+
+/// PPP protocol number — IANA "PPP DLL Protocol Numbers".
+public struct PPPProtocol: WireValue {
+    public var rawValue: UInt16
+    public init(rawValue: UInt16) { self.rawValue = rawValue }
+    public static let ipv4 = Self(rawValue: 0x0021)
+    public static let ipcp = Self(rawValue: 0x8021)
+    public static let ccp = Self(rawValue: 0x80FD)
+    public static let lcp = Self(rawValue: 0xC021)
+    public static let pap = Self(rawValue: 0xC023)
+    public static let chap = Self(rawValue: 0xC223)
+    public static let eap = Self(rawValue: 0xC227)
+    public static let names: [UInt16: String] = [
+        0x0021: "IPv4", 0x0057: "IPv6", 0x00FD: "CCP data", 0x8021: "IPCP", 0x8057: "IPv6CP", 0x80FD: "CCP",
+        0xC021: "LCP", 0xC023: "PAP", 0xC223: "CHAP", 0xC227: "EAP",
+    ]
+}
