@@ -23,6 +23,8 @@ public struct IKEMessageRecord: Sendable, Codable, Hashable {
     public var ipFragments: [Int]
     public var fragment: IKEFragmentInfo?
     public var onNATTPort: Bool
+    /// IKEv2 INVALID_KE_PAYLOAD: the DH group the responder wants (RFC 7296 §3.10.1).
+    public var requestedGroup: UInt16?
 }
 
 
@@ -175,7 +177,10 @@ extension IKETracker.State {
             exchange: m.exchange, messageID: m.messageID, step: step, length: m.length, encrypted: m.encrypted,
             notifies: m.notifies.map(\.type), notifyNames: m.notifies.map { $0.type.name(version: m.version) },
             retransmissionOf: retransmissionOf, ipFragments: fact.reassembledFrom, fragment: m.fragment,
-            onNATTPort: onNATT))
+            onNATTPort: onNATT,
+            requestedGroup: m.version == 2 ? m.notify(.invalidKEPayload).flatMap { n in
+                n.data.count >= 2 ? UInt16(n.data[0]) << 8 | UInt16(n.data[1]) : nil
+            } : nil))
         guard retransmissionOf == nil else { return }
 
         // Cleartext evidence.
