@@ -66,8 +66,22 @@ public struct Analyzer {
             if packet.stop?.reason == .truncated, fact.isVPN, self.stats.truncatedVPNFrames.count < 50 {
                 self.stats.truncatedVPNFrames.append(frame.number)
             }
-            self.add(fact: fact)
+            self.record(fact)
         }
+    }
+
+    /// One packet known only by its fact (tests build these directly): counts it, then records it.
+    public mutating func add(fact: PacketFact) {
+        self.stats.packets &+= 1
+        self.stats.bytes &+= fact.originalLength
+        self.stats.capturedBytes &+= fact.capturedLength
+        if self.stats.start == nil { self.stats.start = fact.time }
+        self.stats.end = fact.time
+        if fact.capturedLength < fact.originalLength {
+            self.noteSnaplenCut(FrameInfo(number: fact.frame, timestamp: fact.time, capturedLength: fact.capturedLength,
+                                          originalLength: fact.originalLength, linkType: .ethernet))
+        }
+        self.record(fact)
     }
 
     mutating func noteSnaplenCut(_ frame: FrameInfo) {
@@ -88,8 +102,8 @@ public struct Analyzer {
         }
     }
 
-    /// One packet's facts (tests build these directly).
-    public mutating func add(fact: PacketFact) {
+    /// Derives the evidence of one packet's fact.
+    mutating func record(_ fact: PacketFact) {
         if self.stats.start == nil { self.stats.start = fact.time }
         let time = fact.time.seconds(since: self.stats.start!)
         if let server = self.options.server, fact.source != server, fact.destination != server {
