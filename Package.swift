@@ -37,7 +37,7 @@ let package = Package(
         .testTarget(name: "CaptureTests", dependencies: ["Capture", "TestSupport"]),
         .testTarget(name: "DecodingTests", dependencies: ["Decoding", "Capture", "TestSupport"]),
         .testTarget(name: "SessionsTests", dependencies: ["Sessions", "TestSupport"]),
-        .testTarget(name: "DiagnosisTests", dependencies: ["Diagnosis", "TestSupport"]),
+        .testTarget(name: "DiagnosisTests", dependencies: ["Diagnosis", "Reporting", "TestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["TestSupport", "Reporting"]),
     ],
     swiftLanguageModes: [.v6]
