@@ -33,3 +33,47 @@ extension DecodedPacket {
         return nil
     }
 }
+
+extension DecodedLayer {
+    /// Source and destination of an IP layer; nil for other layers.
+    public var ipEndpoints: (source: IPAddress, destination: IPAddress)? {
+        switch self {
+        case .ipv4(let h): (h.source, h.destination)
+        default: nil
+        }
+    }
+
+    /// Source and destination ports of a transport layer; nil for other layers.
+    public var ports: (source: UInt16, destination: UInt16)? {
+        switch self {
+        case .udp(let h): (h.sourcePort, h.destinationPort)
+        default: nil
+        }
+    }
+
+    /// One human line for `vpndoctor packets`.
+    public var summary: String {
+        switch self {
+        case .ethernet(let h): h.summary
+        case .vlan(let h): h.summary
+        case .ipv4(let h): h.summary
+        case .udp(let h): h.summary
+        }
+    }
+}
+
+extension DecodedLayer: Encodable {
+    private enum CodingKeys: String, CodingKey { case layer }
+
+    /// `{"layer": "<kind>", …the header's fields}`.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(self.kind, forKey: .layer)
+        switch self {
+        case .ethernet(let h): try h.encode(to: encoder)
+        case .vlan(let h): try h.encode(to: encoder)
+        case .ipv4(let h): try h.encode(to: encoder)
+        case .udp(let h): try h.encode(to: encoder)
+        }
+    }
+}

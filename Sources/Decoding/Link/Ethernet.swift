@@ -55,3 +55,11 @@ public struct VLANTag: Hashable, Sendable, Codable {
         self.etherType = EtherType(rawValue: try r.read(UInt16.self))
     }
 }
+
+extension Ethernet {
+    public var summary: String { "Ethernet \(self.source) > \(self.destination) \(self.etherType)" }
+}
+
+extension VLANTag {
+    public var summary: String { "VLAN \(self.id)\(self.tpid == .vlan ? "" : " (\(self.tpid))")" }
+}

@@ -58,3 +58,13 @@ public struct IPv4: Hashable, Sendable, Codable {
         self.payload = r.rest
     }
 }
+
+extension IPv4 {
+    public var summary: String {
+        var s = "IP \(self.source) > \(self.destination) \(self.protocolNumber) ttl=\(self.ttl) len=\(self.totalLength)"
+        if self.isFragment {
+            s += " frag id=\(self.identification) off=\(self.fragmentOffset)\(self.moreFragments ? "+" : "")"
+        }
+        return s
+    }
+}

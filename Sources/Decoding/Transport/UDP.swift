@@ -29,3 +29,7 @@ public struct UDP: Hashable, Sendable, Codable {
         self.payload = r.rest
     }
 }
+
+extension UDP {
+    public var summary: String { "UDP \(self.sourcePort) > \(self.destinationPort) len=\(self.length)" }
+}
