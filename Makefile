@@ -9,7 +9,7 @@ SAMPLE    ?= Captures/fixtures/loopback-ethernet.pcap
 BIN        = .build/release/vpndoctor
 SUDO      := $(shell [ "$$(id -u)" != 0 ] && command -v sudo >/dev/null && echo sudo)
 
-.PHONY: all build release run test install deps test-deps clean
+.PHONY: all build release run test install deps test-deps clean bench
 
 all: build
 
@@ -50,3 +50,8 @@ install: release
 
 clean:
 	rm -rf .build
+
+## bench: vpndoctor against libpcap's bare read loop (not part of make test). RUNS=5 by default.
+bench: release
+	@[ -x /usr/bin/time ] || $(SUDO) apt-get install -y -qq time >/dev/null
+	python3 Benchmarks/bench.py
