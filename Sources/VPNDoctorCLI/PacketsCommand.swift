@@ -59,7 +59,7 @@ enum PacketLine {
         let meaning = describe(packet)
         if !meaning.isEmpty { line += "  " + meaning }
         if let stop = packet.stop {
-            line += "  [\(stop.reason.rawValue): \(stop.detail ?? stop.layer.rawValue)]"
+            line += "  [\(stop.reason.rawValue): \(stop.explanation)]"
         }
         if !packet.reassembledFrom.isEmpty {
             line += "  [reassembled from frames \(packet.reassembledFrom.map(String.init).joined(separator: ","))]"

@@ -55,6 +55,7 @@ public struct Dissector: Sendable {
         default:
             reason = .malformed
         }
-        return DecodeStop(reason: reason, layer: error.layer, offset: error.offset, detail: error.description, error: error)
+        // No text here: a snaplen-cut capture stops every packet, and this runs per packet.
+        return DecodeStop(reason: reason, layer: error.layer, offset: error.offset, error: error)
     }
 }
