@@ -67,8 +67,10 @@ enum Dispatch {
                 packet.layers.append(.ipv4(h))
                 return .ipProtocol(h.protocolNumber, fragment: h.isFragment)
             case .ipv6:
-                let h = try IPv6(from: &r, maxExtensionHeaders: state.limits.maxIPv6ExtensionHeaders)
-                packet.layers.append(.ipv6(h))
+                var h = try IPv6(from: &r)
+                // A damaged extension chain keeps the addresses and the headers decoded before it.
+                defer { packet.layers.append(.ipv6(h)) }
+                try h.decodeExtensionHeaders(from: &r, maxExtensionHeaders: state.limits.maxIPv6ExtensionHeaders)
                 return .ipProtocol(h.upperProtocol, fragment: h.isFragment)
             case .pppoeSession:
                 let h = try PPPoESession(from: &r)

@@ -36,7 +36,8 @@ public struct ReassembledDatagram: Sendable {
     public var key: FragmentKey
     /// The payload after the IP header (offsets of layers decoded from it are relative to it).
     public var payload: [UInt8]
-    /// Frame numbers of the fragments, in arrival order (duplicates included once).
+    /// Frame numbers of the fragments, in arrival order (a frame repeating data already received
+    /// is listed too).
     public var frames: [Int]
 }
 

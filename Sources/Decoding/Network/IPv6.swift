@@ -25,7 +25,7 @@ public struct IPv6Fragment: Hashable, Sendable, Codable {
 
 /// IPv6 header and its extension-header chain — RFC 8200 §3–4.
 ///
-/// The decoder walks hop-by-hop, routing, destination options, fragment (and the generic-format
+/// `decodeExtensionHeaders` walks hop-by-hop, routing, destination options, fragment (and the generic-format
 /// mobility/HIP/Shim6/experimental headers), at most `maxExtensionHeaders` of them, and leaves the
 /// reader on the upper-layer header (`upperProtocol`). A non-atomic fragment header ends the walk:
 /// what follows is fragment data, and `payload` is that data.
@@ -50,7 +50,9 @@ public struct IPv6: Hashable, Sendable, Codable {
 
     public var isFragment: Bool { self.fragment?.isFragment ?? false }
 
-    public init(from r: inout ByteReader, maxExtensionHeaders: Int) throws(DecodeError) {
+    /// Decodes the fixed 40-byte header and limits `r` to the payload length. The extension chain
+    /// is walked separately (`decodeExtensionHeaders`), so a damaged chain keeps the addresses.
+    public init(from r: inout ByteReader) throws(DecodeError) {
         r.layer = .ipv6
         let start = r.offset
         let word = try r.read(UInt32.self)
@@ -68,13 +70,22 @@ public struct IPv6: Hashable, Sendable, Codable {
             r.limit(to: self.payloadLength, source: .ipv6PayloadLength)
         }
         self.extensionHeaders = []
+        self.extensionLength = 0
         self.fragment = nil
-        var next = self.nextHeader
+        self.upperProtocol = self.nextHeader
+        self.payload = r.rest
+    }
+
+    /// Walks the extension headers after the fixed header, at most `maxExtensionHeaders`, leaving
+    /// `r` on the upper-layer header (or on the fragment data after a non-atomic Fragment header).
+    /// On a throw, the fields describe the chain up to the last complete header.
+    public mutating func decodeExtensionHeaders(from r: inout ByteReader, maxExtensionHeaders: Int) throws(DecodeError) {
+        r.layer = .ipv6
         var count = 0
         let chainStart = r.offset
         walk: while true {
             let kind: IPv6ExtensionHeaders
-            switch next.rawValue {
+            switch self.upperProtocol.rawValue {
             case IPProtocol.hopByHop.rawValue: kind = .hopByHop
             case IPProtocol.ipv6Routing.rawValue: kind = .routing
             case IPProtocol.ipv6DestinationOptions.rawValue: kind = .destinationOptions
@@ -85,19 +96,20 @@ public struct IPv6: Hashable, Sendable, Codable {
             }
             guard count < maxExtensionHeaders else { throw r.limitExceeded("too many IPv6 extension headers") }
             count += 1
-            self.extensionHeaders.insert(kind)
+            let next: IPProtocol
             if kind == .fragment {
                 let header = try r.readIPv6FragmentHeader()
                 self.fragment = header
                 next = header.nextHeader
-                if header.isFragment { break walk }
             } else {
                 next = try r.skipIPv6ExtensionHeader()
             }
+            self.extensionHeaders.insert(kind)
+            self.extensionLength = r.offset - chainStart
+            self.upperProtocol = next
+            self.payload = r.rest
+            if self.isFragment { break walk }
         }
-        self.extensionLength = r.offset - chainStart
-        self.upperProtocol = next
-        self.payload = r.rest
     }
 
     /// `IP6 2001:db8::1 > 2001:db8::2 UDP hlim=64 len=…`, with fragment details when fragmented.
