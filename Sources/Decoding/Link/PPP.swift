@@ -13,8 +13,12 @@ public struct PPPFraming: Hashable, Sendable, Codable {
 
     public init(from r: inout ByteReader) throws(DecodeError) {
         r.layer = .ppp
-        self.addressControlPresent = r.starts(with: [0xFF, 0x03])
-        if self.addressControlPresent { try r.skip(2) }
+        // 0xFF is the all-stations address, never a protocol byte (0x00FF is reserved, RFC 1661 §2).
+        self.addressControlPresent = try r.peek(UInt8.self) == 0xFF
+        if self.addressControlPresent {
+            try r.skip(1)
+            guard try r.read(UInt8.self) == 0x03 else { throw r.malformed("PPP control field is not 0x03") }
+        }
         let first = try r.read(UInt8.self)
         if first & 1 == 1 {
             self.protocolCompressed = true
