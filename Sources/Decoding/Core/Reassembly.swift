@@ -85,7 +85,8 @@ public struct FragmentReassembler: Sendable {
         public var maxDatagrams = 1024
         public var maxDatagramBytes = 65535
         public var maxTotalBytes = 16 << 20
-        public var maxFragments = 128
+        /// 65535 / 8: a datagram cut into 8-byte pieces (as attacks and fuzzers do) still completes.
+        public var maxFragments = 8192
         /// Seconds of capture time (Linux's `ipfrag_time` default is 30).
         public var timeout = 30.0
         /// Summaries of given-up datagrams kept in `expired` (the rest are only counted).
@@ -110,23 +111,31 @@ public struct FragmentReassembler: Sendable {
             return self.filled.count == 1 && self.filled[0].start == 0 && self.filled[0].end >= total
         }
 
-        /// Marks `range` filled and returns the sub-ranges that were new (first copy wins).
+        /// Marks `range` filled and returns the sub-ranges that were new (first copy wins). Linear in
+        /// the number of filled ranges.
         mutating func fill(_ range: ByteRange) -> [ByteRange] {
             var fresh: [ByteRange] = []
-            var cursor = range.start
-            for r in self.filled where r.end > cursor && r.start < range.end {
-                if r.start > cursor { fresh.append(ByteRange(start: cursor, end: r.start)) }
-                cursor = max(cursor, r.end)
-            }
-            if cursor < range.end { fresh.append(ByteRange(start: cursor, end: range.end)) }
             var merged: [ByteRange] = []
-            for r in (self.filled + [range]).sorted(by: { $0.start < $1.start }) {
-                if let last = merged.last, r.start <= last.end {
-                    merged[merged.count - 1].end = max(last.end, r.end)
-                } else {
+            merged.reserveCapacity(self.filled.count + 1)
+            var cursor = range.start
+            var pending = range
+            var inserted = false
+            for r in self.filled {
+                if r.end > cursor && r.start < range.end {
+                    if r.start > cursor { fresh.append(ByteRange(start: cursor, end: r.start)) }
+                    cursor = max(cursor, r.end)
+                }
+                if r.end < pending.start {
                     merged.append(r)
+                } else if r.start > pending.end {
+                    if !inserted { merged.append(pending); inserted = true }
+                    merged.append(r)
+                } else {
+                    pending = ByteRange(start: min(pending.start, r.start), end: max(pending.end, r.end))
                 }
             }
+            if !inserted { merged.append(pending) }
+            if cursor < range.end { fresh.append(ByteRange(start: cursor, end: range.end)) }
             self.filled = merged
             return fresh
         }
