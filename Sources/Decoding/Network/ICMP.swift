@@ -52,9 +52,22 @@ public struct ICMPv4UnreachableCode: WireValue {
     ]
 }
 
+/// What ICMP and ICMPv6 messages share (RFC 792, RFC 4443 §2.1): type, code, checksum, then a
+/// 32-bit word whose meaning depends on the type.
+public protocol ICMPMessage {
+    var rest: UInt32 { get }
+    var isEcho: Bool { get }
+}
+
+extension ICMPMessage {
+    /// Echo request/reply identifier and sequence number (RFC 792; RFC 4443 §4.1).
+    public var echoIdentifier: UInt16? { self.isEcho ? UInt16(truncatingIfNeeded: self.rest >> 16) : nil }
+    public var echoSequence: UInt16? { self.isEcho ? UInt16(truncatingIfNeeded: self.rest) : nil }
+}
+
 /// ICMP message — RFC 792. The second 32-bit word is kept raw (`rest`) and read through the
 /// accessors that apply to the type; error messages carry an `ICMPQuote` of the offending datagram.
-public struct ICMPv4: Hashable, Sendable, Codable {
+public struct ICMPv4: ICMPMessage, Hashable, Sendable, Codable {
     public var type: ICMPv4Type
     public var code: UInt8
     public var checksum: UInt16
@@ -80,8 +93,6 @@ public struct ICMPv4: Hashable, Sendable, Codable {
         self.type == .destinationUnreachable ? ICMPv4UnreachableCode(rawValue: self.code) : nil
     }
     public var isEcho: Bool { self.type == .echoRequest || self.type == .echoReply }
-    public var echoIdentifier: UInt16? { self.isEcho ? UInt16(truncatingIfNeeded: self.rest >> 16) : nil }
-    public var echoSequence: UInt16? { self.isEcho ? UInt16(truncatingIfNeeded: self.rest) : nil }
     /// The next-hop MTU of a "fragmentation needed" (RFC 1191 §4); 0 from pre-RFC 1191 routers.
     public var nextHopMTU: UInt16? {
         self.unreachableCode == .fragmentationNeeded ? UInt16(truncatingIfNeeded: self.rest) : nil

@@ -41,7 +41,7 @@ public struct ICMPv6UnreachableCode: WireValue {
 }
 
 /// ICMPv6 message — RFC 4443. As `ICMPv4`: the second word is kept raw, errors carry a quote.
-public struct ICMPv6: Hashable, Sendable, Codable {
+public struct ICMPv6: ICMPMessage, Hashable, Sendable, Codable {
     public var type: ICMPv6Type
     public var code: UInt8
     public var checksum: UInt16
@@ -64,8 +64,6 @@ public struct ICMPv6: Hashable, Sendable, Codable {
         self.type == .destinationUnreachable ? ICMPv6UnreachableCode(rawValue: self.code) : nil
     }
     public var isEcho: Bool { self.type == .echoRequest || self.type == .echoReply }
-    public var echoIdentifier: UInt16? { self.isEcho ? UInt16(truncatingIfNeeded: self.rest >> 16) : nil }
-    public var echoSequence: UInt16? { self.isEcho ? UInt16(truncatingIfNeeded: self.rest) : nil }
     /// The MTU of a Packet Too Big (RFC 4443 §3.2).
     public var mtu: UInt32? { self.type == .packetTooBig ? self.rest : nil }
 
