@@ -8,6 +8,15 @@ public enum DecodedLayer: Sendable {
     case vlan(VLANTag)
     case ipv4(IPv4)
     case udp(UDP)
+    // Lower layers (issue 2).
+    case linuxSLL(LinuxSLL)
+    case loopback(Loopback)
+    case pppoe(PPPoESession)
+    case ppp(PPPFraming)
+    case ipv6(IPv6)
+    case tcp(TCP)
+    case icmp(ICMPv4)
+    case icmpv6(ICMPv6)
 
     /// Which protocol this layer is.
     public var kind: LayerKind {
@@ -16,6 +25,14 @@ public enum DecodedLayer: Sendable {
         case .vlan: .vlan
         case .ipv4: .ipv4
         case .udp: .udp
+        case .linuxSLL(let h): h.version == 1 ? .linuxSLL : .linuxSLL2
+        case .loopback: .null
+        case .pppoe: .pppoe
+        case .ppp: .ppp
+        case .ipv6: .ipv6
+        case .tcp: .tcp
+        case .icmp: .icmp
+        case .icmpv6: .icmpv6
         }
     }
 }
@@ -30,6 +47,27 @@ extension DecodedPacket {
     /// The outermost UDP header.
     public var udp: UDP? {
         for layer in self.layers { if case .udp(let h) = layer { return h } }
+        return nil
+    }
+
+    // Lower layers (issue 2): the outermost of each.
+    public var ipv6: IPv6? {
+        for layer in self.layers { if case .ipv6(let h) = layer { return h } }
+        return nil
+    }
+
+    public var tcp: TCP? {
+        for layer in self.layers { if case .tcp(let h) = layer { return h } }
+        return nil
+    }
+
+    public var icmp: ICMPv4? {
+        for layer in self.layers { if case .icmp(let h) = layer { return h } }
+        return nil
+    }
+
+    public var icmpv6: ICMPv6? {
+        for layer in self.layers { if case .icmpv6(let h) = layer { return h } }
         return nil
     }
 }

@@ -28,6 +28,8 @@ public struct UDP: Hashable, Sendable, Codable {
         }
         self.payload = r.rest
     }
+
+    public var summary: String { "UDP \(self.sourcePort) > \(self.destinationPort) len=\(self.length)" }
 }
 
 extension UDP {
