@@ -16,7 +16,7 @@ struct CaptureReader {
 
     /// Decodes every frame of `file`, calling `body` for each packet that passes `--server`.
     func forEachPacket(in file: PcapFile, _ body: (inout DecodedPacket) -> Void) throws(CaptureError) {
-        let decoder = Dissector()
+        var decoder = PacketDecoder()
         var packet = DecodedPacket(frame: FrameInfo(number: 0, timestamp: Timestamp(seconds: 0, nanoseconds: 0),
                                                     capturedLength: 0, originalLength: 0, linkType: file.linkType))
         let server = self.options.serverAddress

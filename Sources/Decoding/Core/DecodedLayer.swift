@@ -72,11 +72,48 @@ extension DecodedPacket {
     }
 }
 
+/// What every decoded header offers for printing: one human line and its JSON fields.
+public protocol LayerHeader: Encodable, Sendable {
+    var summary: String { get }
+}
+
+extension Ethernet: LayerHeader {}
+extension VLANTag: LayerHeader {}
+extension IPv4: LayerHeader {}
+extension UDP: LayerHeader {}
+extension LinuxSLL: LayerHeader {}
+extension Loopback: LayerHeader {}
+extension PPPoESession: LayerHeader {}
+extension PPPFraming: LayerHeader {}
+extension IPv6: LayerHeader {}
+extension TCP: LayerHeader {}
+extension ICMPv4: LayerHeader {}
+extension ICMPv6: LayerHeader {}
+
 extension DecodedLayer {
+    /// The header inside, for printing (boxing it costs an allocation: never on the hot path).
+    public var header: any LayerHeader {
+        switch self {
+        case .ethernet(let h): h
+        case .vlan(let h): h
+        case .ipv4(let h): h
+        case .udp(let h): h
+        case .linuxSLL(let h): h
+        case .loopback(let h): h
+        case .pppoe(let h): h
+        case .ppp(let h): h
+        case .ipv6(let h): h
+        case .tcp(let h): h
+        case .icmp(let h): h
+        case .icmpv6(let h): h
+        }
+    }
+
     /// Source and destination of an IP layer; nil for other layers.
     public var ipEndpoints: (source: IPAddress, destination: IPAddress)? {
         switch self {
         case .ipv4(let h): (h.source, h.destination)
+        case .ipv6(let h): (h.source, h.destination)
         default: nil
         }
     }
@@ -85,19 +122,13 @@ extension DecodedLayer {
     public var ports: (source: UInt16, destination: UInt16)? {
         switch self {
         case .udp(let h): (h.sourcePort, h.destinationPort)
+        case .tcp(let h): (h.sourcePort, h.destinationPort)
         default: nil
         }
     }
 
     /// One human line for `vpndoctor packets`.
-    public var summary: String {
-        switch self {
-        case .ethernet(let h): h.summary
-        case .vlan(let h): h.summary
-        case .ipv4(let h): h.summary
-        case .udp(let h): h.summary
-        }
-    }
+    public var summary: String { self.header.summary }
 }
 
 extension DecodedLayer: Encodable {
@@ -107,11 +138,6 @@ extension DecodedLayer: Encodable {
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(self.kind, forKey: .layer)
-        switch self {
-        case .ethernet(let h): try h.encode(to: encoder)
-        case .vlan(let h): try h.encode(to: encoder)
-        case .ipv4(let h): try h.encode(to: encoder)
-        case .udp(let h): try h.encode(to: encoder)
-        }
+        try self.header.encode(to: encoder)
     }
 }

@@ -59,11 +59,3 @@ public struct VLANTag: Hashable, Sendable, Codable {
 
     public var summary: String { "\(self.tpid) vlan \(self.id) pri \(self.priority) type \(self.etherType)" }
 }
-
-extension Ethernet {
-    public var summary: String { "Ethernet \(self.source) > \(self.destination) \(self.etherType)" }
-}
-
-extension VLANTag {
-    public var summary: String { "VLAN \(self.id)\(self.tpid == .vlan ? "" : " (\(self.tpid))")" }
-}

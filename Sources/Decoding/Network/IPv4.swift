@@ -69,13 +69,3 @@ public struct IPv4: Hashable, Sendable, Codable {
         return s
     }
 }
-
-extension IPv4 {
-    public var summary: String {
-        var s = "IP \(self.source) > \(self.destination) \(self.protocolNumber) ttl=\(self.ttl) len=\(self.totalLength)"
-        if self.isFragment {
-            s += " frag id=\(self.identification) off=\(self.fragmentOffset)\(self.moreFragments ? "+" : "")"
-        }
-        return s
-    }
-}

@@ -31,7 +31,3 @@ public struct UDP: Hashable, Sendable, Codable {
 
     public var summary: String { "UDP \(self.sourcePort) > \(self.destinationPort) len=\(self.length)" }
 }
-
-extension UDP {
-    public var summary: String { "UDP \(self.sourcePort) > \(self.destinationPort) len=\(self.length)" }
-}
