@@ -88,6 +88,9 @@ public final class PcapFile: FrameSource {
         if message.contains("unknown file format") || message.contains("bad dump file format") {
             return CaptureError(.notACaptureFile, source: path, message: "not a pcap or pcapng capture file")
         }
+        if message.contains("file header bytes, only got 0") {
+            return CaptureError(.truncatedHeader, source: path, message: "empty file, not a capture")
+        }
         if message.contains("truncated") {
             return CaptureError(.truncatedHeader, source: path, message: "capture file is truncated: \(message)")
         }

@@ -1,2 +1,55 @@
 import ArgumentParser
-public struct VPNDoctorCommand: ParsableCommand { public init() {} }
+import Capture
+import Foundation
+
+/// The `vpndoctor` command line. Exit codes: 0 healthy, 1 problem found, 2 usage or input error.
+public struct VPNDoctorCommand: ParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "vpndoctor",
+        abstract: "Reads VPN connection attempts off the wire and says what is wrong.",
+        discussion: """
+            Give it a capture (pcap or pcapng, "-" for standard input) taken while a VPN client tried to \
+            connect: IKEv1/IKEv2 IPsec, L2TP/IPsec or PPTP. It follows each attempt stage by stage and \
+            names the stage where it stopped, with the frames that prove it and what to change.
+
+            Exit status: 0 healthy, 1 a problem was found, 2 usage or input error.
+            """,
+        version: "0.1.0",
+        subcommands: [AnalyzeCommand.self, PacketsCommand.self, InterfacesCommand.self],
+        defaultSubcommand: AnalyzeCommand.self
+    )
+
+    public init() {}
+
+    /// Runs the command line and exits with vpndoctor's exit codes (argument-parser's own usage
+    /// errors are mapped to 2).
+    public static func runAndExit() -> Never {
+        do {
+            var command = try Self.parseAsRoot()
+            try command.run()
+            Foundation.exit(0)
+        } catch let code as ExitCode {
+            Foundation.exit(code.rawValue)
+        } catch {
+            let code = Self.exitCode(for: error)
+            if code == .success {
+                Self.exit(withError: error)  // --help, --version
+            }
+            let message = Self.fullMessage(for: error)
+            FileHandle.standardError.write(Data((message.hasSuffix("\n") ? message : message + "\n").utf8))
+            Foundation.exit(ExitStatus.usageOrInput)
+        }
+    }
+}
+
+/// vpndoctor's exit codes.
+public enum ExitStatus {
+    public static let healthy: Int32 = 0
+    public static let problemFound: Int32 = 1
+    public static let usageOrInput: Int32 = 2
+}
+
+/// Writes one error line to standard error: `vpndoctor: <message>`.
+func printError(_ message: String) {
+    FileHandle.standardError.write(Data("vpndoctor: \(message)\n".utf8))
+}

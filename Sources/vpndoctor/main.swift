@@ -1,3 +1,3 @@
 import VPNDoctorCLI
 
-VPNDoctorCommand.main()
+VPNDoctorCommand.runAndExit()

@@ -76,8 +76,106 @@ final class PcapHandle {
         return offset >= 0 ? Int(offset) : nil
     }
 
+    // MARK: Live capture
+
+    /// Creates a handle for `interface`, configured for watching a VPN connect: immediate delivery,
+    /// full frames, a 4 MiB kernel buffer, and a 100 ms read timeout so the loop can check for a
+    /// stop request.
+    static func openLive(interface: String, snaplen: Int32) -> Result<PcapHandle, PcapActivationError> {
+        var errbuf = [CChar](repeating: 0, count: Int(PCAP_ERRBUF_SIZE))
+        guard let p = pcap_create(interface, &errbuf) else {
+            return .failure(PcapActivationError(status: PCAP_ERROR, message: String(cString: errbuf)))
+        }
+        let handle = PcapHandle(p)
+        pcap_set_snaplen(p, snaplen)
+        pcap_set_promisc(p, 0)
+        pcap_set_immediate_mode(p, 1)
+        pcap_set_buffer_size(p, 4 << 20)
+        pcap_set_timeout(p, 100)
+        let status = pcap_activate(p)
+        if status < 0 {
+            return .failure(PcapActivationError(status: status, message: handle.lastError))
+        }
+        // Positive statuses are warnings (e.g. promiscuous mode not supported): carry on.
+        return .success(handle)
+    }
+
+    /// Compiles `expression` and installs it in the kernel (live capture); nil on success.
+    func setKernelFilter(_ expression: String) -> String? {
+        var program = bpf_program()
+        guard pcap_compile(self.pointer, &program, expression, 1, PCAP_NETMASK_UNKNOWN) == 0 else {
+            return self.lastError
+        }
+        defer { pcap_freecode(&program) }
+        return pcap_setfilter(self.pointer, &program) == 0 ? nil : self.lastError
+    }
+
+    /// Packets received, dropped by the kernel, dropped by the interface (pcap_stats).
+    var statistics: (received: UInt32, dropped: UInt32, interfaceDropped: UInt32)? {
+        var stats = pcap_stat()
+        guard pcap_stats(self.pointer, &stats) == 0 else { return nil }
+        return (stats.ps_recv, stats.ps_drop, stats.ps_ifdrop)
+    }
+
+    /// The capturable interfaces with their addresses (pcap_findalldevs).
+    static func interfaces() -> Result<[CaptureInterface], PcapMessage> {
+        var errbuf = [CChar](repeating: 0, count: Int(PCAP_ERRBUF_SIZE))
+        var list: UnsafeMutablePointer<pcap_if_t>?
+        guard pcap_findalldevs(&list, &errbuf) == 0 else {
+            return .failure(PcapMessage(text: String(cString: errbuf)))
+        }
+        defer { pcap_freealldevs(list) }
+        var out: [CaptureInterface] = []
+        var node = list
+        while let current = node {
+            let device = current.pointee
+            var addresses: [String] = []
+            var address = device.addresses
+            while let a = address {
+                if let sockaddr = a.pointee.addr, let text = numericHost(sockaddr) { addresses.append(text) }
+                address = a.pointee.next
+            }
+            out.append(CaptureInterface(
+                name: String(cString: device.name),
+                description: device.description.map { String(cString: $0) },
+                addresses: addresses,
+                isUp: device.flags & UInt32(PCAP_IF_UP) != 0,
+                isRunning: device.flags & UInt32(PCAP_IF_RUNNING) != 0,
+                isLoopback: device.flags & UInt32(PCAP_IF_LOOPBACK) != 0))
+            node = device.next
+        }
+        return .success(out)
+    }
+
     /// libpcap's own version string.
     static var libraryVersion: String { String(cString: pcap_lib_version()) }
+}
+
+/// libpcap's activation status codes, named (pcap/pcap.h).
+enum PcapStatus {
+    static let noSuchDevice = PCAP_ERROR_NO_SUCH_DEVICE
+    static let permissionDenied = PCAP_ERROR_PERM_DENIED
+    static let interfaceNotUp = PCAP_ERROR_IFACE_NOT_UP
+}
+
+/// Why `pcap_activate` failed: its status code and message.
+struct PcapActivationError: Error {
+    let status: Int32
+    let message: String
+}
+
+/// `getnameinfo` with NI_NUMERICHOST: the text form of an IPv4 or IPv6 socket address.
+private func numericHost(_ address: UnsafeMutablePointer<sockaddr>) -> String? {
+    let family = Int32(address.pointee.sa_family)
+    let length: socklen_t
+    switch family {
+    case AF_INET: length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    case AF_INET6: length = socklen_t(MemoryLayout<sockaddr_in6>.size)
+    default: return nil
+    }
+    var host = [CChar](repeating: 0, count: Int(NI_MAXHOST))
+    guard getnameinfo(address, length, &host, socklen_t(host.count), nil, 0, NI_NUMERICHOST) == 0 else { return nil }
+    return String(cString: host)
 }
 
 #if canImport(Glibc)

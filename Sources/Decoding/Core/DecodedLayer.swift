@@ -8,6 +8,15 @@ public enum DecodedLayer: Sendable {
     case vlan(VLANTag)
     case ipv4(IPv4)
     case udp(UDP)
+    // Lower layers (issue 2).
+    case linuxSLL(LinuxSLL)
+    case loopback(Loopback)
+    case pppoe(PPPoESession)
+    case ppp(PPPFraming)
+    case ipv6(IPv6)
+    case tcp(TCP)
+    case icmp(ICMPv4)
+    case icmpv6(ICMPv6)
 
     /// Which protocol this layer is.
     public var kind: LayerKind {
@@ -16,6 +25,14 @@ public enum DecodedLayer: Sendable {
         case .vlan: .vlan
         case .ipv4: .ipv4
         case .udp: .udp
+        case .linuxSLL(let h): h.version == 1 ? .linuxSLL : .linuxSLL2
+        case .loopback: .null
+        case .pppoe: .pppoe
+        case .ppp: .ppp
+        case .ipv6: .ipv6
+        case .tcp: .tcp
+        case .icmp: .icmp
+        case .icmpv6: .icmpv6
         }
     }
 }
@@ -31,5 +48,96 @@ extension DecodedPacket {
     public var udp: UDP? {
         for layer in self.layers { if case .udp(let h) = layer { return h } }
         return nil
+    }
+
+    // Lower layers (issue 2): the outermost of each.
+    public var ipv6: IPv6? {
+        for layer in self.layers { if case .ipv6(let h) = layer { return h } }
+        return nil
+    }
+
+    public var tcp: TCP? {
+        for layer in self.layers { if case .tcp(let h) = layer { return h } }
+        return nil
+    }
+
+    public var icmp: ICMPv4? {
+        for layer in self.layers { if case .icmp(let h) = layer { return h } }
+        return nil
+    }
+
+    public var icmpv6: ICMPv6? {
+        for layer in self.layers { if case .icmpv6(let h) = layer { return h } }
+        return nil
+    }
+}
+
+/// What every decoded header offers for printing: one human line and its JSON fields.
+public protocol LayerHeader: Encodable, Sendable {
+    var summary: String { get }
+}
+
+extension Ethernet: LayerHeader {}
+extension VLANTag: LayerHeader {}
+extension IPv4: LayerHeader {}
+extension UDP: LayerHeader {}
+extension LinuxSLL: LayerHeader {}
+extension Loopback: LayerHeader {}
+extension PPPoESession: LayerHeader {}
+extension PPPFraming: LayerHeader {}
+extension IPv6: LayerHeader {}
+extension TCP: LayerHeader {}
+extension ICMPv4: LayerHeader {}
+extension ICMPv6: LayerHeader {}
+
+extension DecodedLayer {
+    /// The header inside, for printing (boxing it costs an allocation: never on the hot path).
+    public var header: any LayerHeader {
+        switch self {
+        case .ethernet(let h): h
+        case .vlan(let h): h
+        case .ipv4(let h): h
+        case .udp(let h): h
+        case .linuxSLL(let h): h
+        case .loopback(let h): h
+        case .pppoe(let h): h
+        case .ppp(let h): h
+        case .ipv6(let h): h
+        case .tcp(let h): h
+        case .icmp(let h): h
+        case .icmpv6(let h): h
+        }
+    }
+
+    /// Source and destination of an IP layer; nil for other layers.
+    public var ipEndpoints: (source: IPAddress, destination: IPAddress)? {
+        switch self {
+        case .ipv4(let h): (h.source, h.destination)
+        case .ipv6(let h): (h.source, h.destination)
+        default: nil
+        }
+    }
+
+    /// Source and destination ports of a transport layer; nil for other layers.
+    public var ports: (source: UInt16, destination: UInt16)? {
+        switch self {
+        case .udp(let h): (h.sourcePort, h.destinationPort)
+        case .tcp(let h): (h.sourcePort, h.destinationPort)
+        default: nil
+        }
+    }
+
+    /// One human line for `vpndoctor packets`.
+    public var summary: String { self.header.summary }
+}
+
+extension DecodedLayer: Encodable {
+    private enum CodingKeys: String, CodingKey { case layer }
+
+    /// `{"layer": "<kind>", …the header's fields}`.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(self.kind, forKey: .layer)
+        try self.header.encode(to: encoder)
     }
 }

@@ -24,6 +24,9 @@ public struct DecodeStop: Hashable, Sendable, Codable {
     public var detail: String?
     public var error: DecodeError?
 
+    /// What stopped decoding, in words (built only when printed).
+    public var explanation: String { self.detail ?? self.error?.description ?? self.layer.rawValue }
+
     public init(reason: Reason, layer: LayerKind, offset: Int, detail: String? = nil, error: DecodeError? = nil) {
         self.reason = reason
         self.layer = layer

@@ -5,9 +5,15 @@ import Capture
 /// reads on one screen (cf. Zeek's `ip/main.zeek`).
 enum NextLayer {
     case link(LinkType)
+    /// Raw IP: the version nibble decides between IPv4 and IPv6.
+    case ipByVersion
     case etherType(EtherType)
+    /// A PPP frame: optional FF 03, then the protocol field.
+    case ppp
+    case pppProtocol(PPPProtocol)
     case ipProtocol(IPProtocol, fragment: Bool)
     case udpPayload(UDP)
+    case tcpPayload(TCP)
     case done
 }
 
@@ -22,8 +28,30 @@ enum Dispatch {
                 let h = try Ethernet(from: &r)
                 packet.layers.append(.ethernet(h))
                 return .etherType(h.etherType)
+            case .linuxSLL, .linuxSLL2:
+                let h = linkType == .linuxSLL ? try LinuxSLL(v1: &r) : try LinuxSLL(v2: &r)
+                packet.layers.append(.linuxSLL(h))
+                return .etherType(h.protocolType)
+            case .null, .loop:
+                let h = try Loopback(from: &r, alwaysBigEndian: linkType == .loop)
+                packet.layers.append(.loopback(h))
+                if h.family == .ipv4 { return .etherType(.ipv4) }
+                if h.family.isIPv6 { return .etherType(.ipv6) }
+                return state.unsupported(.null, at: r.offset, "loopback address family \(h.family.rawValue)")
+            case .raw, .rawOpenBSD, .linktypeRaw: return .ipByVersion
+            case .ipv4: return .etherType(.ipv4)
+            case .ipv6: return .etherType(.ipv6)
+            case .ppp, .pppSerial: return .ppp
+            case .pppEther: return .etherType(.pppoeSession)
             default:
                 return state.unsupported(.link, at: r.offset, "link type \(linkType.rawValue) (\(linkType))")
+            }
+
+        case .ipByVersion:
+            switch try r.peek(UInt8.self) >> 4 {
+            case 4: return .etherType(.ipv4)
+            case 6: return .etherType(.ipv6)
+            default: throw DecodeError(.badVersion, layer: .link, offset: r.offset, detail: "raw IP version is not 4 or 6")
             }
 
         case .etherType(let type):
@@ -38,14 +66,36 @@ enum Dispatch {
                 let h = try IPv4(from: &r)
                 packet.layers.append(.ipv4(h))
                 return .ipProtocol(h.protocolNumber, fragment: h.isFragment)
+            case .ipv6:
+                var h = try IPv6(from: &r)
+                // A damaged extension chain keeps the addresses and the headers decoded before it.
+                defer { packet.layers.append(.ipv6(h)) }
+                try h.decodeExtensionHeaders(from: &r, maxExtensionHeaders: state.limits.maxIPv6ExtensionHeaders)
+                return .ipProtocol(h.upperProtocol, fragment: h.isFragment)
+            case .pppoeSession:
+                let h = try PPPoESession(from: &r)
+                packet.layers.append(.pppoe(h))
+                return .ppp
             default:
                 return state.unsupported(.ethernet, at: r.offset, "EtherType 0x\(String(type.rawValue, radix: 16)) (\(type))")
             }
 
+        case .ppp:
+            let h = try PPPFraming(from: &r)
+            packet.layers.append(.ppp(h))
+            return .pppProtocol(h.protocolNumber)
+
+        case .pppProtocol(let proto):
+            switch proto {
+            case .ipv4: return .etherType(.ipv4)
+            case .ipv6: return .etherType(.ipv6)
+            default: return state.unsupported(.ppp, at: r.offset, "PPP protocol 0x\(String(proto.rawValue, radix: 16)) (\(proto))")
+            }
+
         case .ipProtocol(let proto, let fragment):
+            let ipLayer = packet.layers.last?.kind ?? .ipv4
             if fragment {
-                state.stop = DecodeStop(reason: .fragment, layer: .ipv4, offset: r.offset,
-                                        detail: "IP fragment of \(proto)")
+                state.stop = DecodeStop(reason: .fragment, layer: ipLayer, offset: r.offset, detail: "IP fragment")
                 return .done
             }
             switch proto {
@@ -53,11 +103,30 @@ enum Dispatch {
                 let h = try UDP(from: &r)
                 packet.layers.append(.udp(h))
                 return .udpPayload(h)
+            case .tcp:
+                let h = try TCP(from: &r)
+                packet.layers.append(.tcp(h))
+                return .tcpPayload(h)
+            case .icmp:
+                packet.layers.append(.icmp(try ICMPv4(from: &r, maxExtensionHeaders: state.limits.maxIPv6ExtensionHeaders)))
+                return .done
+            case .icmpv6:
+                packet.layers.append(.icmpv6(try ICMPv6(from: &r, maxExtensionHeaders: state.limits.maxIPv6ExtensionHeaders)))
+                return .done
+            case .ipInIP, .ipv6:
+                guard state.tunnelDepth < state.limits.maxTunnelDepth else { throw r.limitExceeded("tunnels nest too deep") }
+                state.tunnelDepth += 1
+                return .etherType(proto == .ipInIP ? .ipv4 : .ipv6)
+            case .ipv6NoNext:
+                return .done
             default:
-                return state.unsupported(.ipv4, at: r.offset, "IP protocol \(proto.rawValue) (\(proto))")
+                return state.unsupported(ipLayer, at: r.offset, "IP protocol \(proto.rawValue) (\(proto))")
             }
 
         case .udpPayload:
+            return .done
+
+        case .tcpPayload:
             return .done
 
         case .done:

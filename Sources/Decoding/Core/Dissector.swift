@@ -22,9 +22,12 @@ public struct Dissector: Sendable {
 
     /// Decodes `bytes` from layer `start`, appending to `packet.layers`. Used for whole frames and
     /// for reassembled IP datagrams (which start at `.ipProtocol`).
-    func decode(_ bytes: UnsafeRawBufferPointer, startingAt start: NextLayer, into packet: inout DecodedPacket) {
+    /// `tunnelDepth` counts the IP-in-IP levels already decoded (for a reassembled inner datagram).
+    func decode(_ bytes: UnsafeRawBufferPointer, startingAt start: NextLayer, tunnelDepth: Int = 0,
+                into packet: inout DecodedPacket) {
         var reader = ByteReader(bytes)
         var state = DissectorState(limits: self.limits)
+        state.tunnelDepth = tunnelDepth
         var next = start
         while true {
             if case .done = next { break }
@@ -55,6 +58,7 @@ public struct Dissector: Sendable {
         default:
             reason = .malformed
         }
-        return DecodeStop(reason: reason, layer: error.layer, offset: error.offset, detail: error.description, error: error)
+        // No text here: a snaplen-cut capture stops every packet, and this runs per packet.
+        return DecodeStop(reason: reason, layer: error.layer, offset: error.offset, error: error)
     }
 }

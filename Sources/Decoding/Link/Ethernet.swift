@@ -34,6 +34,8 @@ public struct Ethernet: Hashable, Sendable, Codable {
         self.source = try r.readMACAddress()
         self.etherType = EtherType(rawValue: try r.read(UInt16.self))
     }
+
+    public var summary: String { "Ethernet \(self.source) > \(self.destination) type \(self.etherType)" }
 }
 
 /// An 802.1Q or 802.1ad tag (the TPID was read by the previous layer as its EtherType).
@@ -54,4 +56,6 @@ public struct VLANTag: Hashable, Sendable, Codable {
         self.id = tci & 0x0FFF
         self.etherType = EtherType(rawValue: try r.read(UInt16.self))
     }
+
+    public var summary: String { "\(self.tpid) vlan \(self.id) pri \(self.priority) type \(self.etherType)" }
 }

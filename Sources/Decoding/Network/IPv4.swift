@@ -57,4 +57,15 @@ public struct IPv4: Hashable, Sendable, Codable {
         r.limit(to: self.totalLength - self.headerLength, source: .ipv4TotalLength)
         self.payload = r.rest
     }
+
+    /// `IP 10.0.0.1 > 10.0.0.2 UDP len=…`, with fragment details when fragmented.
+    public var summary: String {
+        var s = "IP \(self.source) > \(self.destination) \(self.protocolNumber) ttl=\(self.ttl) len=\(self.totalLength)"
+        if self.isFragment {
+            s += " frag id=\(self.identification) off=\(self.fragmentOffset)\(self.moreFragments ? " MF" : "")"
+        } else if self.dontFragment {
+            s += " DF"
+        }
+        return s
+    }
 }

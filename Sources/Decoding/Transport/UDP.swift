@@ -28,4 +28,6 @@ public struct UDP: Hashable, Sendable, Codable {
         }
         self.payload = r.rest
     }
+
+    public var summary: String { "UDP \(self.sourcePort) > \(self.destinationPort) len=\(self.length)" }
 }

@@ -1,0 +1,57 @@
+# vpndoctor — the two commands a newcomer needs:
+#   make run    builds vpndoctor (release) and analyzes a capture bundled in Captures/
+#   make test   runs the whole test suite
+# Both install what they need first (libpcap; tshark for the tests) when they can.
+
+SWIFT     ?= swift
+PREFIX    ?= /usr/local
+SAMPLE    ?= Captures/fixtures/loopback-ethernet.pcap
+BIN        = .build/release/vpndoctor
+SUDO      := $(shell [ "$$(id -u)" != 0 ] && command -v sudo >/dev/null && echo sudo)
+
+.PHONY: all build release run test install deps test-deps clean bench
+
+all: build
+
+## deps: libpcap headers (libpcap-dev on Debian/Ubuntu; Homebrew's libpcap on macOS, or the SDK's).
+deps:
+	@if pkg-config --exists libpcap 2>/dev/null; then :; \
+	elif [ "$$(uname)" = Darwin ]; then \
+	  if command -v brew >/dev/null; then brew list libpcap >/dev/null 2>&1 || brew install libpcap pkg-config; \
+	  else echo "note: using the macOS SDK's libpcap (install Homebrew's libpcap if the build cannot find pcap.h)"; fi; \
+	elif command -v apt-get >/dev/null && [ "$$(id -u)" = 0 -o -n "$(SUDO)" ]; then \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq libpcap-dev pkg-config >/dev/null; \
+	else echo "vpndoctor needs libpcap's headers: run 'sudo apt-get install libpcap-dev pkg-config'"; exit 1; fi
+
+## test-deps: tshark (the reference decoder the comparison tests run) and tcpdump.
+test-deps: deps
+	@if command -v tshark >/dev/null; then :; \
+	elif command -v apt-get >/dev/null && [ "$$(id -u)" = 0 -o -n "$(SUDO)" ]; then \
+	  echo "wireshark-common wireshark-common/install-setuid boolean false" | $(SUDO) debconf-set-selections; \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq tshark tcpdump >/dev/null; \
+	else echo "note: tshark not found; the tshark comparison tests will be skipped (brew install wireshark / apt-get install tshark)"; fi
+
+build: deps
+	$(SWIFT) build
+
+release: deps
+	$(SWIFT) build -c release
+
+run: release
+	$(BIN) analyze $(SAMPLE); status=$$?; [ $$status -le 1 ] || exit $$status
+
+test: test-deps
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+
+install: release
+	install -d $(DESTDIR)$(PREFIX)/bin
+	install -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/vpndoctor
+
+clean:
+	rm -rf .build
+
+## bench: vpndoctor against libpcap's bare read loop (not part of make test). RUNS=5 by default.
+bench: release
+	@[ -x /usr/bin/time ] || $(SUDO) apt-get install -y -qq time >/dev/null
+	python3 Benchmarks/bench.py

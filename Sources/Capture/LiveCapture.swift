@@ -1,0 +1,98 @@
+/// A network interface libpcap can capture on.
+public struct CaptureInterface: Hashable, Sendable, Codable {
+    public var name: String
+    public var description: String?
+    public var addresses: [String]
+    public var isUp: Bool
+    public var isRunning: Bool
+    public var isLoopback: Bool
+
+    /// Lists the interfaces libpcap can open (pcap_findalldevs).
+    public static func all() throws(CaptureError) -> [CaptureInterface] {
+        switch PcapHandle.interfaces() {
+        case .success(let list): return list
+        case .failure(let message): throw CaptureError(.ioError, source: "interfaces", message: message.text)
+        }
+    }
+}
+
+/// Frames from a live interface, through libpcap: immediate mode, full frames, kernel BPF filter.
+///
+/// `next()` returns nil once `stop()` was called (from a signal handler too) or `deadline` passed.
+public final class LiveCapture: FrameSource {
+    public let interface: String
+    public let linkType: LinkType
+    private let handle: PcapHandle
+    private var frameCount = 0
+    private let deadline: ContinuousClock.Instant?
+
+    /// Set by `requestStop()`; read between reads. A plain flag is enough: one writer (a signal
+    /// handler or another thread), one reader, and a missed update only costs one 100 ms timeout.
+    nonisolated(unsafe) private static var stopRequested: Int32 = 0
+
+    /// Opens `interface`. `filter` is a BPF expression installed in the kernel. Throws a one-line
+    /// error for an unknown interface, one that is down, missing privileges, or a bad filter.
+    public init(interface: String, filter: String?, duration: Duration? = nil, snaplen: Int32 = 262_144) throws(CaptureError) {
+        self.interface = interface
+        switch PcapHandle.openLive(interface: interface, snaplen: snaplen) {
+        case .success(let handle): self.handle = handle
+        case .failure(let error): throw Self.activationError(interface: interface, error)
+        }
+        self.linkType = LinkType(rawValue: UInt32(bitPattern: self.handle.datalink))
+        if let filter, let message = self.handle.setKernelFilter(filter) {
+            throw CaptureError(.badFilter, source: interface, message: "bad filter expression '\(filter)': \(message)")
+        }
+        self.deadline = duration.map { ContinuousClock.now + $0 }
+        Self.stopRequested = 0
+    }
+
+    /// Asks every live capture to stop at its next read timeout (async-signal-safe).
+    public static func requestStop() { Self.stopRequested = 1 }
+
+    public func next() throws(CaptureError) -> RawFrame? {
+        while true {
+            if Self.stopRequested != 0 { return nil }
+            if let deadline = self.deadline, ContinuousClock.now >= deadline { return nil }
+            switch self.handle.next() {
+            case .frame(let header, let data):
+                self.frameCount += 1
+                let h = header.pointee
+                // Live handles deliver microseconds.
+                let info = FrameInfo(
+                    number: self.frameCount,
+                    timestamp: Timestamp(seconds: Int64(h.ts.tv_sec), nanoseconds: Int32(truncatingIfNeeded: h.ts.tv_usec) * 1000),
+                    capturedLength: Int(h.caplen), originalLength: Int(h.len), linkType: self.linkType)
+                return RawFrame(info: info, bytes: UnsafeRawBufferPointer(start: data, count: Int(h.caplen)))
+            case .timeout:
+                continue
+            case .end:
+                return nil
+            case .error(let message):
+                throw CaptureError(.ioError, source: self.interface, message: message, framesRead: self.frameCount)
+            }
+        }
+    }
+
+    /// Frames seen by libpcap, dropped by the kernel buffer, dropped by the interface.
+    public var statistics: (received: Int, dropped: Int, interfaceDropped: Int)? {
+        self.handle.statistics.map { (Int($0.received), Int($0.dropped), Int($0.interfaceDropped)) }
+    }
+
+    private static func activationError(interface: String, _ error: PcapActivationError) -> CaptureError {
+        switch error.status {
+        case PcapStatus.noSuchDevice:
+            return CaptureError(.unknownInterface, source: interface, message: "no such interface (see 'vpndoctor interfaces')")
+        case PcapStatus.permissionDenied:
+            return CaptureError(.noPrivilege, source: interface, message:
+                "capturing needs root, or the capabilities: sudo setcap cap_net_raw,cap_net_admin=eip \(executablePath())")
+        case PcapStatus.interfaceNotUp:
+            return CaptureError(.interfaceDown, source: interface, message: "interface is down (ip link set \(interface) up)")
+        default:
+            return CaptureError(.ioError, source: interface, message: error.message.isEmpty ? "cannot capture" : error.message)
+        }
+    }
+
+    private static func executablePath() -> String {
+        CommandLine.arguments.first ?? "vpndoctor"
+    }
+}

@@ -1,0 +1,125 @@
+import ArgumentParser
+import Capture
+import Decoding
+import Foundation
+
+/// `vpndoctor packets`: one line per packet, like tcpdump's, with the VPN meaning of each.
+struct PacketsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "packets",
+        abstract: "List every packet with its VPN meaning (--json: one JSON object per packet).")
+
+    @OptionGroup var input: InputOptions
+    @OptionGroup var output: OutputOptions
+
+    func run() throws {
+        let reader = CaptureReader(options: self.input)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        var failed = false
+        for path in self.input.files {
+            let file: PcapFile
+            do {
+                file = try reader.open(path)
+            } catch {
+                printError(error.description)
+                failed = true
+                continue
+            }
+            if self.input.files.count > 1, !self.output.json { print("==> \(path) <==") }
+            var start: Timestamp?
+            do {
+                try reader.forEachPacket(in: file) { packet in
+                    let origin = start ?? packet.frame.timestamp
+                    start = origin
+                    if self.output.json {
+                        let record = PacketRecord(file: path, packet: packet, start: origin)
+                        if let data = try? encoder.encode(record) {
+                            print(String(decoding: data, as: UTF8.self))
+                        }
+                    } else {
+                        print(PacketLine.text(packet, start: origin))
+                    }
+                }
+            } catch {
+                printError(error.description)
+                failed = true
+            }
+        }
+        if failed { throw ExitCode(ExitStatus.usageOrInput) }
+    }
+}
+
+/// The text form of one packet.
+enum PacketLine {
+    static func text(_ packet: DecodedPacket, start: Timestamp) -> String {
+        let time = packet.frame.timestamp.seconds(since: start)
+        var line = "\(pad(String(packet.frame.number), 6)) \(String(format: "%10.6f", time))  "
+        line += endpoints(packet)
+        let meaning = describe(packet)
+        if !meaning.isEmpty { line += "  " + meaning }
+        if let stop = packet.stop {
+            line += "  [\(stop.reason.rawValue): \(stop.explanation)]"
+        }
+        if !packet.reassembledFrom.isEmpty {
+            line += "  [reassembled from frames \(packet.reassembledFrom.map(String.init).joined(separator: ","))]"
+        }
+        return line
+    }
+
+    /// `src:port > dst:port` from the outermost IP layer and the transport layer above it.
+    static func endpoints(_ packet: DecodedPacket) -> String {
+        guard let ipIndex = packet.layers.firstIndex(where: { $0.ipEndpoints != nil }),
+              let ip = packet.layers[ipIndex].ipEndpoints
+        else {
+            return packet.layers.first.map { $0.summary } ?? "(no layers)"
+        }
+        var ports: (source: UInt16, destination: UInt16)?
+        if ipIndex + 1 < packet.layers.count { ports = packet.layers[ipIndex + 1].ports }
+        func join(_ address: IPAddress, _ port: UInt16?) -> String {
+            guard let port else { return address.description }
+            return address.isV4 ? "\(address):\(port)" : "[\(address)]:\(port)"
+        }
+        return "\(join(ip.source, ports?.source)) > \(join(ip.destination, ports?.destination))"
+    }
+
+    /// Summaries of the layers above the outermost transport (or IP) layer: the VPN meaning.
+    static func describe(_ packet: DecodedPacket) -> String {
+        guard let ipIndex = packet.layers.firstIndex(where: { $0.ipEndpoints != nil }) else { return "" }
+        var first = ipIndex + 1
+        if first < packet.layers.count, packet.layers[first].ports != nil, first + 1 < packet.layers.count {
+            first += 1
+        }
+        guard first < packet.layers.count else { return packet.layers[ipIndex].summary }
+        return packet.layers[first...].map(\.summary).joined(separator: " / ")
+    }
+
+    private static func pad(_ s: String, _ width: Int) -> String {
+        s.count >= width ? s : String(repeating: " ", count: width - s.count) + s
+    }
+}
+
+/// The JSON form of one packet (NDJSON: one object per line, stable field names).
+struct PacketRecord: Encodable {
+    var file: String
+    var frame: Int
+    var timestamp: String
+    var relativeTime: Double
+    var capturedLength: Int
+    var originalLength: Int
+    var layers: [DecodedLayer]
+    var stop: DecodeStop?
+    var reassembledFrom: [Int]?
+
+    init(file: String, packet: DecodedPacket, start: Timestamp) {
+        self.file = file
+        self.frame = packet.frame.number
+        self.timestamp = packet.frame.timestamp.description
+        self.relativeTime = (packet.frame.timestamp.seconds(since: start) * 1e9).rounded() / 1e9
+        self.capturedLength = packet.frame.capturedLength
+        self.originalLength = packet.frame.originalLength
+        self.layers = packet.layers
+        self.stop = packet.stop
+        self.reassembledFrom = packet.reassembledFrom.isEmpty ? nil : packet.reassembledFrom
+    }
+}

@@ -1,0 +1,81 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// The command line run as a user runs it: a subprocess, its exit code, its output lines.
+@Suite struct CLITests {
+    static let sample = Corpus.capturePath("fixtures/loopback-ethernet.pcap")
+
+    @Test func analyzeSummarisesACapture() throws {
+        let result = try runVPNDoctor(["analyze", "--no-color", Self.sample])
+        #expect(result.status == 0 || result.status == 1)
+        #expect(result.stdout.contains("loopback-ethernet.pcap"))
+        #expect(result.stderr.isEmpty)
+    }
+
+    @Test func analyzeIsTheDefaultCommand() throws {
+        let explicit = try runVPNDoctor(["analyze", "--json", Self.sample])
+        let implicit = try runVPNDoctor(["--json", Self.sample])
+        #expect(explicit.stdout == implicit.stdout)
+        #expect(explicit.status == implicit.status)
+    }
+
+    @Test func packetsPrintsOneLinePerFrame() throws {
+        let result = try runVPNDoctor(["packets", Self.sample])
+        #expect(result.status == 0)
+        let lines = result.stdout.split(separator: "\n")
+        #expect(lines.count == 5)
+        #expect(lines[0].contains("127.0.0.1:") && lines[0].contains("> 127.0.0.1:500"))
+    }
+
+    @Test func packetsJSONIsOneObjectPerLine() throws {
+        let result = try runVPNDoctor(["packets", "--json", Self.sample])
+        #expect(result.status == 0)
+        let lines = result.stdout.split(separator: "\n")
+        #expect(lines.count == 5)
+        for (i, line) in lines.enumerated() {
+            let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
+            #expect(object?["frame"] as? Int == i + 1)
+            #expect((object?["layers"] as? [[String: Any]])?.first?["layer"] as? String == "ethernet")
+        }
+    }
+
+    @Test func readsStandardInput() throws {
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: Self.sample))
+        let fromFile = try runVPNDoctor(["packets", Self.sample])
+        let fromStdin = try runVPNDoctor(["packets", "-"], stdin: bytes)
+        #expect(fromStdin.status == 0)
+        #expect(fromStdin.stdout == fromFile.stdout)
+    }
+
+    @Test func serverOptionKeepsOnlyThatHost() throws {
+        let none = try runVPNDoctor(["packets", "--server", "192.0.2.99", Self.sample])
+        #expect(none.status == 0)
+        #expect(none.stdout.isEmpty)
+        let v6 = try runVPNDoctor(["packets", "--server", "::1", Self.sample])
+        #expect(v6.stdout.split(separator: "\n").count == 1)
+    }
+
+    @Test(arguments: [
+        (["analyze", "/nonexistent/capture.pcap"], "no such file"),
+        (["analyze", "/tmp"], "is a directory"),
+        (["analyze", "/dev/null"], "empty file"),
+        (["packets", "--filter", "udp port", "FIXTURE"], "bad filter expression"),
+        (["analyze", "--server", "not-an-ip", "FIXTURE"], "not an IPv4 or IPv6 address"),
+        (["analyze"], "at least one capture file"),
+        (["analyze", "--no-such-flag", "FIXTURE"], "--no-such-flag"),
+    ])
+    func inputAndUsageErrorsExitTwoWithOneClearLine(arguments: [String], message: String) throws {
+        let result = try runVPNDoctor(arguments.map { $0 == "FIXTURE" ? Self.sample : $0 })
+        #expect(result.status == 2)
+        #expect(result.stderr.contains(message))
+        #expect(!result.stderr.contains("Fatal error"))
+    }
+
+    @Test func oneBadFileDoesNotHideTheGoodOne() throws {
+        let result = try runVPNDoctor(["analyze", "/nonexistent.pcap", Self.sample])
+        #expect(result.status == 2)
+        #expect(result.stdout.contains("loopback-ethernet.pcap"))
+        #expect(result.stderr.split(separator: "\n").count == 1)
+    }
+}
