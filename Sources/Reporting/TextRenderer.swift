@@ -66,7 +66,7 @@ struct Renderer {
         case .notObservable: ("◌", .dim)
         }
         var line = self.paint(mark, style) + " " + r.stage.title.padding(toLength: 24, withPad: " ", startingAt: 0)
-            + " " + r.label.padding(toLength: 22, withPad: " ", startingAt: 0)
+            + " " + r.label.padding(toLength: 24, withPad: " ", startingAt: 0)
         switch r.status {
         case .notReached: line += self.paint(" not reached", .dim)
         case .notSeen: line += self.paint(" not in capture", .dim)

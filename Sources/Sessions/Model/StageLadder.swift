@@ -250,7 +250,7 @@ enum StageLadder {
     // MARK: - PPTP
 
     static func pptpControl(_ s: Session, captureEnd: Double) -> StageResult {
-        let label = "TCP 1723, Start-Control-Connection, Outgoing-Call"
+        let label = "TCP 1723, SCCRQ…OCRP"
         guard let p = s.pptp else { return result(.tunnelControl, .notSeen, label, "before the capture started") }
         let frames = p.synFrames.prefix(1) + p.synAckFrames.prefix(1) + p.messages.map(\.frame)
         let times = p.messages.map(\.time)
@@ -292,11 +292,11 @@ enum StageLadder {
     // MARK: - L2TP and PPP
 
     static func l2tpAndPPP(_ s: Session, insideIPsec: Bool, dataPlane: StageResult?) -> [StageResult] {
-        let label = "SCCRQ/SCCRP/SCCCN, ICRQ/ICRP/ICCN"
+        let label = "L2TP SCCRQ…ICCN"
         if insideIPsec {
             let status: StageStatus = dataPlane?.status == .ok ? .notObservable : .notReached
             return [result(.tunnelControl, status, "L2TP (inside IPsec)"), result(.pppLink, status, "LCP"),
-                    result(.pppAuth, status, "PAP/CHAP/MS-CHAPv2/EAP"), result(.pppNetwork, status, "IPCP")]
+                    result(.pppAuth, status, "PAP/CHAP/EAP"), result(.pppNetwork, status, "IPCP")]
         }
         var rungs: [StageResult] = []
         if let l = s.l2tp {
@@ -321,7 +321,7 @@ enum StageLadder {
 
     static func ppp(_ s: Session) -> [StageResult] {
         guard let p = s.ppp else {
-            return [result(.pppLink, .notSeen, "LCP"), result(.pppAuth, .notSeen, "PAP/CHAP/MS-CHAPv2/EAP"),
+            return [result(.pppLink, .notSeen, "LCP"), result(.pppAuth, .notSeen, "PAP/CHAP/EAP"),
                     result(.pppNetwork, .notSeen, "IPCP")]
         }
         var rungs: [StageResult] = []
@@ -345,7 +345,7 @@ enum StageLadder {
         } else if !auth.isEmpty {
             rungs.append(result(.pppAuth, .incomplete, "PPP auth", frames: auth.map(\.frame), times: auth.map(\.time)))
         } else {
-            rungs.append(result(.pppAuth, p.negotiated(.lcp) ? .incomplete : .notSeen, "PAP/CHAP/MS-CHAPv2/EAP"))
+            rungs.append(result(.pppAuth, p.negotiated(.lcp) ? .incomplete : .notSeen, "PAP/CHAP/EAP"))
         }
         let ipcp = p.messages(.ipcp)
         if p.negotiated(.ipcp) {
@@ -375,7 +375,7 @@ enum StageLadder {
            let l = s.l2tp, l.dataFromClient > 0, l.dataFromServer > 0 {
             return result(.connected, .ok, "connected")
         }
-        return result(.connected, .incomplete, "connected")
+        return result(.connected, .notReached, "connected")
     }
 
     static func verdictLine(_ s: Session) -> String {
