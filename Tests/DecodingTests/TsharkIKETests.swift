@@ -133,33 +133,17 @@ import TestSupport
         }
         if let m = p.isakmp {
             header(m.initiatorCookie, m.responderCookie, m.exchangeType.rawValue, m.messageID, m.version, m.flags.rawValue)
-            var np = [m.nextPayload.rawValue]
-            for payload in m.payloads {
-                np.append(payload.nextPayload.rawValue)
-                if payload.type == .securityAssociation, let sa = try? IKEv1SecurityAssociation(payload) {
-                    for prop in sa.proposals {
-                        np.append(prop.nextPayload)
-                        np += prop.transforms.map(\.nextPayload)
-                    }
-                }
+            f[5] = nextPayloads(m.nextPayload, m.payloads) { payload in
+                (try? IKEv1SecurityAssociation(payload))?.proposals.flatMap { [$0.nextPayload] + $0.transforms.map(\.nextPayload) }
             }
-            f[5] = np.map(String.init).joined(separator: ",")
             f[7] = m.notifies.map { "\($0.type.rawValue)" }.joined(separator: ",")
             f[8] = m.vendorIDs.map(\.bytes.hexString).joined(separator: ",")
         }
         if let m = p.ikev2 {
             header(m.initiatorSPI, m.responderSPI, m.exchangeType.rawValue, m.messageID, m.version, m.flags.rawValue)
-            var np = [m.nextPayload.rawValue]
-            for payload in m.payloads {
-                np.append(payload.nextPayload.rawValue)
-                if payload.type == .securityAssociation, let sa = try? IKEv2SecurityAssociation(payload) {
-                    for prop in sa.proposals {
-                        np.append(prop.lastOrMore)
-                        np += prop.transforms.map(\.lastOrMore)
-                    }
-                }
+            f[5] = nextPayloads(m.nextPayload, m.payloads) { payload in
+                (try? IKEv2SecurityAssociation(payload))?.proposals.flatMap { [$0.lastOrMore] + $0.transforms.map(\.lastOrMore) }
             }
-            f[5] = np.map(String.init).joined(separator: ",")
             f[7] = m.notifies.map { "\($0.type.rawValue)" }.joined(separator: ",")
             f[8] = m.vendorIDs.map(\.bytes.hexString).joined(separator: ",")
         }
@@ -168,6 +152,17 @@ import TestSupport
             f[10] = "\(esp.sequence)"
         }
         return f
+    }
+
+    /// Every next-payload field in tshark's order: the header's, then each payload's, and inside
+    /// an SA each proposal's followed by its transforms'.
+    static func nextPayloads<T>(_ first: T, _ payloads: [IKEPayload<T>], sa: (IKEPayload<T>) -> [UInt8]?) -> String {
+        var np = [first.rawValue]
+        for payload in payloads {
+            np.append(payload.nextPayload.rawValue)
+            if payload.type.rawValue == 1 || payload.type.rawValue == 33, let inner = sa(payload) { np += inner }
+        }
+        return np.map(String.init).joined(separator: ",")
     }
 }
 

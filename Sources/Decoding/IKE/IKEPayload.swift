@@ -31,6 +31,91 @@ public struct IKEPayload<PayloadType: WireValue>: Hashable, Sendable, Codable wh
     }
 }
 
+/// Reads a proposal or transform substructure header — next/"last or more" byte, reserved,
+/// length ≥ 4 (RFC 2408 §3.5–3.6, RFC 7296 §3.3.1) — and returns that byte and a reader over the
+/// body.
+func readIKESubstructure(_ r: inout ByteReader) throws(DecodeError) -> (next: UInt8, reader: ByteReader) {
+    let start = r.offset
+    let next = try r.read(UInt8.self)
+    try r.skip(1)
+    let length = Int(try r.read(UInt16.self))
+    guard length >= 4 else {
+        throw DecodeError(.lengthFieldTooSmall, layer: r.layer, offset: start + 2, needed: 4, available: length,
+                          lengthSource: .ikePayloadLength)
+    }
+    return (next, try r.sub(exactly: length - 4, source: .ikePayloadLength))
+}
+
+/// Reads proposal substructures until one says it is the last (its first byte is not `more`:
+/// 2 in both versions), bounded by `maxIKEProposals`.
+func readIKEProposals<P>(_ r: inout ByteReader, limits: DecodeLimits,
+                         _ proposal: (UInt8, inout ByteReader) throws(DecodeError) -> P) throws(DecodeError) -> [P] {
+    var out: [P] = []
+    var more = true
+    while more, !r.isEmpty {
+        guard out.count < limits.maxIKEProposals else { throw r.limitExceeded("too many proposals") }
+        var body = try readIKESubstructure(&r)
+        out.append(try proposal(body.next, &body.reader))
+        more = body.next == 2
+    }
+    return out
+}
+
+/// A proposal's body — number, protocol, SPI size, transform count, SPI, transforms (RFC 2408
+/// §3.5, RFC 7296 §3.3.1) — with each transform's first byte, the protocol ID and the transform
+/// body handed to `transform`.
+struct IKEProposalFields<T> {
+    var number: UInt8
+    var protocolID: UInt8
+    var spi: [UInt8]
+    var transforms: [T] = []
+
+    init(_ r: inout ByteReader, limits: DecodeLimits,
+         transform: (UInt8, UInt8, inout ByteReader) throws(DecodeError) -> T) throws(DecodeError) {
+        self.number = try r.read()
+        self.protocolID = try r.read()
+        let spiSize = Int(try r.read(UInt8.self))
+        let count = Int(try r.read(UInt8.self))
+        self.spi = try r.readBytes(spiSize)
+        for _ in 0..<count where !r.isEmpty {
+            guard self.transforms.count < limits.maxIKETransforms else { throw r.limitExceeded("too many transforms") }
+            var body = try readIKESubstructure(&r)
+            self.transforms.append(try transform(body.next, self.protocolID, &body.reader))
+        }
+    }
+}
+
+/// The fixed 28-byte header shared by ISAKMP and IKEv2 (RFC 2408 §3.1, RFC 7296 §3.1). Checks
+/// the message length and limits `r` to the message body.
+struct IKEHeaderFields {
+    static let size = 28
+    var initiatorSPI: UInt64
+    var responderSPI: UInt64
+    var nextPayload: UInt8
+    var version: UInt8
+    var exchangeType: UInt8
+    var flags: UInt8
+    var messageID: UInt32
+    var length: Int
+
+    init(_ r: inout ByteReader) throws(DecodeError) {
+        let start = r.offset
+        self.initiatorSPI = try r.read()
+        self.responderSPI = try r.read()
+        self.nextPayload = try r.read()
+        self.version = try r.read()
+        self.exchangeType = try r.read()
+        self.flags = try r.read()
+        self.messageID = try r.read()
+        self.length = Int(try r.read(UInt32.self))
+        guard self.length >= Self.size else {
+            throw DecodeError(.lengthFieldTooSmall, layer: r.layer, offset: start + 24, needed: Self.size,
+                              available: self.length, lengthSource: .ikeLength)
+        }
+        r.limit(to: self.length - Self.size, source: .ikeLength)
+    }
+}
+
 /// What is left of a chain that could not be read to its end: the payloads read so far plus the
 /// error (kept with the message so the layer survives; Dispatch reports the error as the stop).
 struct IKEPayloadChain<PayloadType: WireValue> where PayloadType.RawValue == UInt8 {

@@ -19,29 +19,14 @@ public struct IKEv1SecurityAssociation: Hashable, Sendable, Codable {
             return
         }
         self.situation = try r.read()
-        self.proposals = []
-        var more = true
-        while more, !r.isEmpty {
-            guard self.proposals.count < limits.maxIKEProposals else { throw r.limitExceeded("too many proposals") }
-            let (next, body) = try readSubstructure(&r)
-            var b = body
-            self.proposals.append(try IKEv1Proposal(from: &b, nextPayload: next, limits: limits))
-            more = next == IKEv1PayloadType.proposal.rawValue
+        self.proposals = try readIKEProposals(&r, limits: limits) { (next, body) throws(DecodeError) in
+            let f = try IKEProposalFields(&body, limits: limits) { (tnext, proto, t) throws(DecodeError) in
+                try IKEv1Transform(from: &t, nextPayload: tnext, protocolID: IKEv1ProtocolID(rawValue: proto), limits: limits)
+            }
+            return IKEv1Proposal(nextPayload: next, number: f.number, protocolID: IKEv1ProtocolID(rawValue: f.protocolID),
+                                 spi: f.spi, transforms: f.transforms)
         }
     }
-}
-
-/// Reads a proposal/transform generic header (next, reserved, length ≥ 4) and returns the body.
-private func readSubstructure(_ r: inout ByteReader) throws(DecodeError) -> (UInt8, ByteReader) {
-    let start = r.offset
-    let next = try r.read(UInt8.self)
-    try r.skip(1)
-    let length = Int(try r.read(UInt16.self))
-    guard length >= 4 else {
-        throw DecodeError(.lengthFieldTooSmall, layer: r.layer, offset: start + 2, needed: 4, available: length,
-                          lengthSource: .ikePayloadLength)
-    }
-    return (next, try r.sub(exactly: length - 4, source: .ikePayloadLength))
 }
 
 public struct IKEv1Proposal: Hashable, Sendable, Codable {
@@ -51,22 +36,6 @@ public struct IKEv1Proposal: Hashable, Sendable, Codable {
     public var protocolID: IKEv1ProtocolID
     public var spi: [UInt8]
     public var transforms: [IKEv1Transform]
-
-    init(from r: inout ByteReader, nextPayload: UInt8, limits: DecodeLimits) throws(DecodeError) {
-        self.nextPayload = nextPayload
-        self.number = try r.read()
-        self.protocolID = IKEv1ProtocolID(rawValue: try r.read())
-        let spiSize = Int(try r.read(UInt8.self))
-        let count = Int(try r.read(UInt8.self))
-        self.spi = try r.readBytes(spiSize)
-        self.transforms = []
-        for _ in 0..<count where !r.isEmpty {
-            guard self.transforms.count < limits.maxIKETransforms else { throw r.limitExceeded("too many transforms") }
-            let (next, body) = try readSubstructure(&r)
-            var b = body
-            self.transforms.append(try IKEv1Transform(from: &b, nextPayload: next, protocolID: self.protocolID, limits: limits))
-        }
-    }
 }
 
 /// A transform with its attributes: phase 1 (ISAKMP) attributes for protocol ISAKMP, IPsec SA

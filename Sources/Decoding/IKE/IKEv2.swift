@@ -12,8 +12,6 @@ public struct IKEv2Message: Hashable, Sendable, Codable {
         public static let response = Self(rawValue: 0x20)
     }
 
-    public static let headerSize = 28
-
     public var initiatorSPI: UInt64
     public var responderSPI: UInt64
     public var nextPayload: IKEv2PayloadType
@@ -29,20 +27,15 @@ public struct IKEv2Message: Hashable, Sendable, Codable {
 
     public init(from r: inout ByteReader, limits: DecodeLimits = .standard) throws(DecodeError) {
         r.layer = .ikev2
-        let start = r.offset
-        self.initiatorSPI = try r.read()
-        self.responderSPI = try r.read()
-        self.nextPayload = IKEv2PayloadType(rawValue: try r.read())
-        self.version = try r.read()
-        self.exchangeType = IKEv2ExchangeType(rawValue: try r.read())
-        self.flags = Flags(rawValue: try r.read())
-        self.messageID = try r.read()
-        self.length = Int(try r.read(UInt32.self))
-        guard self.length >= Self.headerSize else {
-            throw DecodeError(.lengthFieldTooSmall, layer: .ikev2, offset: start + 24, needed: Self.headerSize,
-                              available: self.length, lengthSource: .ikeLength)
-        }
-        r.limit(to: self.length - Self.headerSize, source: .ikeLength)
+        let h = try IKEHeaderFields(&r)
+        self.initiatorSPI = h.initiatorSPI
+        self.responderSPI = h.responderSPI
+        self.nextPayload = IKEv2PayloadType(rawValue: h.nextPayload)
+        self.version = h.version
+        self.exchangeType = IKEv2ExchangeType(rawValue: h.exchangeType)
+        self.flags = Flags(rawValue: h.flags)
+        self.messageID = h.messageID
+        self.length = h.length
         let chain = IKEPayloadChain(first: self.nextPayload, &r, limits: limits, opaque: \.isEncrypted,
                                     keep: { $0 == .encryptedFragment ? 4 : 0 })
         self.payloads = chain.payloads

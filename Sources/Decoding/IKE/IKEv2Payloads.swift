@@ -6,31 +6,11 @@ public struct IKEv2SecurityAssociation: Hashable, Sendable, Codable {
 
     public init(_ payload: IKEv2Payload, limits: DecodeLimits = .standard) throws(DecodeError) {
         self.proposals = try payload.decodeBody(layer: .ikev2) { (r) throws(DecodeError) in
-            var out: [IKEv2Proposal] = []
-            var more = true
-            while more, !r.isEmpty {
-                guard out.count < limits.maxIKEProposals else { throw r.limitExceeded("too many proposals") }
-                var body = try readIKEv2Substructure(&r)
-                let p = try IKEv2Proposal(from: &body.reader, last: body.last, limits: limits)
-                out.append(p)
-                more = body.last == 2
+            try readIKEProposals(&r, limits: limits) { (last, body) throws(DecodeError) in
+                try IKEv2Proposal(from: &body, last: last, limits: limits)
             }
-            return out
         }
     }
-}
-
-/// Proposal and transform substructures: "last or more" byte, reserved, length ≥ 4.
-private func readIKEv2Substructure(_ r: inout ByteReader) throws(DecodeError) -> (last: UInt8, reader: ByteReader) {
-    let start = r.offset
-    let last = try r.read(UInt8.self)
-    try r.skip(1)
-    let length = Int(try r.read(UInt16.self))
-    guard length >= 4 else {
-        throw DecodeError(.lengthFieldTooSmall, layer: .ikev2, offset: start + 2, needed: 4, available: length,
-                          lengthSource: .ikePayloadLength)
-    }
-    return (last, try r.sub(exactly: length - 4, source: .ikePayloadLength))
 }
 
 public struct IKEv2Proposal: Hashable, Sendable, Codable {
@@ -43,21 +23,17 @@ public struct IKEv2Proposal: Hashable, Sendable, Codable {
 
     init(from r: inout ByteReader, last: UInt8, limits: DecodeLimits) throws(DecodeError) {
         self.lastOrMore = last
-        self.number = try r.read()
-        self.protocolID = IKEv2ProtocolID(rawValue: try r.read())
-        let spiSize = Int(try r.read(UInt8.self))
-        let count = Int(try r.read(UInt8.self))
-        self.spi = try r.readBytes(spiSize)
-        self.transforms = []
-        for _ in 0..<count where !r.isEmpty {
-            guard self.transforms.count < limits.maxIKETransforms else { throw r.limitExceeded("too many transforms") }
-            var body = try readIKEv2Substructure(&r)
-            let type = IKEv2TransformType(rawValue: try body.reader.read())
-            try body.reader.skip(1)
-            let id = IKEv2TransformID(type: type, rawValue: try body.reader.read())
-            let attributes: [IKEAttribute<IKEv2TransformAttributeType>] = try IKEAttribute.readAll(&body.reader, limit: limits.maxIKEAttributes)
-            self.transforms.append(IKEv2Transform(lastOrMore: body.last, id: id, attributes: attributes))
+        let f = try IKEProposalFields(&r, limits: limits) { (last, _, t) throws(DecodeError) in
+            let type = IKEv2TransformType(rawValue: try t.read())
+            try t.skip(1)
+            let id = IKEv2TransformID(type: type, rawValue: try t.read())
+            let attributes: [IKEAttribute<IKEv2TransformAttributeType>] = try IKEAttribute.readAll(&t, limit: limits.maxIKEAttributes)
+            return IKEv2Transform(lastOrMore: last, id: id, attributes: attributes)
         }
+        self.number = f.number
+        self.protocolID = IKEv2ProtocolID(rawValue: f.protocolID)
+        self.spi = f.spi
+        self.transforms = f.transforms
     }
 
     /// The transforms of one type (e.g. every offered ENCR).
@@ -139,6 +115,22 @@ public struct IKEv2Notify: Hashable, Sendable, Codable {
         self.type = IKEv2NotifyType(rawValue: f.type)
         self.spi = f.spi
         self.data = f.data
+    }
+
+    /// The new gateway of a REDIRECT, or the old one of REDIRECTED_FROM (RFC 5685 §4: gateway
+    /// identity type 1 IPv4, 2 IPv6, 3 FQDN; length; identity; then an optional nonce).
+    public var redirectGateway: IKEIdentity? {
+        guard self.type == .redirect || self.type == .redirectedFrom else { return nil }
+        let result: Result<IKEIdentity, DecodeError> = self.data.withUnsafeBytes { buffer in
+            var r = ByteReader(buffer, layer: .ikev2)
+            return Result { () throws(DecodeError) -> IKEIdentity in
+                let type = try r.read(UInt8.self)
+                var id = try r.sub(exactly: Int(try r.read(UInt8.self)), source: .ikePayloadLength)
+                let idType: IKEIDType = switch type { case 1: .ipv4Address; case 2: .ipv6Address; case 3: .fqdn; default: .keyID }
+                return try IKEIdentity(type: idType, &id)
+            }
+        }
+        return try? result.get()
     }
 
     /// The DH group the responder wants (INVALID_KE_PAYLOAD, RFC 7296 §3.10.1).

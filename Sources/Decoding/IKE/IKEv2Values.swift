@@ -73,6 +73,7 @@ public struct IKEv2NotifyType: WireValue {
     public static let cookie = Self(rawValue: 16390)
     public static let redirectSupported = Self(rawValue: 16406)
     public static let redirect = Self(rawValue: 16407)
+    public static let redirectedFrom = Self(rawValue: 16408)
     public static let fragmentationSupported = Self(rawValue: 16430)
 
     /// Error types are below 16384 (RFC 7296 §3.10.1).

@@ -12,8 +12,6 @@ public struct IKEv1Message: Hashable, Sendable, Codable {
         public static let authenticationOnly = Self(rawValue: 0x04)
     }
 
-    public static let headerSize = 28
-
     public var initiatorCookie: UInt64
     public var responderCookie: UInt64
     public var nextPayload: IKEv1PayloadType
@@ -35,20 +33,15 @@ public struct IKEv1Message: Hashable, Sendable, Codable {
     /// chain does not throw: it is recorded in `chainError`.
     public init(from r: inout ByteReader, limits: DecodeLimits = .standard) throws(DecodeError) {
         r.layer = .isakmp
-        let start = r.offset
-        self.initiatorCookie = try r.read()
-        self.responderCookie = try r.read()
-        self.nextPayload = IKEv1PayloadType(rawValue: try r.read())
-        self.version = try r.read()
-        self.exchangeType = IKEv1ExchangeType(rawValue: try r.read())
-        self.flags = Flags(rawValue: try r.read())
-        self.messageID = try r.read()
-        self.length = Int(try r.read(UInt32.self))
-        guard self.length >= Self.headerSize else {
-            throw DecodeError(.lengthFieldTooSmall, layer: .isakmp, offset: start + 24, needed: Self.headerSize,
-                              available: self.length, lengthSource: .ikeLength)
-        }
-        r.limit(to: self.length - Self.headerSize, source: .ikeLength)
+        let h = try IKEHeaderFields(&r)
+        self.initiatorCookie = h.initiatorSPI
+        self.responderCookie = h.responderSPI
+        self.nextPayload = IKEv1PayloadType(rawValue: h.nextPayload)
+        self.version = h.version
+        self.exchangeType = IKEv1ExchangeType(rawValue: h.exchangeType)
+        self.flags = Flags(rawValue: h.flags)
+        self.messageID = h.messageID
+        self.length = h.length
         if self.flags.contains(.encryption) {
             self.encryptedLength = r.remaining
             self.payloads = []

@@ -50,7 +50,8 @@ public struct KnownVendorID: Hashable, Sendable, Codable {
     /// The longest known prefix of `bytes`.
     public static func match(_ bytes: [UInt8]) -> KnownVendorID? {
         var best: KnownVendorID?
-        for known in Self.table where bytes.count >= known.prefix.count && bytes.starts(with: known.prefix) {
+        for known in Self.table where bytes.count >= known.prefix.count && bytes.starts(with: known.prefix)
+            && (known.feature != .openswan || bytes.count == 12) {
             if known.prefix.count > best?.prefix.count ?? 0 { best = known }
         }
         return best
@@ -98,7 +99,7 @@ public struct KnownVendorID: Hashable, Sendable, Codable {
         .init("SSH Sentinel", .other, "054182a07c7ae206f9d2cf9d2432c482"),
         .init("Check Point", .other, "f4ed19e0c114eb516faaac0ee37daf2807b4381f"),
         .init("Netscreen-6", .other, "699369228741c6d4ca094c93e242c9de19e7b7c6"),
-        .init("Fortigate", .other, "1d6e178f6c2c0be284985465450fe9d4"),
+        .init("Fortigate", .other, "8299031757a36082c6a621de"),
         .init("SonicWALL", .other, "404bf439522ca3f6"),
         .init("Heartbeat Notify", .other, "4865617274426561745f4e6f74696679"),
         .init("Juniper / NetScreen (ScreenOS)", .other, "166f932d55eb64d8e4df4fd37e2313f0d0fd8451"),
