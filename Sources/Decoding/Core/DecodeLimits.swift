@@ -13,6 +13,9 @@ public struct DecodeLimits: Sendable {
     public var maxIKEProposals = 64
     public var maxIKETransforms = 64
     public var maxIKEAttributes = 64
+    /// SPIs in one IKE delete payload, traffic selectors in one TS payload.
+    public var maxIKEDeleteSPIs = 256
+    public var maxIKETrafficSelectors = 64
     /// AVPs in one L2TP control message.
     public var maxL2TPAVPs = 128
     /// Options in one PPP configure packet.

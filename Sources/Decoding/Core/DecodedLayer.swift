@@ -17,6 +17,12 @@ public enum DecodedLayer: Sendable {
     case tcp(TCP)
     case icmp(ICMPv4)
     case icmpv6(ICMPv6)
+    // IPsec (issue 3): data plane ESP/AH/UDP-encapsulation, control plane ISAKMP/IKEv2.
+    case esp(ESP)
+    case ah(AH)
+    case udpEncapsulation(UDPEncapsulation)
+    case isakmp(IKEv1Message)
+    case ikev2(IKEv2Message)
 
     /// Which protocol this layer is.
     public var kind: LayerKind {
@@ -33,6 +39,11 @@ public enum DecodedLayer: Sendable {
         case .tcp: .tcp
         case .icmp: .icmp
         case .icmpv6: .icmpv6
+        case .esp: .esp
+        case .ah: .ah
+        case .udpEncapsulation: .udpEncapsulation
+        case .isakmp: .isakmp
+        case .ikev2: .ikev2
         }
     }
 }
@@ -89,6 +100,11 @@ extension IPv6: LayerHeader {}
 extension TCP: LayerHeader {}
 extension ICMPv4: LayerHeader {}
 extension ICMPv6: LayerHeader {}
+extension ESP: LayerHeader {}
+extension AH: LayerHeader {}
+extension UDPEncapsulation: LayerHeader {}
+extension IKEv1Message: LayerHeader {}
+extension IKEv2Message: LayerHeader {}
 
 extension DecodedLayer {
     /// The header inside, for printing (boxing it costs an allocation: never on the hot path).
@@ -106,6 +122,11 @@ extension DecodedLayer {
         case .tcp(let h): h
         case .icmp(let h): h
         case .icmpv6(let h): h
+        case .esp(let h): h
+        case .ah(let h): h
+        case .udpEncapsulation(let h): h
+        case .isakmp(let h): h
+        case .ikev2(let h): h
         }
     }
 
@@ -139,5 +160,35 @@ extension DecodedLayer: Encodable {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(self.kind, forKey: .layer)
         try self.header.encode(to: encoder)
+    }
+}
+
+extension DecodedPacket {
+    /// The first ESP header (outer or UDP-encapsulated).
+    public var esp: ESP? {
+        for layer in self.layers { if case .esp(let h) = layer { return h } }
+        return nil
+    }
+
+    public var ah: AH? {
+        for layer in self.layers { if case .ah(let h) = layer { return h } }
+        return nil
+    }
+
+    /// The NAT keepalive or non-ESP marker on UDP 4500.
+    public var udpEncapsulation: UDPEncapsulation? {
+        for layer in self.layers { if case .udpEncapsulation(let h) = layer { return h } }
+        return nil
+    }
+
+    /// The IKEv1 (ISAKMP) message.
+    public var isakmp: IKEv1Message? {
+        for layer in self.layers { if case .isakmp(let m) = layer { return m } }
+        return nil
+    }
+
+    public var ikev2: IKEv2Message? {
+        for layer in self.layers { if case .ikev2(let m) = layer { return m } }
+        return nil
     }
 }

@@ -14,6 +14,10 @@ enum NextLayer {
     case ipProtocol(IPProtocol, fragment: Bool)
     case udpPayload(UDP)
     case tcpPayload(TCP)
+    /// UDP 4500: keepalive, non-ESP marker + IKE, or ESP (RFC 3948).
+    case udpEncapsulated
+    /// ISAKMP or IKEv2, chosen by the major version (byte 17).
+    case ike
     case done
 }
 
@@ -119,11 +123,40 @@ enum Dispatch {
                 return .etherType(proto == .ipInIP ? .ipv4 : .ipv6)
             case .ipv6NoNext:
                 return .done
+            case .esp:
+                packet.layers.append(.esp(try ESP(from: &r)))
+                return .done
+            case .ah:
+                let h = try AH(from: &r)
+                packet.layers.append(.ah(h))
+                return .ipProtocol(h.nextHeader, fragment: false)
             default:
                 return state.unsupported(ipLayer, at: r.offset, "IP protocol \(proto.rawValue) (\(proto))")
             }
 
-        case .udpPayload:
+        case .udpPayload(let udp):
+            if udp.either(is: 4500) { return .udpEncapsulated }
+            if udp.either(is: 500) { return .ike }
+            return .done
+
+        case .udpEncapsulated:
+            guard let h = try UDPEncapsulation(from: &r) else { return .ipProtocol(.esp, fragment: false) }
+            packet.layers.append(.udpEncapsulation(h))
+            return h.kind == .nonESPMarker ? .ike : .done
+
+        case .ike:
+            switch try r.peek(UInt8.self, at: 17) >> 4 {
+            case 1:
+                let m = try IKEv1Message(from: &r, limits: state.limits)
+                packet.layers.append(.isakmp(m))
+                if let e = m.chainError { throw e }
+            case 2:
+                let m = try IKEv2Message(from: &r, limits: state.limits)
+                packet.layers.append(.ikev2(m))
+                if let e = m.chainError { throw e }
+            default:
+                throw DecodeError(.badVersion, layer: .isakmp, offset: r.offset + 17, detail: "IKE major version is not 1 or 2")
+            }
             return .done
 
         case .tcpPayload:
