@@ -84,7 +84,7 @@ extension Analyzer {
     func roles(_ pair: HostPair, _ state: PairState, _ sas: [IKESA], _ flows: [FlowSummary])
         -> (client: IPAddress, server: IPAddress, from: String) {
         if let server = self.options.server, pair.contains(server) { return (pair.other(than: server), server, "--server") }
-        if let sa = sas.first(where: { !$0.startedMidExchange || $0.version == 2 }) {
+        if let sa = sas.filter({ !$0.startedMidExchange || $0.version == 2 }).max(by: { $0.progress < $1.progress }) {
             return (sa.initiator.address, sa.responder.address, "IKE initiator")
         }
         if let pptp = state.pptp { return (pptp.client.address, pptp.server.address, "TCP 1723 client") }
@@ -104,7 +104,7 @@ extension Analyzer {
     static func protocolLabel(_ s: Session) -> String {
         if s.pptp != nil || (!s.gre.isEmpty && s.ike.isEmpty) { return "PPTP" }
         let l2tp = s.l2tp != nil || s.flows.contains { $0.ipProtocol == .udp && ($0.a.port == 1701 || $0.b.port == 1701) }
-        if let sa = s.ike.first(where: { !$0.startedMidExchange }) ?? s.ike.first {
+        if let sa = s.primaryIKE {
             var label = sa.version == 2 ? "IKEv2" : "IKEv1"
             if sa.phase1 == .aggressiveMode { label += " Aggressive Mode" }
             return l2tp && sa.version == 1 ? label + " L2TP/IPsec" : label

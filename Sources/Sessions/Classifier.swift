@@ -70,6 +70,15 @@ public enum Classifier {
         default:
             break
         }
+        // The VPN protocol carried by the outer header (stopping at a tunnelled inner IP header).
+        var index = ipIndex + 1
+        while index < layers.count, !layers[index].isIP {
+            if let kind = self.ipsecKind(layers[index], udpEncapsulated: fact.ipProtocol == .udp) {
+                fact.kind = kind
+                break
+            }
+            index += 1
+        }
         return fact
     }
 

@@ -10,7 +10,22 @@ import Testing
 /// End-to-end on real public captures: decode → analyze → diagnose → render.
 /// `VPNDOCTOR_PRINT=1 swift test --filter CorpusTests` prints the text reports.
 @Suite(.enabled(if: Corpus.publicCorpusAvailable)) struct CorpusTests {
+    /// Runs on a thread with an 8 MiB stack, as the CLI's main thread has (the test runner's
+    /// threads have less, and decoding large control-plane layers needs more).
     static func report(_ relative: String, server: String? = nil) throws -> Report {
+        nonisolated(unsafe) var result: Result<Report, any Error>?
+        let done = DispatchSemaphore(value: 0)
+        let thread = Thread {
+            result = Result { try Self.decodeAndDiagnose(relative, server: server) }
+            done.signal()
+        }
+        thread.stackSize = 8 << 20
+        thread.start()
+        done.wait()
+        return try result!.get()
+    }
+
+    static func decodeAndDiagnose(_ relative: String, server: String?) throws -> Report {
         let path = Corpus.publicPath(relative)
         var file = try PcapFile(path: path)
         var decoder = PacketDecoder()

@@ -30,8 +30,6 @@ enum Text {
 
 extension Session {
     var title: String { "\(self.client) ⇄ \(self.server) (\(self.protocolLabel))" }
-    /// The IKE SA that tells the session's story: the first one that started in the capture.
-    var mainSA: IKESA? { self.ike.first { !$0.startedMidExchange && $0.phase1 != nil } ?? self.ike.first }
     var allIKEMessages: [IKEMessageRecord] { self.ike.flatMap(\.messages).sorted { $0.frame < $1.frame } }
     func status(_ stage: Stage) -> StageStatus? { self.stage(stage)?.status }
 }

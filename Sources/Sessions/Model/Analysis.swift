@@ -207,6 +207,8 @@ public struct Session: Sendable, Codable {
     public var incompleteFragmentFrames: [Int] = []
 
     public func stage(_ s: Stage) -> StageResult? { self.ladder.first { $0.stage == s } }
+    /// The IKE SA that tells the session's story: the one that got furthest.
+    public var primaryIKE: IKESA? { self.ike.max { $0.progress < $1.progress } }
     public var isIPsec: Bool { !self.ike.isEmpty || !self.esp.isEmpty }
     public var espFromClient: [ESPStream] { self.esp.filter { $0.source == self.client } }
     public var espFromServer: [ESPStream] { self.esp.filter { $0.source == self.server } }

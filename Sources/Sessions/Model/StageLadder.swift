@@ -56,7 +56,7 @@ enum StageLadder {
 
     static func result(_ stage: Stage, _ status: StageStatus, _ label: String, frames: [Int] = [],
                        times: [Double] = [], _ detail: String? = nil) -> StageResult {
-        StageResult(stage: stage, status: status, label: label, frames: Array(frames.prefix(12)), start: times.min(),
+        StageResult(stage: stage, status: status, label: label, frames: Array(frames.sorted().prefix(12)), start: times.min(),
                     end: times.max(), detail: detail)
     }
 
@@ -86,7 +86,7 @@ enum StageLadder {
     // MARK: - IPsec
 
     static func ipsec(_ s: Session, captureEnd: Double) -> [StageResult] {
-        let sa = s.ike.first { !$0.startedMidExchange && $0.phase1 != nil } ?? s.ike.first
+        let sa = s.primaryIKE
         let espBothWays = !s.espFromClient.isEmpty && !s.espFromServer.isEmpty
         let anyESP = !s.esp.isEmpty
         var rungs: [StageResult] = []
@@ -118,6 +118,11 @@ enum StageLadder {
             p1Frames = sa.messages.filter { $0.step.exchange == .aggressiveMode && $0.step.index <= 2 }
             p1Done = sa.has(.aggressiveMode, index: 2) && !self.hasPhase1Error(sa)
             p1Started = !p1Frames.isEmpty
+        case nil where sa.version == 1:
+            p1Label = "Main/Aggressive Mode"
+            p1Frames = []
+            p1Done = false
+            p1Started = false
         default:
             p1Label = "IKE_SA_INIT"
             let all = s.ike.flatMap(\.messages)
@@ -142,6 +147,8 @@ enum StageLadder {
 
         // Authentication.
         switch sa.phase1 {
+        case nil where sa.version == 1:
+            rungs.append(result(.ikeAuth, .notSeen, "Main/Aggressive Mode", "before the capture started"))
         case .mainMode?:
             let msgs = sa.messages.filter { $0.step.exchange == .mainMode && $0.step.index >= 5 }
             if sa.has(.mainMode, index: 6) || sa.has(.quickMode) {
@@ -209,12 +216,12 @@ enum StageLadder {
         } else {
             if anyESP {
                 childOK = true
-                rungs.append(result(.childSA, .ok, "child SA (in IKE_AUTH)", "inferred from ESP"))
+                rungs.append(result(.childSA, .ok, "in IKE_AUTH", "inferred from ESP"))
             } else if authOK {
                 let status: StageStatus = captureEnd - lastIKE >= quietSeconds ? .failed : .incomplete
-                rungs.append(result(.childSA, status, "child SA (in IKE_AUTH)", "encrypted; no ESP follows"))
+                rungs.append(result(.childSA, status, "in IKE_AUTH", "encrypted; no ESP follows"))
             } else {
-                rungs.append(result(.childSA, .notReached, "child SA (in IKE_AUTH)"))
+                rungs.append(result(.childSA, .notReached, "in IKE_AUTH"))
             }
         }
         rungs.append(self.espDataPlane(s, childOK: childOK, captureEnd: captureEnd))

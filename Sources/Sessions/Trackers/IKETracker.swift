@@ -99,6 +99,23 @@ public struct IKESA: Sendable, Codable, Hashable {
     }
 
     public var isIKEv1: Bool { self.version == 1 }
+
+    /// How far the SA got: answered phase-1 messages count most, so an SA abandoned in a collision
+    /// (both peers initiating at once) loses to the one that completed.
+    public var progress: Int {
+        let distinct = self.distinctMessages
+        let answered = distinct.contains { !$0.fromInitiator } ? 100 : 0
+        let furthest = distinct.map { m -> Int in
+            switch m.step.exchange {
+            case .mainMode, .aggressiveMode: m.step.index * 10
+            case .ikeSAInit: m.step.isResponse ? 20 : 10
+            case .ikeAuth: m.step.isResponse ? 60 : 50
+            case .quickMode, .createChildSA: 70
+            default: 0
+            }
+        }.max() ?? 0
+        return answered + furthest + (self.startedMidExchange ? 0 : 1)
+    }
 }
 
 /// Builds `IKESA`s from IKE message facts.

@@ -16,7 +16,7 @@ struct AggressiveAuthFailed: SessionRule {
     ]
 
     func evaluate(_ s: Session, in a: Analysis) -> [Finding] {
-        guard let sa = s.ike.first(where: { $0.version == 1 && $0.phase1 == .aggressiveMode }),
+        guard let sa = s.primaryIKE, sa.version == 1, sa.phase1 == .aggressiveMode,
               let am2 = sa.messages(.aggressiveMode, index: 2).first, !sa.has(.quickMode) else { return [] }
         let infos = sa.messages(.informationalV1).filter { $0.time >= am2.time }
         guard let info = infos.first else { return [] }

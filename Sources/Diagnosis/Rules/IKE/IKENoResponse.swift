@@ -19,6 +19,9 @@ struct IKENoResponse: SessionRule {
 
     func evaluate(_ s: Session, in a: Analysis) -> [Finding] {
         guard !s.oneSidedCapture, s.icmpErrors.allSatisfy({ !$0.isPortUnreachable }) else { return [] }
+        // A peer that answers another SA is reachable: an abandoned SA (e.g. both peers initiating at
+        // once, an SA collision) is not a blocked path.
+        guard !s.allIKEMessages.contains(where: { $0.source.address == s.server }) else { return [] }
         var findings: [Finding] = []
         for sa in s.ike where !sa.startedMidExchange {
             guard sa.messages.allSatisfy(\.fromInitiator) else { continue }

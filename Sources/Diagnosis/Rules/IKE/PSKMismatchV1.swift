@@ -18,7 +18,7 @@ struct PSKMismatchV1: SessionRule {
     ]
 
     func evaluate(_ s: Session, in a: Analysis) -> [Finding] {
-        guard let sa = s.ike.first(where: { $0.version == 1 && $0.phase1 == .mainMode }),
+        guard let sa = s.primaryIKE, sa.version == 1, sa.phase1 == .mainMode,
               sa.has(.mainMode, index: 4), !sa.has(.quickMode) else { return [] }
         let mm5 = sa.messages(.mainMode, index: 5)
         let mm6 = sa.messages(.mainMode, index: 6)

@@ -19,7 +19,7 @@ struct Phase2Failed: SessionRule {
     ]
 
     func evaluate(_ s: Session, in a: Analysis) -> [Finding] {
-        guard s.status(.childSA) == .failed, let sa = s.mainSA else { return [] }
+        guard s.status(.childSA) == .failed, let sa = s.primaryIKE else { return [] }
         if sa.version == 1 {
             let qm = s.ike.flatMap { $0.messages(.quickMode) }
             guard let qm1 = qm.first else { return [] }
