@@ -1,4 +1,5 @@
 import Capture
+import Decoding
 
 /// A PPP control packet — LCP/IPCP (RFC 1661/1332), PAP (RFC 1334), CHAP (RFC 1994) and
 /// MS-CHAPv2 (RFC 2759), EAP (RFC 3748).
@@ -36,21 +37,4 @@ public struct PPPControlFact: Hashable, Sendable {
         guard let message, let range = message.range(of: "E=") else { return nil }
         return Int(message[range.upperBound...].prefix { $0.isNumber })
     }
-}
-
-/// PPP protocol number — IANA "PPP DLL Protocol Numbers".
-public struct PPPProtocol: WireValue {
-    public var rawValue: UInt16
-    public init(rawValue: UInt16) { self.rawValue = rawValue }
-    public static let ipv4 = Self(rawValue: 0x0021)
-    public static let ipcp = Self(rawValue: 0x8021)
-    public static let ccp = Self(rawValue: 0x80FD)
-    public static let lcp = Self(rawValue: 0xC021)
-    public static let pap = Self(rawValue: 0xC023)
-    public static let chap = Self(rawValue: 0xC223)
-    public static let eap = Self(rawValue: 0xC227)
-    public static let names: [UInt16: String] = [
-        0x0021: "IPv4", 0x0057: "IPv6", 0x00FD: "CCP data", 0x8021: "IPCP", 0x8057: "IPv6CP", 0x80FD: "CCP",
-        0xC021: "LCP", 0xC023: "PAP", 0xC223: "CHAP", 0xC227: "EAP",
-    ]
 }

@@ -9,7 +9,7 @@ import Testing
         s.saInit()
         let f = s.findings("ike.invalid-ke")
         #expect(f.count == 1 && f[0].severity == .info)
-        #expect(f[0].summary.contains("modp2048"))
+        #expect(f[0].summary.contains("2048-bit MODP"))
     }
 
     @Test func repeatedInvalidKEIsALoop() {

@@ -5,6 +5,10 @@ import Testing
 
 /// NAT-D evidence built in code with hashes computed as the peers would (RFC 7296 §2.23).
 @Suite struct NATTests {
+    /// "MS NT5 ISAKMPOAKLEY" version 9 (MD5 prefix 1e2b5169… as Windows sends it).
+    static let microsoftVID: [UInt8] = [0x1e, 0x2b, 0x51, 0x69, 0x05, 0x99, 0x1c, 0x7d, 0x7c, 0x96, 0xfc, 0xbf,
+                                        0xb5, 0x87, 0xe4, 0x61, 0, 0, 0, 9]
+
     static func v2Hash(_ s: Scenario, responder: Bool, _ address: String, _ port: UInt16) -> [UInt8] {
         NATDetection.hash(.sha1, initiatorSPI: s.initiatorSPI, responderSPI: responder ? s.responderSPI : 0,
                           endpoint: Endpoint(IPAddress(address)!, port))
@@ -49,7 +53,7 @@ import Testing
 
     @Test func windowsClientAndServerBehindNAT() {
         var s = Self.natScenario(clientSource: "192.0.2.10", serverDestination: "198.51.100.1",
-                                 vendorIDs: [IKEVendorIDs.microsoft + [0, 0, 0, 9]])
+                                 vendorIDs: [Self.microsoftVID])
         s.wait(10)
         let a = s.analysis()
         #expect(a.sessions[0].nat?.serverBehindNAT == true)

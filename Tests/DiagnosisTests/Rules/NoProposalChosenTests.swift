@@ -10,7 +10,7 @@ import Testing
         #expect(a.sessions[0].stage(.ikeSAInit)?.status == .failed)
         let f = s.findings("ike.no-proposal-chosen")
         #expect(f.count == 1 && f[0].stage == .ikeSAInit && f[0].frames.contains(2))
-        #expect(f[0].evidence.contains { $0.text.contains("AES-GCM-16-256") })
+        #expect(f[0].evidence.contains { $0.text.contains("AES_GCM_16-256") })
         #expect(s.findings("ike.error-notify").isEmpty)
     }
 

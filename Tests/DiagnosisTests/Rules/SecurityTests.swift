@@ -10,7 +10,7 @@ import Testing
         s.mainMode(1...6, proposal: weak)
         let f = s.findings("security.weak-proposal")
         #expect(f.count == 1 && f[0].severity == .warning)
-        #expect(f[0].summary.contains("3DES") && f[0].summary.contains("MD5") && f[0].summary.contains("modp1024"))
+        #expect(f[0].summary.contains("3DES") && f[0].summary.contains("MD5") && f[0].summary.contains("1024-bit MODP"))
     }
 
     @Test func strongProposalIsQuiet() {
