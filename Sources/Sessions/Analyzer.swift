@@ -292,12 +292,8 @@ public struct Analyzer {
     }
 
     mutating func addICMPError(_ e: ICMPErrorFact, _ fact: PacketFact, time: Double) {
-        self.icmpErrors.append(ICMPErrorRecord(
-            frame: fact.frame, time: time, reporter: fact.source, meaning: e.meaning, type: e.type, code: e.code,
-            isV6: e.isV6, quotedSource: e.quotedSource, quotedDestination: e.quotedDestination,
-            quotedProtocol: e.quotedProtocol, quotedSourcePort: e.quotedSourcePort,
-            quotedDestinationPort: e.quotedDestinationPort, quotedSPI: e.quotedSPI, mtu: e.mtu, stage: nil,
-            quotedWhat: Self.describeQuoted(e)))
+        self.icmpErrors.append(ICMPErrorRecord(frame: fact.frame, time: time, reporter: fact.source, error: e,
+                                               meaning: e.meaning, quotedWhat: Self.describeQuoted(e)))
     }
 
     static func describeQuoted(_ e: ICMPErrorFact) -> String {

@@ -48,18 +48,23 @@ import Testing
                           ipLength: 328, ttl: ttl, kind: .ike(m))
     }
 
+    /// An IKE_SA_INIT request and response with the NAT-D hashes (source, destination) each carried.
+    static func conclusion(client c: Endpoint, server s: Endpoint, frames: (Int, Int), ttls: (UInt8, UInt8), spis: (UInt64, UInt64),
+                           request: (String, String), response: (String, String)) -> NATConclusion? {
+        var analyzer = Analyzer(options: AnalysisOptions())
+        analyzer.add(fact: Self.fact(frame: frames.0, from: c, to: s, ttl: ttls.0, spiI: spis.0, spiR: 0, response: false,
+                                     source: request.0, destination: request.1))
+        analyzer.add(fact: Self.fact(frame: frames.1, from: s, to: c, ttl: ttls.1, spiI: spis.0, spiR: spis.1, response: true,
+                                     source: response.0, destination: response.1))
+        return analyzer.finish().sessions[0].nat
+    }
+
     /// nDPI/esp.pcapng frames 1–2: hashes match the addresses seen, so no NAT.
     @Test func noNATOnARealExchange() {
-        let c = Self.endpoint("10.2.3.2", 500), s = Self.endpoint("10.3.4.4", 500)
-        var analyzer = Analyzer(options: AnalysisOptions())
-        analyzer.add(fact: Self.fact(frame: 1, from: c, to: s, ttl: 255, spiI: 0x05ac_0f4d_1220_13f4, spiR: 0, response: false,
-                                     source: "4fbeaa57ffae70cc08776899742185b6c2bbb55d",
-                                     destination: "b16f1538b2b4d28d6f1aa6e8f79d9e92ca33d409"))
-        analyzer.add(fact: Self.fact(frame: 2, from: s, to: c, ttl: 254, spiI: 0x05ac_0f4d_1220_13f4,
-                                     spiR: 0x5f46_ee70_bc4c_5d0d, response: true,
-                                     source: "cf73f6965980a0fef59cdd6a6944b18aca914785",
-                                     destination: "b5bf51e2925a867c96f0013bda4ce526d85f36a6"))
-        let nat = analyzer.finish().sessions[0].nat
+        let nat = Self.conclusion(client: Self.endpoint("10.2.3.2", 500), server: Self.endpoint("10.3.4.4", 500),
+                                  frames: (1, 2), ttls: (255, 254), spis: (0x05ac_0f4d_1220_13f4, 0x5f46_ee70_bc4c_5d0d),
+                                  request: ("4fbeaa57ffae70cc08776899742185b6c2bbb55d", "b16f1538b2b4d28d6f1aa6e8f79d9e92ca33d409"),
+                                  response: ("cf73f6965980a0fef59cdd6a6944b18aca914785", "b5bf51e2925a867c96f0013bda4ce526d85f36a6"))
         #expect(nat != nil)
         #expect(nat?.anyNAT == false)
         #expect(nat?.forcedEncapsulation.isEmpty == true)
@@ -68,17 +73,12 @@ import Testing
     /// nDPI/ipsec_isakmp_esp.pcap frames 16 and 19: the client (192.168.2.100:10500, TTL 63 at the
     /// capture point) hashed another source, and the server saw the client elsewhere: client behind NAT.
     /// The server's own hash matches 109.237.187.193:500, so the server is not.
-    @Test func clientBehindNATOnARealExchange() {
-        let c = Self.endpoint("192.168.2.100", 10500), s = Self.endpoint("109.237.187.193", 500)
-        var analyzer = Analyzer(options: AnalysisOptions())
-        analyzer.add(fact: Self.fact(frame: 16, from: c, to: s, ttl: 63, spiI: 0xb64e_f321_31a4_8952, spiR: 0, response: false,
-                                     source: "0bac9eb0fe54562b461e584ab413d13c42c4cf07",
-                                     destination: "4a262dd5967ee72965e98867cb8596e75a7f212f"))
-        analyzer.add(fact: Self.fact(frame: 19, from: s, to: c, ttl: 247, spiI: 0xb64e_f321_31a4_8952,
-                                     spiR: 0x86ba_bd39_0488_6955, response: true,
-                                     source: "a16029d72b156c3ed814c4f942dd53b0be0bc383",
-                                     destination: "d571bce853a806d6e7cb8c34ce8819a5fab8ed62"))
-        let nat = analyzer.finish().sessions[0].nat!
+    @Test func clientBehindNATOnARealExchange() throws {
+        let nat = try #require(Self.conclusion(
+            client: Self.endpoint("192.168.2.100", 10500), server: Self.endpoint("109.237.187.193", 500), frames: (16, 19),
+            ttls: (63, 247), spis: (0xb64e_f321_31a4_8952, 0x86ba_bd39_0488_6955),
+            request: ("0bac9eb0fe54562b461e584ab413d13c42c4cf07", "4a262dd5967ee72965e98867cb8596e75a7f212f"),
+            response: ("a16029d72b156c3ed814c4f942dd53b0be0bc383", "d571bce853a806d6e7cb8c34ce8819a5fab8ed62")))
         #expect(nat.clientBehindNAT)
         #expect(!nat.serverBehindNAT)
         #expect(nat.forcedEncapsulation.isEmpty)

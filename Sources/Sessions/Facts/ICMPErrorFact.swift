@@ -1,7 +1,7 @@
 import Decoding
 
 /// An ICMP or ICMPv6 error and the header it quotes (RFC 792, RFC 4443): what packet it refers to.
-public struct ICMPErrorFact: Hashable, Sendable {
+public struct ICMPErrorFact: Hashable, Sendable, Codable {
     public var isV6: Bool
     public var type: UInt8
     public var code: UInt8

@@ -82,27 +82,21 @@ public struct DNSQueryRecord: Sendable, Codable, Hashable {
     }
 }
 
+/// An ICMP error as recorded: who sent it, when, what it quotes, and the stage it broke.
+@dynamicMemberLookup
 public struct ICMPErrorRecord: Sendable, Codable, Hashable {
     public var frame: Int
     public var time: Double
     /// The host that sent the ICMP error (a router on the path, or the destination itself).
     public var reporter: IPAddress
+    public var error: ICMPErrorFact
     public var meaning: String
-    public var type: UInt8
-    public var code: UInt8
-    public var isV6: Bool
-    public var quotedSource: IPAddress
-    public var quotedDestination: IPAddress
-    public var quotedProtocol: IPProtocol
-    public var quotedSourcePort: UInt16
-    public var quotedDestinationPort: UInt16
-    public var quotedSPI: UInt32?
-    public var mtu: Int?
-    /// The stage whose packet was refused (filled in per session).
-    public var stage: Stage?
     /// What the quoted packet was ("IKE (UDP 500)", "ESP", "GRE", "PPTP control (TCP 1723)"…).
     public var quotedWhat: String
-    public var isPortUnreachable: Bool { self.isV6 ? (self.type == 1 && self.code == 4) : (self.type == 3 && self.code == 3) }
+    /// The stage whose packet was refused (filled in per session).
+    public var stage: Stage?
+
+    public subscript<T>(dynamicMember path: KeyPath<ICMPErrorFact, T>) -> T { self.error[keyPath: path] }
 }
 
 public struct DecodeStopRecord: Sendable, Codable, Hashable {
