@@ -202,6 +202,10 @@ public struct Analyzer {
         }
         if tcp.isSYN { self.pairs[pair]?.pptp?.synFrames.append(fact.frame) }
         if tcp.isSYNACK { self.pairs[pair]?.pptp?.synAckFrames.append(fact.frame) }
+        if tcp.isFIN {
+            self.pairs[pair]?.pptp?.finFrames.append(fact.frame)
+            if !clientIsSource { self.pairs[pair]?.pptp?.finFromServer = true }
+        }
         if tcp.isRST {
             self.pairs[pair]?.pptp?.resetFrames.append(fact.frame)
             if !clientIsSource { self.pairs[pair]?.pptp?.resetFromServer = true }

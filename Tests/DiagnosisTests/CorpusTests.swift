@@ -13,10 +13,14 @@ import Testing
     /// Runs on a thread with an 8 MiB stack, as the CLI's main thread has (the test runner's
     /// threads have less, and decoding large control-plane layers needs more).
     static func report(_ relative: String, server: String? = nil) throws -> Report {
+        try Self.report(path: Corpus.publicPath(relative), name: relative, server: server)
+    }
+
+    static func report(path: String, name: String, server: String? = nil) throws -> Report {
         nonisolated(unsafe) var result: Result<Report, any Error>?
         let done = DispatchSemaphore(value: 0)
         let thread = Thread {
-            result = Result { try Self.decodeAndDiagnose(relative, server: server) }
+            result = Result { try Self.decodeAndDiagnose(path: path, name: name, server: server) }
             done.signal()
         }
         thread.stackSize = 8 << 20
@@ -25,8 +29,7 @@ import Testing
         return try result!.get()
     }
 
-    static func decodeAndDiagnose(_ relative: String, server: String?) throws -> Report {
-        let path = Corpus.publicPath(relative)
+    static func decodeAndDiagnose(path: String, name relative: String, server: String?) throws -> Report {
         var file = try PcapFile(path: path)
         var decoder = PacketDecoder()
         var analyzer = Analyzer(options: AnalysisOptions(server: server.flatMap(IPAddress.init)))

@@ -30,6 +30,5 @@ enum Text {
 
 extension Session {
     var title: String { "\(self.client) ⇄ \(self.server) (\(self.protocolLabel))" }
-    var allIKEMessages: [IKEMessageRecord] { self.ike.flatMap(\.messages).sorted { $0.frame < $1.frame } }
     func status(_ stage: Stage) -> StageStatus? { self.stage(stage)?.status }
 }

@@ -203,6 +203,8 @@ public struct Session: Sendable, Codable {
     public func stage(_ s: Stage) -> StageResult? { self.ladder.first { $0.stage == s } }
     /// The IKE SA that tells the session's story: the one that got furthest.
     public var primaryIKE: IKESA? { self.ike.max { $0.progress < $1.progress } }
+    /// Every IKE message of the session, in capture order.
+    public var allIKEMessages: [IKEMessageRecord] { self.ike.flatMap(\.messages).sorted { $0.frame < $1.frame } }
     public var isIPsec: Bool { !self.ike.isEmpty || !self.esp.isEmpty }
     public var espFromClient: [ESPStream] { self.esp.filter { $0.source == self.client } }
     public var espFromServer: [ESPStream] { self.esp.filter { $0.source == self.server } }

@@ -203,7 +203,9 @@ enum StageLadder {
                 childOK = true
                 rungs.append(result(.childSA, .ok, "QM1–QM3", frames: qm.map(\.frame), times: qm.map(\.time)))
             } else if !qm.isEmpty {
-                let status = unfinished(lastTime: lastIKE, captureEnd: captureEnd, retried: self.countRetransmissions(qm) > 0)
+                let refused = s.ike.flatMap { $0.messages(.informationalV1) }.contains { !$0.fromInitiator && $0.time >= qm[0].time }
+                let status = refused ? .failed
+                    : unfinished(lastTime: lastIKE, captureEnd: captureEnd, retried: self.countRetransmissions(qm) > 0)
                 let last = qm.filter { $0.retransmissionOf == nil }.last?.step.description ?? "QM1"
                 rungs.append(result(.childSA, status, "QM1–QM3", frames: qm.map(\.frame), times: qm.map(\.time),
                                     "Quick Mode stopped after \(last)"))
@@ -217,9 +219,12 @@ enum StageLadder {
             if anyESP {
                 childOK = true
                 rungs.append(result(.childSA, .ok, "in IKE_AUTH", "inferred from ESP"))
+            } else if authOK, let exchange = self.ikeAuthSizes(s), exchange.response * 10 < exchange.request * 7 {
+                rungs.append(result(.childSA, .failed, "in IKE_AUTH", frames: exchange.frames,
+                                    "IKE_AUTH response \(exchange.response) B for a \(exchange.request) B request: no room for a child SA"))
             } else if authOK {
-                let status: StageStatus = captureEnd - lastIKE >= quietSeconds ? .failed : .incomplete
-                rungs.append(result(.childSA, status, "in IKE_AUTH", "encrypted; no ESP follows"))
+                childOK = true
+                rungs.append(result(.childSA, .ok, "in IKE_AUTH", "inferred: the IKE_AUTH response has room for a child SA"))
             } else {
                 rungs.append(result(.childSA, .notReached, "in IKE_AUTH"))
             }
@@ -227,6 +232,15 @@ enum StageLadder {
         rungs.append(self.espDataPlane(s, childOK: childOK, captureEnd: captureEnd))
         _ = espBothWays
         return rungs
+    }
+
+    /// The first IKE_AUTH request and its response, unfragmented: a response much smaller than the
+    /// request lacks the SA and traffic selectors of a child SA (the child was refused inside SK).
+    static func ikeAuthSizes(_ s: Session) -> (request: Int, response: Int, frames: [Int])? {
+        let auth = s.allIKEMessages.filter { $0.step.exchange == .ikeAuth && $0.fragment == nil && $0.retransmissionOf == nil }
+        guard let request = auth.first(where: { !$0.step.isResponse }),
+              let response = auth.first(where: { $0.step.isResponse && $0.messageID == request.messageID }) else { return nil }
+        return (request.length, response.length, [request.frame, response.frame])
     }
 
     static func hasPhase1Error(_ sa: IKESA) -> Bool { sa.errorNotifies.contains { !$0.fromInitiator } }

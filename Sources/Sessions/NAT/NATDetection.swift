@@ -74,6 +74,10 @@ public enum NATDetection {
         var c = NATConclusion(clientBehindNAT: false, serverBehindNAT: false, forcedEncapsulation: [], privateAddresses: [],
                               frames: [], details: [], confidence: "high")
         var any = false
+        // Source hashes that match nothing, from a peer the capture is not next to: NAT, or a forced
+        // encapsulation that cannot be told apart from here.
+        var unexplained = Set<NATConclusion.Side>()
+        var unexplainedFrames: [NATConclusion.Side: [Int]] = [:]
         for sa in sas {
             for o in sa.natD {
                 any = true
@@ -93,9 +97,8 @@ public enum NATDetection {
                         if !c.forcedEncapsulation.contains(side) { c.forcedEncapsulation.append(side) }
                         c.details.append("frame \(o.frame): the \(sender)'s NAT-D source hash matches no address it could have, and its packets reach the capture point unrouted (TTL \(o.ttl)): it forces UDP encapsulation")
                     } else {
-                        c.details.append("frame \(o.frame): the \(sender)'s NAT-D source hash does not match \(o.source) seen here: the \(sender) is behind NAT (or forces UDP encapsulation)")
-                        if senderIsClient { c.clientBehindNAT = true } else { c.serverBehindNAT = true }
-                        c.confidence = "medium"
+                        unexplained.insert(senderIsClient ? .client : .server)
+                        unexplainedFrames[senderIsClient ? .client : .server, default: []].append(o.frame)
                     }
                 }
                 if !o.destinationHashes.isEmpty, !matches(o.destinationHashes, o.destination, o, algorithms) {
@@ -104,10 +107,18 @@ public enum NATDetection {
                 }
             }
         }
-        // A forced-encapsulation peer also makes its partner's destination hash look wrong only if it
-        // lied about itself; keep the NAT flags from real mismatches.
-        for side in c.forcedEncapsulation where c.details.filter({ $0.contains("the \(side.rawValue) is behind NAT") }).allSatisfy({ $0.contains("or forces") }) {
-            if side == .client { c.clientBehindNAT = false } else { c.serverBehindNAT = false }
+        for side in [NATConclusion.Side.client, .server] where unexplained.contains(side) {
+            let frames = unexplainedFrames[side, default: []].map(String.init).joined(separator: ", ")
+            let other: NATConclusion.Side = side == .client ? .server : .client
+            if c.forcedEncapsulation.contains(other) {
+                // Its partner is seen faking its hash: this peer likely does the same (one setting,
+                // e.g. both strongSwan with kernel-libipsec); do not claim NAT.
+                c.details.append("frame \(frames): the \(side.rawValue)'s NAT-D source hash matches no address seen here; as the \(other.rawValue) forces encapsulation, it likely does too (or is behind NAT: cannot tell from here)")
+            } else {
+                c.details.append("frame \(frames): the \(side.rawValue)'s NAT-D source hash does not match its address seen here: the \(side.rawValue) is behind NAT (or forces UDP encapsulation)")
+                if side == .client { c.clientBehindNAT = true } else { c.serverBehindNAT = true }
+                c.confidence = "medium"
+            }
         }
         return any ? c : nil
     }

@@ -22,6 +22,9 @@ public struct PPTPControlEvidence: Sendable, Codable, Hashable {
     /// RSTs and which side sent them.
     public var resetFrames: [Int] = []
     public var resetFromServer = false
+    /// FINs: which side closed the control connection.
+    public var finFrames: [Int] = []
+    public var finFromServer = false
     public var messages: [PPTPMessageRecord] = []
 
     public func first(_ type: PPTPMessageType) -> PPTPMessageRecord? { self.messages.first { $0.type == type } }

@@ -19,6 +19,7 @@ struct IKENoResponse: SessionRule {
 
     func evaluate(_ s: Session, in a: Analysis) -> [Finding] {
         guard !s.oneSidedCapture, s.icmpErrors.allSatisfy({ !$0.isPortUnreachable }) else { return [] }
+        if let lost = self.answersLost(s) { return [lost] }
         // A peer that answers another SA is reachable: an abandoned SA (e.g. both peers initiating at
         // once, an SA collision) is not a blocked path.
         guard !s.allIKEMessages.contains(where: { $0.source.address == s.server }) else { return [] }
@@ -40,5 +41,24 @@ struct IKENoResponse: SessionRule {
                            Evidence("no packet from \(s.server) on UDP 500/4500 in the capture")]))
         }
         return findings
+    }
+
+    /// Seen at the server: every request is answered, yet the client repeats the same request and
+    /// never moves on, so the answers do not reach it (the return path drops them).
+    func answersLost(_ s: Session) -> Finding? {
+        guard let sa = s.primaryIKE, !sa.startedMidExchange else { return nil }
+        let first = sa.messages.filter { $0.fromInitiator && $0.retransmissionOf == nil }
+        guard first.count == 1, let request = first.first else { return nil }
+        let repeats = sa.messages.filter { $0.retransmissionOf == request.frame }
+        let answers = sa.messages.filter { !$0.fromInitiator }
+        guard repeats.count >= 2, let answer = answers.first, repeats.contains(where: { $0.time > answer.time }) else { return nil }
+        return self.finding(
+            s, stage: .ikeSAInit,
+            "The server answers \(request.step) every time, but the client repeats it \(repeats.count)×: the answers do not reach the client.",
+            evidence: [Evidence("\(request.step) \(Text.repeated([request] + repeats))", frames: ([request] + repeats).map(\.frame), time: request.time),
+                       Evidence("answers from \(s.server), none acted upon", frames: answers.map(\.frame))],
+            advice: ["Allow UDP 500/4500 from the server back to the client: the return path drops the answers (firewall, NAT, asymmetric routing).",
+                     "Capture on the client side too: the answers will be missing there."],
+            confidence: .medium)
     }
 }

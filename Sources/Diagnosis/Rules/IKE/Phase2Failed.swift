@@ -33,10 +33,15 @@ struct Phase2Failed: SessionRule {
         let all = s.allIKEMessages
         guard let authResponse = all.last(where: { $0.step.exchange == .ikeAuth && $0.step.isResponse }) else { return [] }
         let infos = all.filter { $0.step.exchange == .informational && $0.time >= authResponse.time && $0.time - authResponse.time < 10 }
-        guard let info = infos.first else { return [] }
-        return [self.finding(s, stage: .childSA, "IKE_AUTH completed but an INFORMATIONAL followed instead of ESP: the child SA was likely refused.",
-                             evidence: [Evidence("IKE_AUTH response", frames: [authResponse.frame], time: authResponse.time),
-                                        Evidence("INFORMATIONAL \(Text.seconds(info.time - authResponse.time)) later, no ESP", frames: infos.map(\.frame), time: info.time)],
-                             confidence: .low)]
+        var evidence = [Evidence("IKE_AUTH response (\(authResponse.length) bytes)", frames: [authResponse.frame], time: authResponse.time),
+                        Evidence("no ESP between the peers")]
+        if let detail = s.stage(.childSA)?.detail, detail.contains("no room") {
+            evidence.append(Evidence(detail, frames: s.stage(.childSA)?.frames ?? []))
+        }
+        if let info = infos.first {
+            evidence.append(Evidence("INFORMATIONAL \(Text.seconds(info.time - authResponse.time)) after IKE_AUTH", frames: infos.map(\.frame), time: info.time))
+        }
+        return [self.finding(s, stage: .childSA, "IKE_AUTH completed but no child SA followed (no ESP): the child SA was likely refused.",
+                             evidence: evidence, confidence: evidence.count > 2 ? .medium : .low)]
     }
 }

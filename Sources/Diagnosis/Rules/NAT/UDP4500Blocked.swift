@@ -28,6 +28,20 @@ struct UDP4500Blocked: SessionRule {
                                             Evidence("\(first.step) on UDP 4500 from \(first.source) to \(first.destination), no answer",
                                                      frames: on4500.map(\.frame), time: first.time)])]
         }
-        return []
+        return self.silentAfterNATDetection(s, in: a).map { [$0] } ?? []
+    }
+
+    /// Seen at the server: IKE_SA_INIT completed with NAT detected (so the next message must come on
+    /// UDP 4500), and then nothing arrives at all.
+    func silentAfterNATDetection(_ s: Session, in a: Analysis) -> Finding? {
+        guard let sa = s.primaryIKE, sa.version == 2, let nat = s.nat, nat.anyNAT || !nat.forcedEncapsulation.isEmpty,
+              let response = sa.messages.last(where: { $0.step.exchange == .ikeSAInit && $0.step.isResponse }),
+              !sa.messages.contains(where: { $0.step.exchange != .ikeSAInit }), s.esp.isEmpty,
+              a.capture.duration - response.time >= 4 else { return nil }
+        return self.finding(s, stage: .ikeAuth,
+                            "IKE_SA_INIT completed with NAT detected, then nothing arrived on UDP 4500: UDP 4500 is likely blocked.",
+                            evidence: [Evidence("IKE_SA_INIT on UDP 500 with NAT-D", frames: sa.messages.map(\.frame), time: response.time),
+                                       Evidence("no IKE_AUTH on UDP 4500 in the \(Text.seconds(a.capture.duration - response.time)) that follow")],
+                            confidence: .medium)
     }
 }

@@ -21,6 +21,18 @@ struct PPTPCallFailed: SessionRule {
                                      evidence: [Evidence("\(type) result \(code): \(meaning)", frames: [reply.frame], time: reply.time)])]
             }
         }
+        // All replies say success, but the server closes the control connection right after the call
+        // and no GRE ever flows: the server gave up on the call (its PPP could not start).
+        if let reply = p.first(.outgoingCallReply), reply.resultCode == 1, p.finFromServer || p.resetFromServer,
+           s.gre.isEmpty, let close = (p.finFrames + p.resetFrames).min(), close > reply.frame {
+            return [self.finding(s, stage: .tunnelControl,
+                                 "The server accepted the call, then closed the control connection without any GRE: the call failed on the server.",
+                                 evidence: [Evidence("Outgoing-Call-Reply: connected", frames: [reply.frame], time: reply.time),
+                                            Evidence("server closes TCP 1723", frames: (p.finFrames + p.resetFrames).sorted()),
+                                            Evidence("no GRE in either direction")],
+                                 advice: ["Read the server's pptpd/pppd log: PPP could not start (pppd options, plugins, /dev/ppp, address pool)."] + Self.advice,
+                                 confidence: .medium)]
+        }
         return []
     }
 }

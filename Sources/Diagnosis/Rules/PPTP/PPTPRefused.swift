@@ -12,7 +12,8 @@ struct PPTPRefused: SessionRule {
                          "Check firewall rules that reject TCP 1723."]
 
     func evaluate(_ s: Session, in a: Analysis) -> [Finding] {
-        guard let p = s.pptp, p.resetFromServer, p.first(.outgoingCallReply) == nil else { return [] }
+        guard let p = s.pptp, p.resetFromServer, p.synAckFrames.isEmpty || p.messages.isEmpty,
+              p.first(.outgoingCallReply) == nil else { return [] }
         return [self.finding(s, stage: .tunnelControl, "The server reset the PPTP control connection (TCP 1723).",
                              evidence: [Evidence("SYN", frames: p.synFrames), Evidence("RST from \(p.server)", frames: p.resetFrames)])]
     }
