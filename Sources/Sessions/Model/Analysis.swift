@@ -151,6 +151,9 @@ public struct NATConclusion: Sendable, Codable, Hashable {
     public enum Side: String, Sendable, Codable { case client, server }
     public var clientBehindNAT: Bool
     public var serverBehindNAT: Bool
+    /// Peers whose source hash matches nothing seen here, with no other evidence: behind NAT, or
+    /// forcing UDP encapsulation (cannot tell apart from this capture point).
+    public var possiblyBehindNAT: [Side] = []
     /// Peers whose NAT-D source hash matches no address they could have, seen from their own side of
     /// any NAT: they force UDP encapsulation (strongSwan `encap=yes`, kernel-libipsec…).
     public var forcedEncapsulation: [Side]

@@ -132,7 +132,10 @@ enum StageLadder {
             p1Started = !p1Frames.isEmpty
         }
         let p1Last = p1Frames.last?.step.description
-        if p1Done {
+        if p1Done, let lost = self.answersIgnored(sa) {
+            rungs.append(result(.ikeSAInit, .failed, p1Label, frames: p1Frames.map(\.frame), times: p1Frames.map(\.time),
+                                "answered, but \(lost) repeated after the answer: the answers do not reach the client"))
+        } else if p1Done {
             rungs.append(result(.ikeSAInit, .ok, p1Label, frames: p1Frames.map(\.frame), times: p1Frames.map(\.time)))
         } else if p1Started {
             let refused = errors.first
@@ -243,6 +246,16 @@ enum StageLadder {
         return (request.length, response.length, [request.frame, response.frame])
     }
 
+    /// The initiator's only request, repeated after the responder answered it and never followed by
+    /// the next message: the answers are lost between the capture point and the initiator.
+    static func answersIgnored(_ sa: IKESA) -> IKEStep? {
+        let requests = sa.distinctMessages.filter(\.fromInitiator)
+        guard requests.count == 1, let request = requests.first,
+              let answer = sa.messages.first(where: { !$0.fromInitiator }) else { return nil }
+        let repeats = sa.messages.filter { $0.retransmissionOf == request.frame && $0.time > answer.time }
+        return repeats.isEmpty ? nil : request.step
+    }
+
     static func hasPhase1Error(_ sa: IKESA) -> Bool { sa.errorNotifies.contains { !$0.fromInitiator } }
 
     static func countRetransmissions(_ messages: [IKEMessageRecord]) -> Int {
@@ -259,7 +272,7 @@ enum StageLadder {
                           "\(out.reduce(0) { $0 + $1.traffic.packets }) out, \(back.reduce(0) { $0 + $1.traffic.packets }) back")
         }
         if !out.isEmpty || !back.isEmpty {
-            let missing = out.isEmpty ? "server → client" : "client → server"
+            let missing = out.isEmpty ? "client → server" : "server → client"
             return result(.dataPlane, .failed, "\(name) both ways", frames: frames, times: times, "no \(name) \(missing)")
         }
         if !childOK { return result(.dataPlane, .notReached, "ESP both ways") }

@@ -114,10 +114,11 @@ public enum NATDetection {
                 // Its partner is seen faking its hash: this peer likely does the same (one setting,
                 // e.g. both strongSwan with kernel-libipsec); do not claim NAT.
                 c.details.append("frame \(frames): the \(side.rawValue)'s NAT-D source hash matches no address seen here; as the \(other.rawValue) forces encapsulation, it likely does too (or is behind NAT: cannot tell from here)")
+            } else if side == .client ? c.clientBehindNAT : c.serverBehindNAT {
+                c.details.append("frame \(frames): the \(side.rawValue)'s NAT-D source hash does not match its address seen here either")
             } else {
-                c.details.append("frame \(frames): the \(side.rawValue)'s NAT-D source hash does not match its address seen here: the \(side.rawValue) is behind NAT (or forces UDP encapsulation)")
-                if side == .client { c.clientBehindNAT = true } else { c.serverBehindNAT = true }
-                c.confidence = "medium"
+                c.details.append("frame \(frames): the \(side.rawValue)'s NAT-D source hash does not match its address seen here: the \(side.rawValue) is likely behind NAT (or forces UDP encapsulation)")
+                c.possiblyBehindNAT.append(side)
             }
         }
         return any ? c : nil

@@ -15,11 +15,17 @@ struct NATDetected: SessionRule {
                          "If the server is behind NAT, forward UDP 500 and 4500 to it."]
 
     func evaluate(_ s: Session, in a: Analysis) -> [Finding] {
-        guard let nat = s.nat, nat.anyNAT else { return [] }
-        let who = nat.clientBehindNAT && nat.serverBehindNAT ? "both the client and the server are"
-            : nat.clientBehindNAT ? "the client is" : "the server is"
-        return [self.finding(s, stage: .ikeSAInit, "NAT detected: \(who) behind NAT.",
-                             evidence: nat.details.map { Evidence($0) } + [Evidence("NAT-D payloads", frames: nat.frames)],
-                             confidence: nat.confidence == "high" ? .high : .medium)]
+        guard let nat = s.nat, nat.anyNAT || !nat.possiblyBehindNAT.isEmpty else { return [] }
+        var parts: [String] = []
+        if nat.clientBehindNAT && nat.serverBehindNAT { parts.append("both the client and the server are behind NAT") }
+        else if nat.clientBehindNAT { parts.append("the client is behind NAT") }
+        else if nat.serverBehindNAT { parts.append("the server is behind NAT") }
+        for side in nat.possiblyBehindNAT {
+            parts.append("the \(side.rawValue) is likely behind NAT or forces UDP encapsulation (its NAT-D hash matches no address seen here)")
+        }
+        let evidence = nat.details.filter { $0.contains("behind NAT") && !$0.contains("cannot tell") }.map { Evidence($0) }
+            + [Evidence("NAT-D payloads", frames: nat.frames)]
+        return [self.finding(s, stage: .ikeSAInit, "NAT detected: " + parts.joined(separator: "; ") + ".", evidence: evidence,
+                             confidence: nat.anyNAT ? (nat.confidence == "high" ? .high : .medium) : .low)]
     }
 }

@@ -16,7 +16,8 @@ struct ServerBehindNATWindows: SessionRule {
     ]
 
     func evaluate(_ s: Session, in a: Analysis) -> [Finding] {
-        guard let nat = s.nat, nat.serverBehindNAT, let sa = s.ike.first(where: \.microsoftClient) else { return [] }
+        guard let nat = s.nat, nat.serverBehindNAT || nat.possiblyBehindNAT.contains(.server),
+              let sa = s.ike.first(where: \.microsoftClient) else { return [] }
         let vid = sa.messages.first { $0.fromInitiator }
         return [self.finding(s, stage: .ikeSAInit, "Windows client, server behind NAT: set AssumeUDPEncapsulationContextOnSendRule = 2 on the client.",
                              evidence: [Evidence("MS NT5 ISAKMPOAKLEY vendor ID from the client", frames: vid.map { [$0.frame] } ?? []),

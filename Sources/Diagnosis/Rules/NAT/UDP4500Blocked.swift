@@ -19,7 +19,11 @@ struct UDP4500Blocked: SessionRule {
         for sa in s.ike {
             let on4500 = sa.messages.filter(\.onNATTPort)
             let answered500 = sa.messages.contains { !$0.fromInitiator && !$0.onNATTPort }
+            // Answered on any port after the float (e.g. an Informational on 500), or lost as IP
+            // fragments (ike.fragments-lost), is not a blocked port.
             guard let first = on4500.first, answered500, on4500.allSatisfy(\.fromInitiator),
+                  !sa.messages.contains(where: { !$0.fromInitiator && $0.time > first.time }),
+                  on4500.allSatisfy({ $0.ipFragments.isEmpty }),
                   !s.esp.contains(where: { $0.source == s.server }) else { continue }
             guard on4500.count > 1 || a.capture.duration - first.time >= 5 else { continue }
             return [self.finding(s, stage: first.step.exchange == .quickMode ? .childSA : .ikeAuth,
