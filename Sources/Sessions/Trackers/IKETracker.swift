@@ -180,6 +180,11 @@ extension IKETracker.State {
         let signature = IKETracker.Signature(
             fromInitiator: fromInitiator, exchange: m.exchange.rawValue, messageID: m.messageID, isResponse: m.isResponse,
             length: m.length, firstPayload: m.payloadTypes.first ?? 0, fragment: m.fragment?.number ?? 0)
+        // INVALID_KE_PAYLOAD and COOKIE ask the initiator to try again (RFC 7296 §1.2, §2.6): the
+        // next request is a retry, not a retransmission, even when it has the same length.
+        if !fromInitiator, m.notifies.contains(where: { $0.type == .invalidKEPayload || $0.type == .cookie }) {
+            self.signatures = self.signatures.filter { !($0.key.fromInitiator && $0.key.messageID == m.messageID) }
+        }
         var retransmissionOf: Int?
         if let index = self.signatures[signature] {
             retransmissionOf = self.sa.messages[index].frame

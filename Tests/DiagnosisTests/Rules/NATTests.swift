@@ -35,8 +35,23 @@ import Testing
         #expect(s.findings("nat.detected").isEmpty)
     }
 
-    @Test func clientBehindNAT() {
+    /// Only the client's own hash disagrees, seen from afar: NAT, or a client forcing encapsulation.
+    @Test func clientLikelyBehindNAT() {
         let s = Self.natScenario(clientSource: "10.0.0.2")
+        let nat = s.analysis().sessions[0].nat!
+        #expect(!nat.clientBehindNAT && !nat.serverBehindNAT && nat.possiblyBehindNAT == [.client])
+        let f = s.findings("nat.detected")
+        #expect(f.count == 1 && f[0].summary.contains("the client is likely behind NAT") && f[0].confidence == .low)
+    }
+
+    /// The server hashed another address for the client than the one seen here: the client is behind NAT.
+    @Test func clientBehindNAT() {
+        var s = Scenario()
+        s.ike(.client, version: 2, .ikeSAInit, length: 400, payloads: [IKEMessageFact.Payload.v2SA],
+              notifies: [IKENotifyFact(.natDetectionSourceIP, data: Self.v2Hash(s, responder: false, "192.0.2.10", 500))],
+              noResponderSPI: true)
+        s.ike(.server, version: 2, .ikeSAInit, response: true, length: 440, payloads: [IKEMessageFact.Payload.v2SA],
+              notifies: [IKENotifyFact(.natDetectionDestinationIP, data: Self.v2Hash(s, responder: true, "198.51.100.44", 40_123))])
         let nat = s.analysis().sessions[0].nat!
         #expect(nat.clientBehindNAT && !nat.serverBehindNAT)
         let f = s.findings("nat.detected")
