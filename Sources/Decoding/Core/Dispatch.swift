@@ -9,6 +9,7 @@ enum NextLayer {
     case ipProtocol(IPProtocol, fragment: Bool)
     case udpPayload(UDP)
     // Tunnels and PPP (GRE, PPTP, L2TP, PPP, DNS):
+    case gre
     case tcpPayload(TCP)
     case pptpMessage
     case dnsOverTCP
@@ -69,10 +70,7 @@ enum Dispatch {
                 packet.layers.append(.tcp(h))
                 return .tcpPayload(h)
             case .gre:
-                try state.enterTunnel(r)
-                let h = try GRE(from: &r, limits: state.limits)
-                packet.layers.append(.gre(h))
-                return h.payload.count == 0 ? .done : .etherType(h.protocolType)
+                return .gre
             case .l2tp:
                 try state.enterTunnel(r)
                 let h = try L2TP(overIP: &r)
@@ -90,10 +88,17 @@ enum Dispatch {
                 packet.layers.append(.l2tp(h))
                 return .l2tpPayload(h)
             }
+            if udp.either(is: 4754) { return .gre }  // GRE-in-UDP, RFC 8086
             if udp.either(is: 53) {
                 packet.layers.append(.dns(try DNS(from: &r, limits: state.limits)))
             }
             return .done
+
+        case .gre:
+            try state.enterTunnel(r)
+            let h = try GRE(from: &r, limits: state.limits)
+            packet.layers.append(.gre(h))
+            return h.payload.count == 0 ? .done : .etherType(h.protocolType)
 
         case .tcpPayload(let tcp):
             if r.isEmpty { return .done }
