@@ -127,12 +127,14 @@ import TestSupport
             "LCP Protocol-Reject / Code-Reject: tshark also dissects the rejected packet inside and lists its code; we keep it as data"
         case dnsOtherPorts =
             "tshark decodes DNS on ports other than 53 (mDNS 5353, LLMNR 5355, heuristics); we dispatch DNS on 53 only"
+        case greCiscoMetadata =
+            "GRE payload type 0x8909 (Cisco MetaData, tcpdump/various_gre.pcap) is not a VPN protocol and is not decoded; tshark decodes it and the GRE keepalive inside"
         case ipFragment =
             "the datagram is an IP fragment: tshark reassembles it, IP reassembly is not on this branch (our stop: .fragment at ipv4)"
         case tcpRetransmission =
             "a retransmitted TCP segment (same direction, sequence and length as an earlier one): tshark does not give its bytes to PPTP/DNS again; we decode every segment on its own (TCPStreams drops the duplicate)"
         case malformedPartialHeader =
-            "tcpdump's malformed captures: tshark shows the fields read before the header is cut; we keep no half header (the stop reports the truncation)"
+            "tcpdump's malformed captures: tshark shows the fields of a cut or contradictory header; we keep no half header and report the stop (gre-heapoverflow-2: GRE cut by the snaplen; ppp_ip_udp_dns: FF 5F is not RFC 1662 framing, control must be 03; ppp-invalid-lengths: IPCP with more than maxPPPOptions options)"
         case pptpSplitAcrossSegments =
             "the PPTP/DNS message is not wholly in this TCP segment: tshark reassembles the stream; our per-frame decode stops with .fragment and TCPStreams yields it"
     }
@@ -141,6 +143,10 @@ import TestSupport
         guard let packet else { return .unreadableCapture }
         if d.tshark.isEmpty, retransmissions.contains(d.frame), d.field.hasPrefix("pptp") || d.field.hasPrefix("dns") {
             return .tcpRetransmission
+        }
+        if let stop = packet.stop, stop.layer == .gre, stop.reason == .unsupported, d.tshark.starts(with: d.ours),
+           packet.gre?.protocolType.rawValue == 0x8909 {
+            return .greCiscoMetadata
         }
         if let stop = packet.stop, stop.reason == .fragment, stop.layer == .ipv4, d.ours.isEmpty { return .ipFragment }
         if d.file.hasPrefix("tcpdump-malformed/"), d.ours.isEmpty, let stop = packet.stop,

@@ -30,6 +30,8 @@ enum Dispatch {
                 let h = try Ethernet(from: &r)
                 packet.layers.append(.ethernet(h))
                 return .etherType(h.etherType)
+            case .ppp, .pppSerial:  // RFC 1661 framing, optional FF 03 (RFC 1662)
+                return .ppp
             default:
                 return state.unsupported(.link, at: r.offset, "link type \(linkType.rawValue) (\(linkType))")
             }
@@ -98,7 +100,11 @@ enum Dispatch {
             try state.enterTunnel(r)
             let h = try GRE(from: &r, limits: state.limits)
             packet.layers.append(.gre(h))
-            return h.payload.count == 0 ? .done : .etherType(h.protocolType)
+            if h.payload.count == 0 { return .done }  // PPTP ack-only, keepalive
+            switch h.protocolType {
+            case .ipv4, .ipv6, .ppp, .transparentEthernet: return .etherType(h.protocolType)
+            default: return state.unsupported(.gre, at: r.offset, "GRE protocol 0x\(String(h.protocolType.rawValue, radix: 16)) (\(h.protocolType))")
+            }
 
         case .tcpPayload(let tcp):
             if r.isEmpty { return .done }

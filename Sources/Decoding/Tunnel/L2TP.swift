@@ -327,7 +327,8 @@ public struct L2TPControl: Hashable, Sendable, Codable {
 
     /// "L2TP SCCRQ tunnel=0 Ns=0 Nr=0 host=lns assigned-tunnel=5".
     public var summary: String {
-        var s = "L2TP " + (self.messageType.map(\.description) ?? "ZLB") + " tunnel=\(self.tunnelID)"
+        let type = self.messageType.map(\.description) ?? (self.avps.isEmpty ? "ZLB" : "(no Message Type AVP)")
+        var s = "L2TP \(type) tunnel=\(self.tunnelID)"
         if let ns, let nr { s += " Ns=\(ns) Nr=\(nr)" }
         if let result { s += " result=\(result)" }
         if let hostName { s += " host=\(hostName)" }

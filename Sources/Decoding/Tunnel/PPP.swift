@@ -9,8 +9,13 @@ public struct PPP: Hashable, Sendable, Codable {
 
     public init(from r: inout ByteReader) throws(DecodeError) {
         r.layer = .ppp
-        self.hasAddressControl = r.starts(with: [0xFF, 0x03])
-        if self.hasAddressControl { try r.skip(2) }
+        // RFC 1662 §3.1: a frame starting with 0xFF starts with the address; the control byte must
+        // then be 0x03. (tshark skips any second byte; we stop, as 0xFF cannot start a protocol.)
+        self.hasAddressControl = try r.peek(UInt8.self) == 0xFF
+        if self.hasAddressControl {
+            try r.skip(1)
+            guard try r.read(UInt8.self) == 0x03 else { throw r.malformed("PPP control field is not 0x03", source: .pppLength) }
+        }
         let first = try r.peek(UInt8.self)
         if first & 1 == 1 {
             self.protocolNumber = PPPProtocol(rawValue: UInt16(try r.read(UInt8.self)))
