@@ -89,7 +89,7 @@ public struct GRE: Hashable, Sendable, Codable {
         if let key { s += " key=0x\(String(key, radix: 16))" }
         if let sequence { s += " seq=\(sequence)" }
         if let acknowledgment { s += " ack=\(acknowledgment)" }
-        if self.version == 1, self.payload.count == 0 { return s + " (ack only)" }
+        if self.payloadLength == 0 { return s + " (ack only)" }
         return s + " \(self.protocolType)"
     }
 }
