@@ -16,7 +16,9 @@
 /// next expected byte: a lost or uncaptured segment), on a framing error, or when more than
 /// `maxTCPStreamBytes` would be buffered, the stream gives up: its buffer is dropped and it is
 /// resynchronised only by a later segment that starts at a message boundary (PPTP: magic cookie
-/// in place). At most `maxTCPStreams` directions are tracked; FIN and RST forget a direction.
+/// in place). At most `maxTCPStreams` directions are tracked: RST forgets a direction at once, FIN
+/// marks it closed (retransmissions after FIN are still recognised) and closed directions make room
+/// for new ones.
 public struct TCPStreams {
     /// How messages are delimited in the stream.
     public enum Framing: Sendable {
@@ -45,7 +47,8 @@ public struct TCPStreams {
         func startsMessage(_ bytes: ArraySlice<UInt8>) -> Bool {
             switch self {
             case .pptp: bytes.count >= 8 && Self.hasMagic(bytes)
-            case .dns: false  // DNS has no marker to resynchronise on
+            // DNS has no marker: a plausible length prefix is the best one can do.
+            case .dns: bytes.count >= 2 && (Int(bytes[bytes.startIndex]) << 8 | Int(bytes[bytes.startIndex + 1])) >= 12
             }
         }
 
@@ -90,6 +93,8 @@ public struct TCPStreams {
         var bufferFirstFrame = 0
         /// Gave up (gap, overflow, framing error) and waits for a message boundary.
         var lost = false
+        /// FIN seen: forgotten first when room is needed.
+        var closed = false
     }
 
     public let limits: DecodeLimits
@@ -131,7 +136,17 @@ public struct TCPStreams {
             self.streams[key] = Stream(nextSequence: sequence &+ 1)
             return []
         }
-        defer { if flags.contains(.fin) { self.streams[key] = nil } }
+        let messages = self.addData(key: key, framing: framing, sequence: sequence, payload: payload, frame: frame)
+        if flags.contains(.fin), var stream = self.streams[key] {
+            // Keep the closed direction (a retransmission may follow) until its room is needed.
+            if !stream.closed { stream.nextSequence &+= 1 }
+            stream.closed = true
+            self.streams[key] = stream
+        }
+        return messages
+    }
+
+    private mutating func addData(key: Key, framing: Framing, sequence: UInt32, payload: [UInt8], frame: Int) -> [Message] {
         guard !payload.isEmpty else { return [] }
         var stream: Stream
         if let existing = self.streams[key] {
@@ -204,8 +219,12 @@ public struct TCPStreams {
         return messages
     }
 
-    private func room(for key: Key) -> Bool {
-        self.streams[key] != nil || self.streams.count < self.limits.maxTCPStreams
+    /// Whether `key` is or can be tracked; evicts a closed direction when the table is full.
+    private mutating func room(for key: Key) -> Bool {
+        if self.streams[key] != nil || self.streams.count < self.limits.maxTCPStreams { return true }
+        guard let closed = self.streams.first(where: { $0.value.closed })?.key else { return false }
+        self.streams[closed] = nil
+        return true
     }
 }
 
