@@ -24,3 +24,12 @@ func hex<T: FixedWidthInteger>(_ value: T) -> String {
     let digits = String(value, radix: 16)
     return "0x" + String(repeating: "0", count: max(0, MemoryLayout<T>.size * 2 - digits.count)) + digits
 }
+
+extension Array where Element == UInt8 {
+    /// A big-endian integer from the first bytes of a copied value (typed views of PPP options and
+    /// L2TP AVPs), nil when it is too short.
+    func bigEndian<T: FixedWidthInteger>(_: T.Type) -> T? {
+        guard self.count >= MemoryLayout<T>.size else { return nil }
+        return self.prefix(MemoryLayout<T>.size).reduce(T(0)) { $0 << 8 | T($1) }
+    }
+}

@@ -257,8 +257,8 @@ public struct L2TPAVP: Hashable, Sendable, Codable {
     /// True for an IETF (vendor 0), non-hidden AVP of `type`.
     func isIETF(_ type: L2TPAVPType) -> Bool { self.vendorID == 0 && !self.hidden && self.type == type }
 
-    var uint16: UInt16? { self.value.count >= 2 ? UInt16(self.value[0]) << 8 | UInt16(self.value[1]) : nil }
-    var uint32: UInt32? { self.value.count >= 4 ? self.value[0..<4].reduce(UInt32(0)) { $0 << 8 | UInt32($1) } : nil }
+    var uint16: UInt16? { self.value.bigEndian(UInt16.self) }
+    var uint32: UInt32? { self.value.bigEndian(UInt32.self) }
     var text: String { String(decoding: self.value, as: UTF8.self) }
 }
 
@@ -317,7 +317,7 @@ public struct L2TPControl: Hashable, Sendable, Codable {
         self.hiddenAVPCount = avps.count { $0.hidden }
         if let avp = avps.first(where: { $0.isIETF(.resultCode) }), let code = avp.uint16 {
             let v = avp.value
-            let error = v.count >= 4 ? UInt16(v[2]) << 8 | UInt16(v[3]) : nil
+            let error = Array(v.dropFirst(2)).bigEndian(UInt16.self)
             let message = v.count > 4 ? String(decoding: v[4...], as: UTF8.self) : nil
             self.result = L2TPResult(messageType: self.messageType, result: code, error: error, message: message)
         } else {

@@ -142,10 +142,8 @@ public struct PPPOption: Hashable, Sendable, Codable {
         }
     }
 
-    private var uint16: UInt16? { self.data.count >= 2 ? UInt16(self.data[0]) << 8 | UInt16(self.data[1]) : nil }
-    private var uint32: UInt32? {
-        self.data.count >= 4 ? self.data[0..<4].reduce(UInt32(0)) { $0 << 8 | UInt32($1) } : nil
-    }
+    private var uint16: UInt16? { self.data.bigEndian(UInt16.self) }
+    private var uint32: UInt32? { self.data.bigEndian(UInt32.self) }
 
     /// LCP Maximum-Receive-Unit (type 1).
     public var mru: UInt16? { self.protocolNumber == .lcp && self.type == 1 ? self.uint16 : nil }
@@ -165,8 +163,8 @@ public struct PPPOption: Hashable, Sendable, Codable {
     }
     /// IPV6CP Interface-Identifier (1).
     public var interfaceIdentifier: UInt64? {
-        guard self.protocolNumber == .ipv6cp, self.type == 1, self.data.count >= 8 else { return nil }
-        return self.data[0..<8].reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+        guard self.protocolNumber == .ipv6cp, self.type == 1 else { return nil }
+        return self.data.bigEndian(UInt64.self)
     }
 
     /// "MRU=1400", "Auth=CHAP/MS-CHAPv2", "IP=10.0.0.1"…
