@@ -76,7 +76,7 @@ import TestSupport
     /// zeek/gre-within-gre.pcap frame 1: GRE in IPv4 in GRE. With maxTunnelDepth 1 the inner GRE
     /// stops with `.limit`.
     @Test(.enabled(if: Corpus.publicCorpusAvailable)) func tunnelDepthIsBounded() throws {
-        var file = try PcapFile(path: Corpus.publicPath("zeek/gre-within-gre.pcap"))
+        let file = try PcapFile(path: Corpus.publicPath("zeek/gre-within-gre.pcap"))
         let frame = try #require(try file.next())
         #expect(Dissector().decode(frame).kinds.filter { $0 == .gre }.count == 2)
         var limits = DecodeLimits()

@@ -53,7 +53,7 @@ import TestSupport
     /// An AVP whose length is below 6 is rejected (real SCCRQ, frame 45, with its first AVP length
     /// set to 5).
     @Test func avpLengthBelowHeaderIsMalformed() throws {
-        var file = try PcapFile(path: Corpus.publicPath(Self.file))
+        let file = try PcapFile(path: Corpus.publicPath(Self.file))
         for _ in 0..<44 { _ = try file.next() }
         let frame = try #require(try file.next())
         var bytes = Array(frame.bytes)

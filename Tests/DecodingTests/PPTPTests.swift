@@ -39,7 +39,7 @@ import TestSupport
     /// GrePackets.cap frame 6 with its magic cookie broken: the per-frame decoder does not take it
     /// for a PPTP message (it is no message boundary) and says so.
     @Test func badMagicCookieIsNotAMessage() throws {
-        var file = try PcapFile(path: Corpus.publicPath(Self.file))
+        let file = try PcapFile(path: Corpus.publicPath(Self.file))
         for _ in 0..<5 { _ = try file.next() }
         let frame = try #require(try file.next())
         var bytes = Array(frame.bytes)

@@ -10,7 +10,7 @@ import TestSupport
     /// The two PPTP messages of PcapPlusPlus/GrePackets.cap frames 6 (SCCRQ, 156 bytes) and 9
     /// (OCRQ, 168 bytes), taken from the capture's TCP payloads.
     static func realMessages() throws -> [[UInt8]] {
-        var file = try PcapFile(path: Corpus.publicPath("PcapPlusPlus/GrePackets.cap"))
+        let file = try PcapFile(path: Corpus.publicPath("PcapPlusPlus/GrePackets.cap"))
         var out: [[UInt8]] = []
         while let frame = try file.next() {
             guard [6, 9].contains(frame.info.number) else { continue }
@@ -74,7 +74,7 @@ import TestSupport
     /// dissector decoded (all are whole in one segment there), once each, retransmissions dropped.
     @Test func agreesWithPerFrameDecodeOnRealCaptures() throws {
         for name in ["PcapPlusPlus/GrePackets.cap", "nDPI/pptp.pcap", "tcpdump/dns_tcp.pcap"] {
-            var file = try PcapFile(path: Corpus.publicPath(name))
+            let file = try PcapFile(path: Corpus.publicPath(name))
             var streams = TCPStreams()
             var reassembled = 0, perFrame = 0
             var seen = Set<[UInt8]>()

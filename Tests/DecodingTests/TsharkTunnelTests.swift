@@ -203,7 +203,7 @@ import TestSupport
     /// Decodes what libpcap can read of `path` (frames before a read error are kept).
     static func decodeReadable(_ path: String) -> [Int: DecodedPacket] {
         var out: [Int: DecodedPacket] = [:]
-        guard var file = try? PcapFile(path: path) else { return out }
+        guard let file = try? PcapFile(path: path) else { return out }
         let dissector = Dissector()
         while let frame = try? file.next() {
             out[frame.info.number] = dissector.decode(frame)
