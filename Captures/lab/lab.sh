@@ -207,7 +207,7 @@ write_strongswan_conf() { # dir role
   cat >"$d/strongswan.conf" <<EOF
 charon {
   load_modular = no
-  load = random nonce aes sha1 sha2 md5 hmac kdf gmp curve25519 pem pkcs1 pkcs8 x509 pubkey revocation constraints kernel-libipsec kernel-netlink socket-default vici
+  load = random nonce aes gcm sha1 sha2 md5 hmac kdf gmp openssl curve25519 pem pkcs1 pkcs8 x509 pubkey revocation constraints kernel-libipsec kernel-netlink socket-default vici
   retransmit_tries = 3
   retransmit_timeout = 1.0
   retransmit_base = 1.4
@@ -236,7 +236,7 @@ EOF
 
 write_swanctl_conf() { # dir role
   local d=$1 role=$2 me peer laddr raddr ike esp psk local_ts remote_ts auth_local auth_remote certline=""
-  mkdir -p "$d/swanctl"/{x509,x509ca,private,rsa}
+  mkdir -p "$d/swanctl"/{x509,x509ca,x509ocsp,x509aa,x509ac,x509crl,pubkey,private,rsa,ecdsa,bliss,pkcs8,pkcs12}
   if [ "$role" = client ]; then
     me=client.lab.example; peer=server.lab.example; laddr=$CLIENT_ADDR; raddr=$S_ADDR
     ike=$C_IKE; esp=$C_ESP; psk=$C_PSK; local_ts=$C_INNER; remote_ts=$S_INNER
@@ -384,7 +384,7 @@ scenario() { # name outdir
     ikev1-aggressive-ok) VER=1; AGGR=yes ;;
     ikev2-wrong-psk) S_PSK=lab-psk-WRONG-on-server ;;
     ikev1-main-wrong-psk) VER=1; S_PSK=lab-psk-WRONG-on-server ;;
-    ikev2-ike-proposal-mismatch) C_IKE=aes128-sha1-modp2048; S_IKE=aes256gcm16-prf-sha384-ecp384 ;;
+    ikev2-ike-proposal-mismatch) C_IKE=aes128-sha1-modp2048; S_IKE=aes256gcm16-prfsha384-ecp384 ;;
     ikev1-ike-proposal-mismatch) VER=1; C_IKE=aes128-sha1-modp2048; S_IKE=aes256-sha384-ecp384 ;;
     ikev2-child-proposal-mismatch) C_ESP=aes128-sha1; S_ESP=aes256gcm16 ;;
     ikev1-esp-proposal-mismatch) VER=1; C_ESP=aes128-sha1; S_ESP=aes256-sha512 ;;
