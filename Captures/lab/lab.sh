@@ -433,8 +433,10 @@ private_dev_script() {
   cat <<EOF
 set -e
 mount -t tmpfs -o mode=755 labdev '$d/dev'
-for f in null zero random urandom tty ptmx; do touch '$d/dev/'\$f; mount --bind /dev/\$f '$d/dev/'\$f; done
-mkdir '$d/dev/pts' '$d/dev/net'; mount --bind /dev/pts '$d/dev/pts'
+for f in null zero random urandom tty; do touch '$d/dev/'\$f; mount --bind /dev/\$f '$d/dev/'\$f; done
+mkdir '$d/dev/pts' '$d/dev/net'
+mount -t devpts -o newinstance,ptmxmode=0666,mode=620 labpts '$d/dev/pts'
+ln -s pts/ptmx '$d/dev/ptmx'
 touch '$d/dev/net/tun'; mount --bind /dev/net/tun '$d/dev/net/tun'
 ln -s '$d/syslog.sock' '$d/dev/log'
 mount --move '$d/dev' /dev
