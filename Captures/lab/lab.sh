@@ -416,7 +416,7 @@ s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM); s.bind(path); os.chmod(pat
 with open(out, "a", buffering=1) as f:
     while True:
         m = s.recv(65536).decode(errors="replace").rstrip("\n\0")
-        m = re.sub(r"^<\d+>", "", m)
+        m = re.sub(r"^<\d+>([A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d )?", "", m)
         t = time.time()
         f.write(time.strftime("%H:%M:%S", time.localtime(t)) + ".%03d " % (int(t * 1000) % 1000) + m + "\n")
 EOF
