@@ -245,8 +245,8 @@ write_swanctl_conf() { # dir role
     ike=$S_IKE; esp=$S_ESP; psk=$S_PSK; local_ts=$S_INNER; remote_ts=$C_INNER
   fi
   if [ "$AUTH" = pubkey ]; then
-    cp "$CERTS/ca.pem" "$CERTS/int.pem" "$d/swanctl/x509ca/"
-    cp "$CERTS/$role.pem" "$d/swanctl/x509/"
+    cp "$CERTS/ca.pem" "$d/swanctl/x509ca/"
+    cp "$CERTS/$role-int.pem" "$CERTS/$role.pem" "$d/swanctl/x509/"
     cp "$CERTS/$role.key" "$d/swanctl/private/"
     certline="certs = $role.pem"
   fi
@@ -313,17 +313,19 @@ sw() { local role=$1 op=$2; shift 2; SWANCTL_DIR="$WORK/$role/swanctl" swanctl "
 gen_certs() {
   [ -n "$CERTS" ] && [ -f "$CERTS/server.pem" ] && return 0
   CERTS="$WORK/certs"; mkdir -p "$CERTS"
-  log "generating RSA-4096 CA chain (root, intermediate, client, server)"
+  log "generating RSA-4096 chains: root CA -> client/server intermediate CA -> end entity"
   local k
-  for k in ca int client server; do
+  for k in ca client-int server-int client server; do
     pki --gen --type rsa --size 4096 --outform pem >"$CERTS/$k.key" &
   done
   wait
   pki --self --in "$CERTS/ca.key" --ca --lifetime 3650 --dn "C=XX, O=vpndoctor lab, CN=vpndoctor lab Root CA" --outform pem >"$CERTS/ca.pem"
-  pki --pub --in "$CERTS/int.key" | pki --issue --cacert "$CERTS/ca.pem" --cakey "$CERTS/ca.key" --ca --lifetime 3650 \
-    --dn "C=XX, O=vpndoctor lab, CN=vpndoctor lab Intermediate CA with a deliberately long name to grow the chain" --outform pem >"$CERTS/int.pem"
   for k in client server; do
-    pki --pub --in "$CERTS/$k.key" | pki --issue --cacert "$CERTS/int.pem" --cakey "$CERTS/int.key" --lifetime 365 \
+    # one intermediate per side: the peer only trusts the root, so each side
+    # must send its intermediate ("sending issuer cert") -> bigger IKE_AUTH
+    pki --pub --in "$CERTS/$k-int.key" | pki --issue --cacert "$CERTS/ca.pem" --cakey "$CERTS/ca.key" --ca --lifetime 3650 \
+      --dn "C=XX, O=vpndoctor lab, OU=$k side, CN=vpndoctor lab $k Intermediate CA" --outform pem >"$CERTS/$k-int.pem"
+    pki --pub --in "$CERTS/$k.key" | pki --issue --cacert "$CERTS/$k-int.pem" --cakey "$CERTS/$k-int.key" --lifetime 365 \
       --dn "C=XX, O=vpndoctor lab, OU=VPN gateways and road warriors, CN=$k.lab.example" --san "$k.lab.example" \
       --flag serverAuth --flag clientAuth --outform pem >"$CERTS/$k.pem"
   done
