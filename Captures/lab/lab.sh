@@ -131,6 +131,7 @@ cleanup() {
 # net_up NAT(0|1)
 net_up() {
   local nat=$1 c_addr r_addr
+  stop_all   # leftovers of an interrupted run (only our namespaces)
   net_down
   for ns in $NS_C $NS_R $NS_S; do
     ip netns add "$ns"
@@ -316,18 +317,18 @@ gen_certs() {
   log "generating RSA-4096 chains: root CA -> client/server intermediate CA -> end entity"
   local k
   for k in ca client-int server-int client server; do
-    pki --gen --type rsa --size 4096 --outform pem >"$CERTS/$k.key" &
+    pki --gen --type rsa --size 4096 --outform pem >"$CERTS/$k.key" 2>>"$CERTS/pki.err" &
   done
   wait
-  pki --self --in "$CERTS/ca.key" --ca --lifetime 3650 --dn "C=XX, O=vpndoctor lab, CN=vpndoctor lab Root CA" --outform pem >"$CERTS/ca.pem"
+  pki --self --in "$CERTS/ca.key" --ca --lifetime 3650 --dn "C=XX, O=vpndoctor lab, CN=vpndoctor lab Root CA" --outform pem >"$CERTS/ca.pem" 2>>"$CERTS/pki.err"
   for k in client server; do
     # one intermediate per side: the peer only trusts the root, so each side
     # must send its intermediate ("sending issuer cert") -> bigger IKE_AUTH
-    pki --pub --in "$CERTS/$k-int.key" | pki --issue --cacert "$CERTS/ca.pem" --cakey "$CERTS/ca.key" --ca --lifetime 3650 \
-      --dn "C=XX, O=vpndoctor lab, OU=$k side, CN=vpndoctor lab $k Intermediate CA" --outform pem >"$CERTS/$k-int.pem"
-    pki --pub --in "$CERTS/$k.key" | pki --issue --cacert "$CERTS/$k-int.pem" --cakey "$CERTS/$k-int.key" --lifetime 365 \
+    pki --pub --in "$CERTS/$k-int.key" 2>>"$CERTS/pki.err" | pki --issue --cacert "$CERTS/ca.pem" --cakey "$CERTS/ca.key" --ca --lifetime 3650 \
+      --dn "C=XX, O=vpndoctor lab, OU=$k side, CN=vpndoctor lab $k Intermediate CA" --outform pem >"$CERTS/$k-int.pem" 2>>"$CERTS/pki.err"
+    pki --pub --in "$CERTS/$k.key" 2>>"$CERTS/pki.err" | pki --issue --cacert "$CERTS/$k-int.pem" --cakey "$CERTS/$k-int.key" --lifetime 365 \
       --dn "C=XX, O=vpndoctor lab, OU=VPN gateways and road warriors, CN=$k.lab.example" --san "$k.lab.example" \
-      --flag serverAuth --flag clientAuth --outform pem >"$CERTS/$k.pem"
+      --flag serverAuth --flag clientAuth --outform pem >"$CERTS/$k.pem" 2>>"$CERTS/pki.err"
   done
 }
 
@@ -524,7 +525,7 @@ EOF
   sleep 0.5
   start_ppp_daemon $NS_C client xl2tpd -D -c "$WORK/client/xl2tpd.conf" -p "$WORK/client/xl2tpd.pid" -C "$WORK/client/l2tp-control"
   log "$sc: xl2tpd LAC autodials the LNS; waiting"
-  sleep "${L2TP_WAIT:-8}"
+  sleep "${L2TP_WAIT:-4}"
   stop_captures
   stop_all
   collect_ppp_logs "$sc"
@@ -572,7 +573,7 @@ EOF
   sleep 0.5
   start_ppp_daemon $NS_C client pptp "$S_ADDR" --nobuffer --loglevel 2 file "$WORK/client/options.pptp"
   log "$sc: pptp dials pptpd; waiting"
-  sleep "${PPTP_WAIT:-8}"
+  if [ "$blocked" = 1 ]; then sleep "${PPTP_WAIT:-8}"; else sleep "${PPTP_WAIT:-4}"; fi
   stop_captures
   stop_all
   collect_ppp_logs "$sc"
