@@ -356,12 +356,14 @@ run_ipsec() { # scenario outdir
   if timeout 20 env SWANCTL_DIR="$WORK/client/swanctl" swanctl --initiate --uri "unix://$WORK/client/charon.vici" \
        --child net --timeout 15 >"$WORK/initiate.out" 2>&1; then
     log "$sc: CHILD_SA established"
+    OUTCOME=up
     if [ "$PINGS" -gt 0 ]; then
       nsx $NS_C ping -n -c "$PINGS" -i 0.3 -W 1 -I "$C_INNER" "$S_INNER" >"$WORK/ping.out" 2>&1 || true
       log "$sc: $(grep -E 'packets transmitted' "$WORK/ping.out" || echo 'ping failed')"
+      grep -q ' 0% packet loss' "$WORK/ping.out" || OUTCOME=up-noping
     fi
   else
-    rc=1
+    rc=1; OUTCOME=fail
     log "$sc: initiate failed: $(grep -E 'failed|giving up|AUTHENTICATION|NO_PROPOSAL' "$WORK/initiate.out" | tail -1)"
   fi
   sleep 0.5
@@ -379,6 +381,8 @@ scenario() { # name outdir
   reset_ipsec_params
   # ESP-in-UDP (non-ESP marker != 0, longer than a NAT keepalive) server->client
   local ESP_S2C="iptables -A FORWARD -p udp -s $S_ADDR --sport 4500 -m length --length 30:65535 -m u32 ! --u32 '0>>22&0x3C@8=0' -j DROP"
+  EXPECT=fail
+  case "$sc" in *-ok) EXPECT=up ;; esp-one-way) EXPECT=up-noping ;; esac
   case "$sc" in
     ikev2-psk-ok) ;;
     ikev2-nat-ok) NAT=1 ;;
@@ -580,6 +584,24 @@ EOF
   RESULT=0
 }
 
+# ---------------------------------------------------------------- self-check
+# The daemons must have done what the scenario intends (IPsec: SA up or not,
+# pings through or not) and both captures must hold packets.
+check_scenario() { # scenario outdir
+  local sc=$1 out=$2 ok=0 v n
+  if [ -n "$EXPECT" ] && [ "$OUTCOME" != "$EXPECT" ]; then
+    log "$sc: CHECK FAILED: expected '$EXPECT', got '$OUTCOME'"; ok=1
+  fi
+  for v in client server; do
+    if [ ! -s "$out/lab-$sc-$v.pcap" ]; then log "$sc: CHECK FAILED: no $v capture"; ok=1; continue; fi
+    if command -v tshark >/dev/null; then
+      n=$(tshark -r "$out/lab-$sc-$v.pcap" 2>/dev/null | wc -l)
+      [ "$n" -gt 0 ] || { log "$sc: CHECK FAILED: $v capture is empty"; ok=1; }
+    fi
+  done
+  return $ok
+}
+
 # ---------------------------------------------------------------- main
 main() {
   [ "$(id -u)" = 0 ] || die "run as root"
@@ -599,15 +621,19 @@ main() {
   trap cleanup EXIT
   trap 'exit 130' INT TERM
   local sc t0 t1 start=$SECONDS
+  BAD=()
   for sc in $list; do
     t0=$SECONDS
     RESULT=0
+    OUTCOME=""; EXPECT=""
     scenario "$sc" "$OUTDIR"
     t1=$SECONDS
+    if ! check_scenario "$sc" "$OUTDIR"; then BAD+=("$sc"); fi
     log "$sc: done in $((t1 - t0)) s -> $OUTDIR/lab-$sc-{client,server}.pcap"
   done
   net_down
   log "total $((SECONDS - start)) s"
+  if [ ${#BAD[@]} -gt 0 ]; then log "UNEXPECTED RESULT in: ${BAD[*]}"; exit 1; fi
 }
 
 main "$@"
