@@ -40,7 +40,8 @@ ALL_SCENARIOS="ikev2-psk-ok ikev2-nat-ok ikev1-main-psk-ok ikev1-main-nat-ok ike
 ikev2-wrong-psk ikev1-main-wrong-psk ikev2-ike-proposal-mismatch ikev1-ike-proposal-mismatch
 ikev2-child-proposal-mismatch ikev1-esp-proposal-mismatch ike-500-responses-dropped
 natt-4500-blocked esp-one-way responder-not-running ikev2-fragmentation-ok
-ikev2-ip-fragments-dropped l2tp-ppp-fails pptp-ppp-fails pptp-1723-blocked"
+ikev2-ip-fragments-dropped l2tp-ppp-fails pptp-ppp-fails pptp-1723-blocked
+ikev2-invalid-ke-ok l2tp-1701-blocked pptp-server-not-running"
 
 PIDS=()
 WORK=""
@@ -382,7 +383,13 @@ scenario() { # name outdir
   # ESP-in-UDP (non-ESP marker != 0, longer than a NAT keepalive) server->client
   local ESP_S2C="iptables -A FORWARD -p udp -s $S_ADDR --sport 4500 -m length --length 30:65535 -m u32 ! --u32 '0>>22&0x3C@8=0' -j DROP"
   EXPECT=fail
-  case "$sc" in *-ok) EXPECT=up ;; esp-one-way) EXPECT=up-noping ;; esac
+  case "$sc" in
+    *-ok) EXPECT=up ;;
+    esp-one-way) EXPECT=up-noping ;;
+    l2tp-ppp-fails) EXPECT=session-up-then-cdn ;;
+    pptp-ppp-fails) EXPECT=call-up-then-closed ;;
+    l2tp-*|pptp-*) EXPECT=no-control-connection ;;
+  esac
   case "$sc" in
     ikev2-psk-ok) ;;
     ikev2-nat-ok) NAT=1 ;;
@@ -401,9 +408,12 @@ scenario() { # name outdir
     responder-not-running) SERVER_RUNNING=0 ;;
     ikev2-fragmentation-ok) AUTH=pubkey; FRAG=yes ;;
     ikev2-ip-fragments-dropped) AUTH=pubkey; FRAG=no; RTR_RULES=("iptables -A FORWARD -f -j DROP") ;;
-    l2tp-ppp-fails) run_l2tp "$sc" "$out"; return ;;
+    ikev2-invalid-ke-ok) C_IKE=aes256-sha256-modp2048-x25519; S_IKE=aes256-sha256-x25519 ;;
+    l2tp-ppp-fails) run_l2tp "$sc" "$out" 0; return ;;
+    l2tp-1701-blocked) run_l2tp "$sc" "$out" 1; return ;;
     pptp-ppp-fails) run_pptp "$sc" "$out" 0; return ;;
     pptp-1723-blocked) run_pptp "$sc" "$out" 1; return ;;
+    pptp-server-not-running) run_pptp "$sc" "$out" 2; return ;;
     *) die "unknown scenario '$sc' (try: $0 list)" ;;
   esac
   run_ipsec "$sc" "$out"
@@ -472,10 +482,11 @@ collect_ppp_logs() { # scenario
   done
 }
 
-run_l2tp() { # scenario outdir
-  local sc=$1 out=$2
+run_l2tp() { # scenario outdir blocked(0|1)
+  local sc=$1 out=$2 blocked=$3
   NEED_L2TP_PPTP=1 ensure_packages
   net_up 0
+  [ "$blocked" = 1 ] && nsx $NS_R iptables -A FORWARD -p udp --dport 1701 -j DROP
   rm -rf "$WORK/client" "$WORK/server"; mkdir -p "$WORK/client" "$WORK/server"
   cat >"$WORK/server/xl2tpd.conf" <<EOF
 [global]
@@ -529,14 +540,17 @@ EOF
   sleep 0.5
   start_ppp_daemon $NS_C client xl2tpd -D -c "$WORK/client/xl2tpd.conf" -p "$WORK/client/xl2tpd.pid" -C "$WORK/client/l2tp-control"
   log "$sc: xl2tpd LAC autodials the LNS; waiting"
-  sleep "${L2TP_WAIT:-4}"
+  if [ "$blocked" = 1 ]; then sleep "${L2TP_WAIT:-8}"; else sleep "${L2TP_WAIT:-4}"; fi
   stop_captures
   stop_all
   collect_ppp_logs "$sc"
+  OUTCOME=no-control-connection
+  grep -q 'Call established' "$LOGDIR/$sc-client.log" && OUTCOME=session-up
+  [ "$OUTCOME" = session-up ] && grep -q 'call_close' "$LOGDIR/$sc-client.log" "$LOGDIR/$sc-server.log" && OUTCOME=session-up-then-cdn
   RESULT=0
 }
 
-run_pptp() { # scenario outdir blocked(0|1)
+run_pptp() { # scenario outdir mode(0 ok, 1 TCP 1723 dropped, 2 no pptpd)
   local sc=$1 out=$2 blocked=$3
   NEED_L2TP_PPTP=1 ensure_packages
   net_up 0
@@ -573,7 +587,7 @@ require-mppe-128
 EOF
   start_captures "$sc" "$out"
   start_syslog server; start_syslog client
-  start_ppp_daemon $NS_S server pptpd -f -d -c "$WORK/server/pptpd.conf" -p "$WORK/server/pptpd.pid" -l "$S_ADDR"
+  [ "$blocked" != 2 ] && start_ppp_daemon $NS_S server pptpd -f -d -c "$WORK/server/pptpd.conf" -p "$WORK/server/pptpd.pid" -l "$S_ADDR"
   sleep 0.5
   start_ppp_daemon $NS_C client pptp "$S_ADDR" --nobuffer --loglevel 2 file "$WORK/client/options.pptp"
   log "$sc: pptp dials pptpd; waiting"
@@ -581,6 +595,9 @@ EOF
   stop_captures
   stop_all
   collect_ppp_logs "$sc"
+  OUTCOME=no-control-connection
+  grep -q 'Outgoing call established' "$LOGDIR/$sc-client.log" && OUTCOME=call-up
+  [ "$OUTCOME" = call-up ] && grep -q 'peer has closed' "$LOGDIR/$sc-client.log" && OUTCOME=call-up-then-closed
   RESULT=0
 }
 
