@@ -41,7 +41,7 @@ ikev2-wrong-psk ikev1-main-wrong-psk ikev2-ike-proposal-mismatch ikev1-ike-propo
 ikev2-child-proposal-mismatch ikev1-esp-proposal-mismatch ike-500-responses-dropped
 natt-4500-blocked esp-one-way responder-not-running ikev2-fragmentation-ok
 ikev2-ip-fragments-dropped l2tp-ppp-fails pptp-ppp-fails pptp-1723-blocked
-ikev2-invalid-ke-ok l2tp-1701-blocked pptp-server-not-running"
+ikev2-invalid-ke-ok l2tp-1701-blocked pptp-server-not-running l2tp-ipsec-ppp-fails"
 
 PIDS=()
 WORK=""
@@ -200,7 +200,7 @@ reset_ipsec_params() {
   C_IKE=aes256-sha256-modp2048; S_IKE=aes256-sha256-modp2048
   C_ESP=aes256-sha256;          S_ESP=aes256-sha256
   C_PSK=lab-psk-correct-horse;  S_PSK=lab-psk-correct-horse
-  SERVER_RUNNING=1; PINGS=4; RTR_RULES=()
+  SERVER_RUNNING=1; PINGS=4; RTR_RULES=(); TS_SUFFIX=""; POST_UP_HOOK=""
 }
 
 write_strongswan_conf() { # dir role
@@ -274,8 +274,8 @@ connections {
     }
     children {
       net {
-        local_ts = $local_ts/32
-        remote_ts = $remote_ts/32
+        local_ts = $local_ts/32$TS_SUFFIX
+        remote_ts = $remote_ts/32$TS_SUFFIX
         esp_proposals = $esp
         rekey_time = 0
         start_action = none
@@ -358,7 +358,9 @@ run_ipsec() { # scenario outdir
        --child net --timeout 15 >"$WORK/initiate.out" 2>&1; then
     log "$sc: CHILD_SA established"
     OUTCOME=up
-    if [ "$PINGS" -gt 0 ]; then
+    if [ -n "$POST_UP_HOOK" ]; then
+      "$POST_UP_HOOK" "$sc"
+    elif [ "$PINGS" -gt 0 ]; then
       nsx $NS_C ping -n -c "$PINGS" -i 0.3 -W 1 -I "$C_INNER" "$S_INNER" >"$WORK/ping.out" 2>&1 || true
       log "$sc: $(grep -E 'packets transmitted' "$WORK/ping.out" || echo 'ping failed')"
       grep -q ' 0% packet loss' "$WORK/ping.out" || OUTCOME=up-noping
@@ -373,6 +375,11 @@ run_ipsec() { # scenario outdir
   collect_logs "$sc"
   cp "$WORK/initiate.out" "$LOGDIR/$sc-initiate.out"
   [ -f "$WORK/ping.out" ] && cp "$WORK/ping.out" "$LOGDIR/$sc-ping.out" && rm -f "$WORK/ping.out"
+  if [ -n "$POST_UP_HOOK" ] && [ "$OUTCOME" = up ]; then
+    collect_ppp_logs "$sc" -l2tp
+    l2tp_outcome "$LOGDIR/$sc-client-l2tp.log" "$LOGDIR/$sc-server-l2tp.log"
+    OUTCOME="ipsec-up+$OUTCOME"
+  fi
   RESULT=$rc
 }
 
@@ -387,6 +394,7 @@ scenario() { # name outdir
     *-ok) EXPECT=up ;;
     esp-one-way) EXPECT=up-noping ;;
     l2tp-ppp-fails) EXPECT=session-up-then-cdn ;;
+    l2tp-ipsec-ppp-fails) EXPECT=ipsec-up+session-up-then-cdn ;;
     pptp-ppp-fails) EXPECT=call-up-then-closed ;;
     l2tp-*|pptp-*) EXPECT=no-control-connection ;;
   esac
@@ -409,6 +417,7 @@ scenario() { # name outdir
     ikev2-fragmentation-ok) AUTH=pubkey; FRAG=yes ;;
     ikev2-ip-fragments-dropped) AUTH=pubkey; FRAG=no; RTR_RULES=("iptables -A FORWARD -f -j DROP") ;;
     ikev2-invalid-ke-ok) C_IKE=aes256-sha256-modp2048-x25519; S_IKE=aes256-sha256-x25519 ;;
+    l2tp-ipsec-ppp-fails) VER=1; TS_SUFFIX="[udp/1701]"; POST_UP_HOOK=l2tp_over_ipsec_hook; NEED_L2TP_PPTP=1 ensure_packages ;;
     l2tp-ppp-fails) run_l2tp "$sc" "$out" 0; return ;;
     l2tp-1701-blocked) run_l2tp "$sc" "$out" 1; return ;;
     pptp-ppp-fails) run_pptp "$sc" "$out" 0; return ;;
@@ -471,26 +480,24 @@ start_ppp_daemon() { # ns role cmd...
   PIDS+=($!)
 }
 
-collect_ppp_logs() { # scenario
+collect_ppp_logs() { # scenario [suffix]
   mkdir -p "$LOGDIR"
   local role f
   for role in client server; do
-    f="$LOGDIR/$1-$role.log"; : >"$f"
+    f="$LOGDIR/$1-$role${2:-}.log"; : >"$f"
     [ -f "$WORK/$role/daemon.log" ] && { echo "## syslog (daemon + pppd)"; cat "$WORK/$role/daemon.log"; } >>"$f"
     [ -s "$WORK/$role/daemon.stdout" ] && { echo "## stdout/stderr"; cat "$WORK/$role/daemon.stdout"; } >>"$f"
     [ -s "$f" ] || echo "(no output)" >"$f"
   done
 }
 
-run_l2tp() { # scenario outdir blocked(0|1)
-  local sc=$1 out=$2 blocked=$3
-  NEED_L2TP_PPTP=1 ensure_packages
-  net_up 0
-  [ "$blocked" = 1 ] && nsx $NS_R iptables -A FORWARD -p udp --dport 1701 -j DROP
-  rm -rf "$WORK/client" "$WORK/server"; mkdir -p "$WORK/client" "$WORK/server"
+# l2tp_configs LNS_ADDR SERVER_LISTEN CLIENT_LISTEN(optional)
+l2tp_configs() {
+  local lns=$1 slisten=$2 clisten=${3:-}
+  mkdir -p "$WORK/client" "$WORK/server"
   cat >"$WORK/server/xl2tpd.conf" <<EOF
 [global]
-listen-addr = $S_ADDR
+listen-addr = $slisten
 port = 1701
 debug tunnel = yes
 debug state = yes
@@ -514,11 +521,12 @@ mru 1400
 EOF
   cat >"$WORK/client/xl2tpd.conf" <<EOF
 [global]
+${clisten:+listen-addr = $clisten}
 port = 1701
 debug tunnel = yes
 debug state = yes
 [lac lab]
-lns = $S_ADDR
+lns = $lns
 autodial = yes
 redial = no
 name = alice
@@ -534,20 +542,46 @@ password alice-password
 mtu 1400
 mru 1400
 EOF
-  start_captures "$sc" "$out"
+}
+
+l2tp_start() { # scenario wait-seconds
   start_syslog server; start_syslog client
   start_ppp_daemon $NS_S server xl2tpd -D -c "$WORK/server/xl2tpd.conf" -p "$WORK/server/xl2tpd.pid" -C "$WORK/server/l2tp-control"
   sleep 0.5
   start_ppp_daemon $NS_C client xl2tpd -D -c "$WORK/client/xl2tpd.conf" -p "$WORK/client/xl2tpd.pid" -C "$WORK/client/l2tp-control"
-  log "$sc: xl2tpd LAC autodials the LNS; waiting"
-  if [ "$blocked" = 1 ]; then sleep "${L2TP_WAIT:-8}"; else sleep "${L2TP_WAIT:-4}"; fi
+  log "$1: xl2tpd LAC autodials the LNS; waiting $2 s"
+  sleep "$2"
+}
+
+l2tp_outcome() { # client-log server-log
+  OUTCOME=no-control-connection
+  grep -q 'Call established' "$1" && OUTCOME=session-up
+  [ "$OUTCOME" = session-up ] && grep -q 'call_close' "$1" "$2" && OUTCOME=session-up-then-cdn
+  return 0
+}
+
+run_l2tp() { # scenario outdir blocked(0|1)
+  local sc=$1 out=$2 blocked=$3
+  NEED_L2TP_PPTP=1 ensure_packages
+  net_up 0
+  [ "$blocked" = 1 ] && nsx $NS_R iptables -A FORWARD -p udp --dport 1701 -j DROP
+  rm -rf "$WORK/client" "$WORK/server"
+  l2tp_configs "$S_ADDR" "$S_ADDR"
+  start_captures "$sc" "$out"
+  if [ "$blocked" = 1 ]; then l2tp_start "$sc" "${L2TP_WAIT:-8}"; else l2tp_start "$sc" "${L2TP_WAIT:-4}"; fi
   stop_captures
   stop_all
   collect_ppp_logs "$sc"
-  OUTCOME=no-control-connection
-  grep -q 'Call established' "$LOGDIR/$sc-client.log" && OUTCOME=session-up
-  [ "$OUTCOME" = session-up ] && grep -q 'call_close' "$LOGDIR/$sc-client.log" "$LOGDIR/$sc-server.log" && OUTCOME=session-up-then-cdn
+  l2tp_outcome "$LOGDIR/$sc-client.log" "$LOGDIR/$sc-server.log"
   RESULT=0
+}
+
+# L2TP inside IPsec (IKEv1 like Windows/macOS L2TP/IPsec). libipsec has no
+# transport mode ("IPsec SA: unsupported mode"), so this is tunnel mode with
+# traffic selectors limited to UDP 1701 between the two inner addresses.
+l2tp_over_ipsec_hook() { # scenario
+  l2tp_configs "$S_INNER" "$S_INNER" "$C_INNER"
+  l2tp_start "$1" "${L2TP_WAIT:-4}"
 }
 
 run_pptp() { # scenario outdir mode(0 ok, 1 TCP 1723 dropped, 2 no pptpd)
