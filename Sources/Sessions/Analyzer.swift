@@ -218,7 +218,7 @@ public struct Analyzer {
         for m in messages {
             self.pairs[pair]?.pptp?.messages.append(PPTPMessageRecord(
                 frame: fact.frame, time: time, fromClient: fromClient, type: m.type, callID: m.callID,
-                peerCallID: m.peerCallID, resultCode: m.resultCode, errorCode: m.errorCode))
+                peerCallID: m.peerCallID, resultCode: m.resultCode, errorCode: m.errorCode, resultText: m.resultText))
         }
     }
 
@@ -247,7 +247,7 @@ public struct Analyzer {
         }
         self.pairs[pair]!.l2tp!.messages.append(L2TPMessageRecord(
             frame: fact.frame, time: time, fromClient: fromClient, tunnelID: c.tunnelID, sessionID: c.sessionID, ns: c.ns,
-            nr: c.nr, type: c.messageType, resultCode: c.resultCode, errorCode: c.errorCode, errorMessage: c.errorMessage,
+            nr: c.nr, type: c.messageType, resultCode: c.resultCode, errorCode: c.errorCode, resultText: c.resultText,
             retransmissionOf: retransmissionOf))
     }
 
@@ -271,7 +271,7 @@ public struct Analyzer {
         }
         self.pairs[pair]!.ppp.messages.append(PPPMessageRecord(
             frame: fact.frame, time: time, source: fact.source, fromClient: false, protocolNumber: p.protocolNumber,
-            code: p.code, identifier: p.identifier, authProtocol: p.authProtocol, message: p.message,
+            code: p.code, identifier: p.identifier, authProtocol: p.authProtocol, message: p.message, msChapError: p.msChapError,
             retransmissionOf: retransmissionOf))
     }
 

@@ -73,7 +73,7 @@ public enum Classifier {
         // The VPN protocol carried by the outer header (stopping at a tunnelled inner IP header).
         var index = ipIndex + 1
         while index < layers.count, !layers[index].isIP {
-            if let kind = self.ipsecKind(layers[index], udpEncapsulated: fact.ipProtocol == .udp) {
+            if let kind = self.ipsecKind(layers[index], udpEncapsulated: fact.ipProtocol == .udp) ?? self.tunnelKind(layers, at: index) {
                 fact.kind = kind
                 break
             }

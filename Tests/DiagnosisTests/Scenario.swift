@@ -171,10 +171,10 @@ struct Scenario {
     }
 
     mutating func l2tp(_ from: Side, _ type: L2TPMessageType?, ns: UInt16 = 0, result: UInt16? = nil, error: UInt16? = nil,
-                       message: String? = nil) {
+                       text: String? = nil) {
         self.add(from, proto: .udp, sport: 1701, dport: 1701, length: 120,
                  .l2tpControl(L2TPControlFact(tunnelID: from == .client ? 7 : 9, ns: ns, messageType: type,
-                                              resultCode: result, errorCode: error, errorMessage: message)))
+                                              resultCode: result, errorCode: error, resultText: text)))
     }
 
     mutating func l2tpUp() {

@@ -13,14 +13,17 @@ public struct PPPControlFact: Hashable, Sendable {
     public var chapAlgorithm: UInt8?
     /// PAP/CHAP message text (e.g. MS-CHAPv2 failure "E=691 R=1 C=… V=3 M=…").
     public var message: String?
+    /// MS-CHAPv2 failure code (RFC 2759 §6 "E=…"), as the decoder parsed it.
+    public var msChapError: Int?
     public init(_ protocolNumber: PPPProtocol, code: UInt8, identifier: UInt8 = 0, authProtocol: PPPProtocol? = nil,
-                chapAlgorithm: UInt8? = nil, message: String? = nil) {
+                chapAlgorithm: UInt8? = nil, message: String? = nil, msChapError: Int? = nil) {
         self.protocolNumber = protocolNumber
         self.code = code
         self.identifier = identifier
         self.authProtocol = authProtocol
         self.chapAlgorithm = chapAlgorithm
         self.message = message
+        self.msChapError = msChapError
     }
 
     /// RFC 1661 §5 codes (LCP, IPCP…).
@@ -32,9 +35,4 @@ public struct PPPControlFact: Hashable, Sendable {
         public static let authSuccessCHAP: UInt8 = 3, authFailureCHAP: UInt8 = 4
     }
 
-    /// The MS-CHAPv2 failure code (RFC 2759 §6: "E=eeeeeeeeee"), if the message carries one.
-    public var msChapErrorCode: Int? {
-        guard let message, let range = message.range(of: "E=") else { return nil }
-        return Int(message[range.upperBound...].prefix { $0.isNumber })
-    }
 }

@@ -1,3 +1,5 @@
+import Decoding
+
 /// Builds a session's stage ladder, furthest stage and verdict from its evidence.
 enum StageLadder {
     /// An IKEv2 IKE_AUTH response this short carries a notify and little else (AUTHENTICATION_FAILED…):
@@ -296,10 +298,10 @@ enum StageLadder {
             return result(.tunnelControl, status, label, frames: p.synFrames + p.resetFrames,
                           p.resetFromServer ? "connection refused (RST)" : "SYN sent \(p.synFrames.count)×, no answer")
         }
-        for type in [PPTPMessageType.startControlConnectionReply, .outgoingCallReply] {
+        for type in [PPTPControlType.startControlConnectionReply, .outgoingCallReply] {
             if let reply = p.first(type), let code = reply.resultCode, code != 1 {
                 return result(.tunnelControl, .failed, label, frames: Array(frames), times: times,
-                              "\(type): \(PPTPMessageType.resultMeaning(code, in: type))")
+                              "\(type): \(reply.resultText ?? "result \(code)")")
             }
         }
         if !p.resetFrames.isEmpty {
@@ -338,7 +340,7 @@ enum StageLadder {
             let frames = control.map(\.frame), times = control.map(\.time)
             if let stop = l.first(.stopCCN) ?? l.first(.cdn), l.first(.iccn) == nil {
                 rungs.append(result(.tunnelControl, .failed, label, frames: frames, times: times,
-                                    "\(stop.type!) result \(stop.resultCode.map(String.init) ?? "?")"))
+                                    "\(stop.type!): \(stop.resultText ?? "no result code")"))
             } else if l.first(.iccn) != nil || (l.first(.sccrq) == nil && (l.dataFromClient > 0 || s.ppp != nil)) {
                 rungs.append(result(.tunnelControl, .ok, label, frames: frames, times: times))
             } else if l.first(.sccrq) != nil && l.first(.sccrp) == nil {

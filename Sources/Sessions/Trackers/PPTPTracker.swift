@@ -6,11 +6,12 @@ public struct PPTPMessageRecord: Sendable, Codable, Hashable {
     public var frame: Int
     public var time: Double
     public var fromClient: Bool
-    public var type: PPTPMessageType
+    public var type: PPTPControlType
     public var callID: UInt16?
     public var peerCallID: UInt16?
     public var resultCode: UInt8?
     public var errorCode: UInt8?
+    public var resultText: String?
 }
 
 /// TCP 1723 and its control messages between one client and one server.
@@ -27,7 +28,7 @@ public struct PPTPControlEvidence: Sendable, Codable, Hashable {
     public var finFromServer = false
     public var messages: [PPTPMessageRecord] = []
 
-    public func first(_ type: PPTPMessageType) -> PPTPMessageRecord? { self.messages.first { $0.type == type } }
+    public func first(_ type: PPTPControlType) -> PPTPMessageRecord? { self.messages.first { $0.type == type } }
     /// Call IDs: the client's (its Outgoing-Call-Request) and the server's (its Outgoing-Call-Reply).
     public var clientCallID: UInt16? { self.first(.outgoingCallRequest)?.callID }
     public var serverCallID: UInt16? { self.first(.outgoingCallReply)?.callID }
@@ -46,7 +47,7 @@ public struct L2TPMessageRecord: Sendable, Codable, Hashable {
     public var type: L2TPMessageType?
     public var resultCode: UInt16?
     public var errorCode: UInt16?
-    public var errorMessage: String?
+    public var resultText: String?
     public var retransmissionOf: Int?
 }
 
@@ -72,6 +73,7 @@ public struct PPPMessageRecord: Sendable, Codable, Hashable {
     public var identifier: UInt8
     public var authProtocol: PPPProtocol?
     public var message: String?
+    public var msChapError: Int?
     /// Same protocol, code, identifier and direction seen before (a Configure-Request retransmission).
     public var retransmissionOf: Int?
 }

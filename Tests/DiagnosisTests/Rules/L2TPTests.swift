@@ -17,10 +17,10 @@ import Testing
         var s = Scenario()
         s.l2tp(.client, .sccrq)
         s.l2tp(.server, .sccrp)
-        s.l2tp(.server, .stopCCN, ns: 1, result: 2, error: 6, message: "no more tunnels")
+        s.l2tp(.server, .stopCCN, ns: 1, result: 2, error: 6, text: "General error, error: Vendor-specific error, \"no more tunnels\"")
         let f = s.findings("l2tp.stopped")
         #expect(f.count == 1 && f[0].severity == .error)
-        #expect(f[0].summary.contains("general error") && f[0].summary.contains("vendor-specific"))
+        #expect(f[0].summary.contains("General error") && f[0].summary.contains("Vendor-specific") && f[0].summary.contains("error 6"))
     }
 
     @Test func ordinaryTeardownIsInfo() {

@@ -21,7 +21,7 @@ import Testing
         s.ppp(.server, PPPControlFact(.chap, code: 1, identifier: 1))
         s.ppp(.client, PPPControlFact(.chap, code: 2, identifier: 1))
         s.ppp(.server, PPPControlFact(.chap, code: 4, identifier: 1,
-                                      message: "E=\(code) R=0 C=0011223344556677 V=3 M=Authentication failure"))
+                                      message: "E=\(code) R=0 C=0011223344556677 V=3 M=Authentication failure", msChapError: code))
         let f = s.findings("ppp.auth-failed")
         #expect(f.count == 1)
         #expect(f[0].summary.contains("E=\(code)") && f[0].summary.contains(meaning))

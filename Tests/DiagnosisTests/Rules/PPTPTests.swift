@@ -24,7 +24,7 @@ import Testing
         var s = Scenario()
         s.pptpControl(callResult: 7)
         let f = s.findings("pptp.call-failed")
-        #expect(f.count == 1 && f[0].summary.contains("do not accept"))
+        #expect(f.count == 1 && f[0].summary.contains("Do not accept"))
     }
 
     @Test func greOneWay() {

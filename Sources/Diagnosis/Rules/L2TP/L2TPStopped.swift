@@ -16,13 +16,11 @@ struct L2TPStopped: SessionRule {
         guard let l = s.l2tp else { return [] }
         let stops = l.messages.filter { $0.type == .stopCCN || $0.type == .cdn }
         guard let stop = stops.first, let type = stop.type else { return [] }
-        let result = stop.resultCode.map { "result \($0) (\(L2TPMessageType.resultMeaning($0, in: type)))" } ?? "no result code"
-        let error = stop.errorCode.map { ", error \($0) (\(L2TPMessageType.errorMeaning($0)))" } ?? ""
-        let message = stop.errorMessage.map { ", \"\($0)\"" } ?? ""
+        let result = stop.resultText ?? stop.resultCode.map { "result \($0)" } ?? "no result code"
         let wasUp = l.first(.iccn) != nil && s.verdict != .failed
         let ordinary = wasUp && (stop.resultCode ?? 1) <= 1 && (stop.errorCode ?? 0) == 0
         return [self.finding(s, stage: .tunnelControl,
-                             "The \(stop.fromClient ? "client" : "server") sent \(type): \(result)\(error)\(message).",
+                             "The \(stop.fromClient ? "client" : "server") sent \(type): \(result) (result \(stop.resultCode.map(String.init) ?? "–")\(stop.errorCode.map { ", error \($0)" } ?? "")).",
                              evidence: stops.map { Evidence("\($0.type!) from the \($0.fromClient ? "client" : "server")", frames: [$0.frame], time: $0.time) },
                              severity: ordinary ? .info : (wasUp ? .warning : .error))]
     }

@@ -31,7 +31,7 @@ struct PPPAuthFailed: SessionRule {
         let proto = failure.protocolNumber
         var summary = "The server rejected the \(proto == .chap ? "CHAP/MS-CHAPv2" : proto.description) authentication"
         var advice = Self.advice
-        if let code = PPPControlFact(proto, code: failure.code, message: failure.message).msChapErrorCode {
+        if let code = failure.msChapError {
             let m = Self.meaning(code)
             summary += ": E=\(code), \(m.text)."
             advice = [m.advice] + advice

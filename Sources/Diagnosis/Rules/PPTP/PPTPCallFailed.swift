@@ -1,3 +1,4 @@
+import Decoding
 import Sessions
 
 struct PPTPCallFailed: SessionRule {
@@ -14,9 +15,9 @@ struct PPTPCallFailed: SessionRule {
 
     func evaluate(_ s: Session, in a: Analysis) -> [Finding] {
         guard let p = s.pptp else { return [] }
-        for type in [PPTPMessageType.startControlConnectionReply, .outgoingCallReply] {
+        for type in [PPTPControlType.startControlConnectionReply, .outgoingCallReply] {
             if let reply = p.first(type), let code = reply.resultCode, code != 1 {
-                let meaning = PPTPMessageType.resultMeaning(code, in: type)
+                let meaning = reply.resultText ?? "result \(code)"
                 return [self.finding(s, stage: .tunnelControl, "The server's \(type) says: \(meaning) (result \(code)\(reply.errorCode.map { ", error \($0)" } ?? "")).",
                                      evidence: [Evidence("\(type) result \(code): \(meaning)", frames: [reply.frame], time: reply.time)])]
             }
