@@ -58,7 +58,7 @@ enum StageLadder {
 
     static func result(_ stage: Stage, _ status: StageStatus, _ label: String, frames: [Int] = [],
                        times: [Double] = [], _ detail: String? = nil) -> StageResult {
-        StageResult(stage: stage, status: status, label: label, frames: Array(frames.sorted().prefix(12)), start: times.min(),
+        StageResult(stage: stage, status: status, label: label, frames: Array(Set(frames).sorted().prefix(12)), start: times.min(),
                     end: times.max(), detail: detail)
     }
 

@@ -15,13 +15,17 @@ struct L2TPStopped: SessionRule {
     func evaluate(_ s: Session, in a: Analysis) -> [Finding] {
         guard let l = s.l2tp else { return [] }
         let stops = l.messages.filter { $0.type == .stopCCN || $0.type == .cdn }
-        guard let stop = stops.first, let type = stop.type else { return [] }
+        guard let stop = stops.last, let type = stop.type else { return [] }
         let result = stop.resultText ?? stop.resultCode.map { "result \($0)" } ?? "no result code"
-        let wasUp = l.first(.iccn) != nil && s.verdict != .failed
-        let ordinary = wasUp && (stop.resultCode ?? 1) <= 1 && (stop.errorCode ?? 0) == 0
-        return [self.finding(s, stage: .tunnelControl,
-                             "The \(stop.fromClient ? "client" : "server") sent \(type): \(result) (result \(stop.resultCode.map(String.init) ?? "–")\(stop.errorCode.map { ", error \($0)" } ?? "")).",
-                             evidence: stops.map { Evidence("\($0.type!) from the \($0.fromClient ? "client" : "server")", frames: [$0.frame], time: $0.time) },
+        // The session carried PPP (or data both ways) before it was closed: an ordinary disconnect
+        // when the codes say so (StopCCN 1 "general request", CDN 3 "administrative"), else a warning.
+        let wasUp = l.first(.iccn) != nil && (s.ppp != nil || (l.dataFromClient > 0 && l.dataFromServer > 0))
+        let ordinaryResult: Set<UInt16> = type == .stopCCN ? [1, 6] : [3]
+        let ordinary = wasUp && ordinaryResult.contains(stop.resultCode ?? 1) && (stop.errorCode ?? 0) == 0
+        let summary = wasUp ? "The \(stop.fromClient ? "client" : "server") closed the L2TP \(type == .cdn ? "session" : "tunnel") with \(type): \(result)."
+            : "The \(stop.fromClient ? "client" : "server") closed the L2TP \(type == .cdn ? "session" : "tunnel") before PPP ran, with \(type): \(result)."
+        return [self.finding(s, stage: .tunnelControl, summary + " (result \(stop.resultCode.map(String.init) ?? "–")\(stop.errorCode.map { ", error \($0)" } ?? ""))",
+                             evidence: stops.map { Evidence("\($0.type!) from the \($0.fromClient ? "client" : "server"): \($0.resultText ?? "no result")", frames: [$0.frame], time: $0.time) },
                              severity: ordinary ? .info : (wasUp ? .warning : .error))]
     }
 }
