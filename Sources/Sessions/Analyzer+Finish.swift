@@ -61,6 +61,7 @@ extension Analyzer {
             session.nat = NATDetection.conclude(sas: sas, client: roles.client, knownAddresses: self.knownAddresses())
             session.protocolLabel = Self.protocolLabel(session)
             StageLadder.build(&session, captureEnd: stats.duration)
+            for i in session.icmpErrors.indices { session.icmpErrors[i].stage = Self.stage(of: session.icmpErrors[i], in: session) }
             sessions.append(session)
         }
         let oneWay = self.flows.flows.values.filter(\.isOneWay).count
@@ -99,6 +100,25 @@ extension Analyzer {
         if let sa = sas.first { return (sa.initiator.address, sa.responder.address, "first IKE sender (guessed)") }
         if let l2tp = state.l2tp { return (l2tp.client.address, l2tp.server.address, "first L2TP sender (guessed)") }
         return (pair.low, pair.high, "guessed (no control traffic captured)")
+    }
+
+    /// The stage whose packet an ICMP error quotes: IKE by the step in progress at the time, L2TP and
+    /// PPTP control as tunnel control, ESP/AH/GRE as the data plane.
+    static func stage(of e: ICMPErrorRecord, in s: Session) -> Stage? {
+        switch e.quotedProtocol {
+        case .esp, .ah, .gre: return .dataPlane
+        case .tcp where e.quotedDestinationPort == 1723 || e.quotedSourcePort == 1723: return .tunnelControl
+        case .udp where [1701].contains(e.quotedDestinationPort): return .tunnelControl
+        case .udp where [500, 4500].contains(e.quotedDestinationPort) || [500, 4500].contains(e.quotedSourcePort):
+            guard let last = s.allIKEMessages.last(where: { $0.time <= e.time }) else { return .ikeSAInit }
+            switch last.step.exchange {
+            case .ikeAuth: return .ikeAuth
+            case .mainMode where last.step.index >= 5: return .ikeAuth
+            case .quickMode, .createChildSA: return .childSA
+            default: return .ikeSAInit
+            }
+        default: return nil
+        }
     }
 
     static func protocolLabel(_ s: Session) -> String {
