@@ -19,8 +19,13 @@ struct ESPLoss: SessionRule {
         let lossy = s.esp.filter { $0.missing >= 3 && $0.lossRatio >= Self.minimumLoss }
         guard !lossy.isEmpty else { return [] }
         let worst = lossy.max { $0.lossRatio < $1.lossRatio }!
-        return [self.finding(s, stage: .dataPlane,
-                             "ESP SPI \(worst.spiHex) lost about \(Int((worst.lossRatio * 100).rounded()))% of its packets (\(worst.missing) missing sequence numbers).",
+        let percent = Int((worst.lossRatio * 100).rounded())
+        // Most numbers missing is more often a sampled or filtered capture (or a sender that does not
+        // number per SA) than a tunnel that still works at that loss.
+        let summary = worst.lossRatio > 0.5
+            ? "ESP SPI \(worst.spiHex) skips \(percent)% of its sequence numbers: heavy loss before the capture point, or a sampled/filtered capture."
+            : "ESP SPI \(worst.spiHex) lost about \(percent)% of its packets (\(worst.missing) missing sequence numbers)."
+        return [self.finding(s, stage: .dataPlane, summary,
                              evidence: lossy.map { Evidence("SPI \($0.spiHex) \($0.source) → \($0.destination): \($0.missing) missing in \($0.gaps) gap(s), \($0.reordered) out of order",
                                                            frames: $0.firstGapFrame.map { [$0] } ?? []) })]
     }
