@@ -26,12 +26,13 @@ struct PSKMismatchV1: SessionRule {
         let infos = sa.messages(.informationalV1).filter { $0.time >= first5.time }
         let hashErrors = infos.filter { $0.notifies.contains(.invalidHashInformation) || $0.notifies.contains(.payloadMalformed) }
         guard mm6.isEmpty ? (mm5.count > 1 || !infos.isEmpty) : !infos.isEmpty else { return [] }
-        var evidence = [Evidence("MM1–MM4 completed", frames: sa.messages.filter { $0.step.exchange == .mainMode && $0.step.index <= 4 }.map(\.frame)),
-                        Evidence("MM5 (encrypted ID + hash) \(Text.repeated(mm5))\(mm6.isEmpty ? ", no MM6" : "")", frames: mm5.map(\.frame), time: first5.time)]
+        var evidence = [Evidence("MM5 (encrypted ID + hash) \(Text.repeated(mm5))\(mm6.isEmpty ? ", no MM6" : "")", frames: mm5.map(\.frame), time: first5.time)]
         if !infos.isEmpty {
-            evidence.append(Evidence("Informational after MM5\(hashErrors.isEmpty ? " (encrypted)" : ": " + Set(hashErrors.flatMap(\.notifyNames)).sorted().joined(separator: ", "))",
+            evidence.append(Evidence("answered by an Informational from the \(infos[0].fromInitiator ? "client" : "server")\(hashErrors.isEmpty ? " (encrypted: the keys differ)" : ": " + Set(hashErrors.flatMap(\.notifyNames)).sorted().joined(separator: ", "))",
                                      frames: infos.map(\.frame)))
         }
+        evidence.append(Evidence("MM1–MM4 completed: proposal and Diffie-Hellman are fine",
+                                 frames: sa.messages.filter { $0.step.exchange == .mainMode && $0.step.index <= 4 }.map(\.frame)))
         return [self.finding(s, stage: .ikeAuth, "Main Mode stops at message 5 after a clean MM1–MM4: likely a pre-shared key mismatch.",
                              evidence: evidence, confidence: hashErrors.isEmpty ? .medium : .high)]
     }
