@@ -32,7 +32,7 @@ import TestSupport
     @Test(.enabled(if: which("tshark") != nil), arguments: Synthetic.allCases)
     func tsharkFindsNothingMalformed(_ capture: Synthetic) throws {
         let result = try runCommand(which("tshark")!, [
-            "-r", Corpus.capturePath(capture.fileName), "-o", "tcp.check_checksum:TRUE", "-o", "udp.check_checksum:TRUE",
+            "-r", Corpus.capturePath(capture.fileName), "-o", "ip.check_checksum:TRUE", "-o", "tcp.check_checksum:TRUE", "-o", "udp.check_checksum:TRUE",
             "-Y", "_ws.malformed || _ws.expert.severity >= \"error\"", "-T", "fields", "-e", "frame.number",
         ])
         #expect(result.status == 0)
