@@ -32,7 +32,8 @@ import TestSupport
     @Test(.enabled(if: which("tshark") != nil), arguments: Synthetic.allCases)
     func tsharkFindsNothingMalformed(_ capture: Synthetic) throws {
         let result = try runCommand(which("tshark")!, [
-            "-r", Corpus.capturePath(capture.fileName), "-o", "ip.check_checksum:TRUE", "-o", "tcp.check_checksum:TRUE", "-o", "udp.check_checksum:TRUE",
+            "-r", Corpus.capturePath(capture.fileName),
+            "-o", "ip.check_checksum:TRUE", "-o", "tcp.check_checksum:TRUE", "-o", "udp.check_checksum:TRUE",
             "-Y", "_ws.malformed || _ws.expert.severity >= \"error\"", "-T", "fields", "-e", "frame.number",
         ])
         #expect(result.status == 0)
@@ -179,13 +180,11 @@ extension Synthetic {
         var (c, tcp) = pptpCapture()
         var clientGRE = GRESequence(), serverGRE = GRESequence()
         func gre(_ t: Double, fromClient: Bool, _ ppp: [UInt8]) {
-            if fromClient {
-                let seq = clientGRE.next(), ack = serverGRE.last
-                c.ip(t, from: client, to: server, .gre, PacketBuilder.gre(callID: PPTP.serverCallID, sequence: seq, acknowledgment: ack, ppp))
-            } else {
-                let seq = serverGRE.next(), ack = clientGRE.last
-                c.ip(t, from: server, to: client, .gre, PacketBuilder.gre(callID: PPTP.clientCallID, sequence: seq, acknowledgment: ack, ppp))
-            }
+            let seq = fromClient ? clientGRE.next() : serverGRE.next()
+            let ack = fromClient ? serverGRE.last : clientGRE.last
+            let callID = fromClient ? PPTP.serverCallID : PPTP.clientCallID  // the receiver's call ID
+            c.ip(t, from: fromClient ? client : server, to: fromClient ? server : client, .gre,
+                 PacketBuilder.gre(callID: callID, sequence: seq, acknowledgment: ack, ppp))
         }
         func lcp(_ code: UInt8, _ id: UInt8, _ data: [UInt8] = []) -> [UInt8] {
             PacketBuilder.ppp(0xC021, PacketBuilder.pppControl(code: code, identifier: id, data))
@@ -351,7 +350,8 @@ extension Synthetic {
             let natdDestination = IKE.natD(spiI, responderSPI, to, 500)
             let payloads: [(UInt8, [UInt8])] = [(33, sa), (34, be16(20) + [0, 0] + random.bytes(96)), (40, random.bytes(32))]
                 + ciscoVendorIDs.map { (43, Array($0.utf8)) }
-                + [(41, PacketBuilder.ikev2Notify(16388, data: natdSource)), (41, PacketBuilder.ikev2Notify(16389, data: natdDestination))]
+                + [(41, PacketBuilder.ikev2Notify(16388, data: natdSource)),
+                   (41, PacketBuilder.ikev2Notify(16389, data: natdDestination))]
             let chain = IKE.chain(payloads)
             return PacketBuilder.ike(initiatorSPI: spiI, responderSPI: responderSPI, nextPayload: chain.first, exchange: 34,
                                      flags: responderSPI == 0 ? 0x08 : 0x20, chain.bytes)
@@ -436,7 +436,7 @@ extension Synthetic {
         }
         // Vendor IDs (bytes as tshark 4.0 and Sources/Decoding/IKE/VendorID.swift know them):
         let windowsVendorIDs = [
-            "1e2b516905991c7d7c96fcbfb587e46100000009",  // MS NT5 ISAKMPOAKLEY, version 9 (zeek-spicy-ipsec/ipsec_client.pcap frame 1)
+            "1e2b516905991c7d7c96fcbfb587e46100000009",  // MS NT5 ISAKMPOAKLEY v9 (zeek-spicy-ipsec/ipsec_client.pcap frame 1)
             "4a131c81070358455c5728f20e95452f",          // RFC 3947 NAT-T (libreswan weirdike-eastwest, a Windows AuthIP packet)
             "90cb80913ebb696e086381b5ec427b1f",          // draft-ietf-ipsec-nat-t-ike-02\n (openswan v1rwnatM1.pcap)
             "4048b7d56ebce88525e7de7f00d6c2d3",          // FRAGMENTATION (weirdike-eastwest)
@@ -520,7 +520,8 @@ struct ClientCapture {
 
     /// The frames in time order (ties keep the order they were added in).
     var pcap: Data {
-        PacketBuilder.pcap(self.frames.enumerated().sorted { ($0.element.time, $0.offset) < ($1.element.time, $1.offset) }.map(\.element))
+        let ordered = self.frames.enumerated().sorted { ($0.element.time, $0.offset) < ($1.element.time, $1.offset) }
+        return PacketBuilder.pcap(ordered.map(\.element))
     }
 
     mutating func ip(_ time: Double, from source: String, to destination: String, _ proto: IPProtocol, _ payload: [UInt8],
@@ -546,7 +547,8 @@ struct ClientCapture {
         self.ip(time, from: source, to: destination, .tcp, segment, dontFragment: true)
     }
 
-    static func withChecksum(_ segment: [UInt8], at offset: Int, _ proto: IPProtocol, _ source: String, _ destination: String) -> [UInt8] {
+    static func withChecksum(_ segment: [UInt8], at offset: Int, _ proto: IPProtocol, _ source: String,
+                             _ destination: String) -> [UInt8] {
         let pseudoHeader = PacketBuilder.address(source) + PacketBuilder.address(destination) + [0, proto.rawValue]
             + be16(UInt16(segment.count))
         let sum = PacketBuilder.checksum(pseudoHeader + segment)
