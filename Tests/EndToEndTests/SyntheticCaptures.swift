@@ -427,7 +427,9 @@ extension Synthetic {
             attributes += IKE.tv(2, 2) + IKE.tv(4, group) + IKE.tv(3, 1) + IKE.tv(11, 1) + be16(12) + be16(4) + be32(28800)
             return [number, 1, 0, 0] + attributes
         }
-        // Windows 10 L2TP/IPsec Main Mode offers, SHA-1 throughout.
+        // Part of what Windows 10 offers for L2TP/IPsec Main Mode, as strongSwan logs of such clients list it
+        // (no corpus capture has a modern Windows MM1): AES-256/ECP-384, AES-128/ECP-256, AES-256/MODP-2048,
+        // 3DES/MODP-2048, SHA-1 throughout. The server picks the third.
         let offered = [transform(1, encryption: 7, keyLength: 256, group: 20), transform(2, encryption: 7, keyLength: 128, group: 19),
                        transform(3, encryption: 7, keyLength: 256, group: 14), transform(4, encryption: 5, keyLength: nil, group: 14)]
         func saPayload(_ transforms: [[UInt8]]) -> [UInt8] {
