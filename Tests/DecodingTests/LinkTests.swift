@@ -110,7 +110,7 @@ enum LowerFixtures {
 @Suite struct LinkTests {
     @Test func qinqThenPPPoESession() throws {
         let p = decodeBytes(LowerFixtures.qinqPPPoE)
-        #expect(kinds(p) == [.ethernet, .vlan, .vlan, .pppoe, .ppp, .ipv4, .udp])
+        #expect(kinds(p) == [.ethernet, .vlan, .vlan, .pppoe, .ppp, .ipv4, .udp, .dns])
         #expect(p.stop == nil)
         guard case .vlan(let outer) = p.layers[1], case .vlan(let inner) = p.layers[2],
               case .pppoe(let pppoe) = p.layers[3], case .ppp(let ppp) = p.layers[4] else {
@@ -125,10 +125,10 @@ enum LowerFixtures {
         #expect(summaries(p)[3] == "PPPoE session 0x556a len=63")
     }
 
-    @Test func pppoeLCPStopsAsUnsupportedUntilPPPControlExists() {
+    @Test func pppoeLCPGoesToThePPPControlDecoder() {
         let p = decodeBytes(LowerFixtures.pppoeLCP)
-        #expect(kinds(p) == [.ethernet, .pppoe, .ppp])
-        #expect(p.stop?.reason == .unsupported && p.stop?.layer == .ppp)
+        #expect(kinds(p) == [.ethernet, .pppoe, .ppp, .pppControl])
+        #expect(p.stop == nil)
         if case .ppp(let h) = p.layers[2] { #expect(h.protocolNumber == .lcp && h.protocolNumber.isControl) }
     }
 

@@ -68,13 +68,14 @@ public enum Corpus {
     }
 }
 
-/// Decodes every frame of a capture file (tests only: it keeps every packet).
+/// Decodes every frame of a capture file as the CLI does (with IP reassembly); tests only: it
+/// keeps every packet.
 public func decodeFile(_ path: String, filter: String? = nil) throws -> [DecodedPacket] {
     var file = try PcapFile(path: path, filter: filter)
-    let dissector = Dissector()
+    var decoder = PacketDecoder()
     var packets: [DecodedPacket] = []
     while let frame = try file.next() {
-        packets.append(dissector.decode(frame))
+        packets.append(decoder.decode(frame))
     }
     return packets
 }

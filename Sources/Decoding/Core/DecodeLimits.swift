@@ -27,6 +27,11 @@ public struct DecodeLimits: Sendable {
     public var maxPPTPMessagesPerSegment = 32
     /// Tunnel nesting (IP in GRE in IP…): a packet that tunnels deeper stops with `.limitExceeded`.
     public var maxTunnelDepth = 3
+    /// RFC 1701 source route entries in one GRE header.
+    public var maxGRERoutingEntries = 16
+    /// `TCPStreams`: bytes buffered per direction, and directions tracked at once.
+    public var maxTCPStreamBytes = 64 * 1024
+    public var maxTCPStreams = 1024
 
     public init() {}
     public static let standard = DecodeLimits()

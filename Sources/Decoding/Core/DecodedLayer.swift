@@ -23,6 +23,13 @@ public enum DecodedLayer: Sendable {
     case udpEncapsulation(UDPEncapsulation)
     case isakmp(IKEv1Message)
     case ikev2(IKEv2Message)
+    // Tunnels, PPP and DNS (control-plane cases are indirect so the enum stays small).
+    case gre(GRE)
+    case l2tp(L2TP)
+    indirect case pppControl(PPPControl)
+    indirect case pptp(PPTP)
+    indirect case l2tpControl(L2TPControl)
+    indirect case dns(DNS)
 
     /// Which protocol this layer is.
     public var kind: LayerKind {
@@ -44,42 +51,12 @@ public enum DecodedLayer: Sendable {
         case .udpEncapsulation: .udpEncapsulation
         case .isakmp: .isakmp
         case .ikev2: .ikev2
+        case .gre: .gre
+        case .l2tp, .l2tpControl: .l2tp
+        case .pppControl: .pppControl
+        case .pptp: .pptp
+        case .dns: .dns
         }
-    }
-}
-
-extension DecodedPacket {
-    /// The outermost IPv4 header.
-    public var ipv4: IPv4? {
-        for layer in self.layers { if case .ipv4(let h) = layer { return h } }
-        return nil
-    }
-
-    /// The outermost UDP header.
-    public var udp: UDP? {
-        for layer in self.layers { if case .udp(let h) = layer { return h } }
-        return nil
-    }
-
-    // Lower layers (issue 2): the outermost of each.
-    public var ipv6: IPv6? {
-        for layer in self.layers { if case .ipv6(let h) = layer { return h } }
-        return nil
-    }
-
-    public var tcp: TCP? {
-        for layer in self.layers { if case .tcp(let h) = layer { return h } }
-        return nil
-    }
-
-    public var icmp: ICMPv4? {
-        for layer in self.layers { if case .icmp(let h) = layer { return h } }
-        return nil
-    }
-
-    public var icmpv6: ICMPv6? {
-        for layer in self.layers { if case .icmpv6(let h) = layer { return h } }
-        return nil
     }
 }
 
@@ -105,6 +82,12 @@ extension AH: LayerHeader {}
 extension UDPEncapsulation: LayerHeader {}
 extension IKEv1Message: LayerHeader {}
 extension IKEv2Message: LayerHeader {}
+extension GRE: LayerHeader {}
+extension L2TP: LayerHeader {}
+extension PPPControl: LayerHeader {}
+extension PPTP: LayerHeader {}
+extension L2TPControl: LayerHeader {}
+extension DNS: LayerHeader {}
 
 extension DecodedLayer {
     /// The header inside, for printing (boxing it costs an allocation: never on the hot path).
@@ -127,6 +110,12 @@ extension DecodedLayer {
         case .udpEncapsulation(let h): h
         case .isakmp(let h): h
         case .ikev2(let h): h
+        case .gre(let h): h
+        case .l2tp(let h): h
+        case .pppControl(let h): h
+        case .pptp(let h): h
+        case .l2tpControl(let h): h
+        case .dns(let h): h
         }
     }
 
@@ -164,31 +153,32 @@ extension DecodedLayer: Encodable {
 }
 
 extension DecodedPacket {
-    /// The first ESP header (outer or UDP-encapsulated).
-    public var esp: ESP? {
-        for layer in self.layers { if case .esp(let h) = layer { return h } }
+    /// The outermost layer `extract` recognises.
+    @inline(__always)
+    func first<T>(_ extract: (DecodedLayer) -> T?) -> T? {
+        for layer in self.layers { if let value = extract(layer) { return value } }
         return nil
     }
 
-    public var ah: AH? {
-        for layer in self.layers { if case .ah(let h) = layer { return h } }
-        return nil
-    }
+    // The outermost header of each kind (tunnelled packets carry inner ones further down `layers`).
+    public var ipv4: IPv4? { self.first { if case .ipv4(let h) = $0 { h } else { nil } } }
+    public var ipv6: IPv6? { self.first { if case .ipv6(let h) = $0 { h } else { nil } } }
+    public var udp: UDP? { self.first { if case .udp(let h) = $0 { h } else { nil } } }
+    public var tcp: TCP? { self.first { if case .tcp(let h) = $0 { h } else { nil } } }
+    public var icmp: ICMPv4? { self.first { if case .icmp(let h) = $0 { h } else { nil } } }
+    public var icmpv6: ICMPv6? { self.first { if case .icmpv6(let h) = $0 { h } else { nil } } }
+    public var esp: ESP? { self.first { if case .esp(let h) = $0 { h } else { nil } } }
+    public var ah: AH? { self.first { if case .ah(let h) = $0 { h } else { nil } } }
+    public var udpEncapsulation: UDPEncapsulation? { self.first { if case .udpEncapsulation(let h) = $0 { h } else { nil } } }
+    public var isakmp: IKEv1Message? { self.first { if case .isakmp(let h) = $0 { h } else { nil } } }
+    public var ikev2: IKEv2Message? { self.first { if case .ikev2(let h) = $0 { h } else { nil } } }
+    public var gre: GRE? { self.first { if case .gre(let h) = $0 { h } else { nil } } }
+    public var ppp: PPPFraming? { self.first { if case .ppp(let h) = $0 { h } else { nil } } }
+    public var pppControl: PPPControl? { self.first { if case .pppControl(let h) = $0 { h } else { nil } } }
+    public var l2tp: L2TP? { self.first { if case .l2tp(let h) = $0 { h } else { nil } } }
+    public var l2tpControl: L2TPControl? { self.first { if case .l2tpControl(let h) = $0 { h } else { nil } } }
+    public var dns: DNS? { self.first { if case .dns(let h) = $0 { h } else { nil } } }
 
-    /// The NAT keepalive or non-ESP marker on UDP 4500.
-    public var udpEncapsulation: UDPEncapsulation? {
-        for layer in self.layers { if case .udpEncapsulation(let h) = layer { return h } }
-        return nil
-    }
-
-    /// The IKEv1 (ISAKMP) message.
-    public var isakmp: IKEv1Message? {
-        for layer in self.layers { if case .isakmp(let m) = layer { return m } }
-        return nil
-    }
-
-    public var ikev2: IKEv2Message? {
-        for layer in self.layers { if case .ikev2(let m) = layer { return m } }
-        return nil
-    }
+    /// Every PPTP control message in the segment.
+    public var pptpMessages: [PPTP] { self.layers.compactMap { if case .pptp(let h) = $0 { h } else { nil } } }
 }

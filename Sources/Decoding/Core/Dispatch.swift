@@ -18,6 +18,12 @@ enum NextLayer {
     case udpEncapsulated
     /// ISAKMP or IKEv2, chosen by the major version (byte 17).
     case ike
+    /// GRE (RFC 2784/2890, PPTP's enhanced GRE RFC 2637).
+    case gre
+    case pptpMessage
+    case dnsOverTCP
+    case pppControl(PPPProtocol)
+    case l2tpPayload(L2TP)
     case done
 }
 
@@ -80,6 +86,10 @@ enum Dispatch {
                 let h = try PPPoESession(from: &r)
                 packet.layers.append(.pppoe(h))
                 return .ppp
+            case .ppp:
+                return .ppp
+            case .transparentEthernet:
+                return .link(.ethernet)
             default:
                 return state.unsupported(.ethernet, at: r.offset, "EtherType 0x\(String(type.rawValue, radix: 16)) (\(type))")
             }
@@ -93,6 +103,7 @@ enum Dispatch {
             switch proto {
             case .ipv4: return .etherType(.ipv4)
             case .ipv6: return .etherType(.ipv6)
+            case let p where p.isControl: return .pppControl(p)
             default: return state.unsupported(.ppp, at: r.offset, "PPP protocol 0x\(String(proto.rawValue, radix: 16)) (\(proto))")
             }
 
@@ -118,8 +129,7 @@ enum Dispatch {
                 packet.layers.append(.icmpv6(try ICMPv6(from: &r, maxExtensionHeaders: state.limits.maxIPv6ExtensionHeaders)))
                 return .done
             case .ipInIP, .ipv6:
-                guard state.tunnelDepth < state.limits.maxTunnelDepth else { throw r.limitExceeded("tunnels nest too deep") }
-                state.tunnelDepth += 1
+                try state.enterTunnel(r)
                 return .etherType(proto == .ipInIP ? .ipv4 : .ipv6)
             case .ipv6NoNext:
                 return .done
@@ -130,13 +140,33 @@ enum Dispatch {
                 let h = try AH(from: &r)
                 packet.layers.append(.ah(h))
                 return .ipProtocol(h.nextHeader, fragment: false)
+            case .gre:
+                return .gre
+            case .l2tp:
+                try state.enterTunnel(r)
+                let h = try L2TP(overIP: &r)
+                packet.layers.append(.l2tp(h))
+                return .l2tpPayload(h)
             default:
                 return state.unsupported(ipLayer, at: r.offset, "IP protocol \(proto.rawValue) (\(proto))")
             }
 
         case .udpPayload(let udp):
+            // A datagram declared empty ends here; one whose payload the snaplen cut goes on, so the
+            // decoder below reports the truncation.
+            if r.isEmpty, udp.length <= 8 { return .done }
             if udp.either(is: 4500) { return .udpEncapsulated }
             if udp.either(is: 500) { return .ike }
+            if udp.either(is: 1701) {
+                try state.enterTunnel(r)
+                let h = try L2TP(from: &r)
+                packet.layers.append(.l2tp(h))
+                return .l2tpPayload(h)
+            }
+            if udp.either(is: 4754) { return .gre }  // GRE-in-UDP, RFC 8086
+            if udp.either(is: 53) {
+                packet.layers.append(.dns(try DNS(from: &r, limits: state.limits)))
+            }
             return .done
 
         case .udpEncapsulated:
@@ -159,7 +189,59 @@ enum Dispatch {
             }
             return .done
 
-        case .tcpPayload:
+        case .gre:
+            try state.enterTunnel(r)
+            let h = try GRE(from: &r, limits: state.limits)
+            packet.layers.append(.gre(h))
+            if h.payload.count == 0 { return .done }  // PPTP ack-only, keepalive
+            switch h.protocolType {
+            case .ipv4, .ipv6, .ppp, .transparentEthernet: return .etherType(h.protocolType)
+            default: return state.unsupported(.gre, at: r.offset, "GRE protocol 0x\(String(h.protocolType.rawValue, radix: 16)) (\(h.protocolType))")
+            }
+
+        case .tcpPayload(let tcp):
+            if r.isEmpty { return .done }
+            if tcp.either(is: 1723) { return .pptpMessage }
+            if tcp.either(is: 53) { return .dnsOverTCP }
+            return .done
+
+        case .pptpMessage:
+            // Messages wholly inside this segment, starting at its first byte; the rest needs
+            // `TCPStreams` (a message split across segments, or a segment starting mid-message).
+            guard state.pptpMessages < state.limits.maxPPTPMessagesPerSegment else {
+                throw r.limitExceeded("too many PPTP messages in one segment")
+            }
+            let length = PPTP.peekLength(r) ?? Int.max
+            guard (try? r.peek(UInt32.self, at: 4)) == PPTP.magicCookie,
+                  length <= r.remaining || packet.frame.isTruncatedBySnaplen else {
+                state.stop = DecodeStop(reason: .fragment, layer: .pptp, offset: r.offset,
+                                        detail: "PPTP message not wholly in this TCP segment (reassemble with TCPStreams)")
+                return .done
+            }
+            packet.layers.append(.pptp(try PPTP(from: &r)))
+            state.pptpMessages += 1
+            return r.isEmpty ? .done : .pptpMessage
+
+        case .dnsOverTCP:
+            let length = PPTP.peekLength(r) ?? Int.max  // the same 2-byte length prefix
+            guard length <= r.remaining - 2 || packet.frame.isTruncatedBySnaplen else {
+                state.stop = DecodeStop(reason: .fragment, layer: .dns, offset: r.offset,
+                                        detail: "DNS message not wholly in this TCP segment")
+                return .done
+            }
+            packet.layers.append(.dns(try DNS(tcp: &r, limits: state.limits)))
+            return r.isEmpty ? .done : .dnsOverTCP
+
+        case .l2tpPayload(let h):
+            if h.isControl {
+                packet.layers.append(.l2tpControl(try L2TPControl(from: &r, header: h, limits: state.limits)))
+                return .done
+            }
+            if h.version == 2 { return r.isEmpty ? .done : .ppp }
+            return state.unsupported(.l2tp, at: r.offset, "L2TPv3 data: cookie length is configured, not on the wire")
+
+        case .pppControl(let p):
+            packet.layers.append(.pppControl(try PPPControl(from: &r, protocolNumber: p, limits: state.limits)))
             return .done
 
         case .done:
@@ -173,9 +255,16 @@ struct DissectorState {
     let limits: DecodeLimits
     var vlanTags = 0
     var tunnelDepth = 0
+    var pptpMessages = 0
     var stop: DecodeStop?
 
     init(limits: DecodeLimits) { self.limits = limits }
+
+    /// Counts one more tunnel encapsulation (GRE, L2TP), refusing to go past `maxTunnelDepth`.
+    mutating func enterTunnel(_ r: ByteReader) throws(DecodeError) {
+        guard self.tunnelDepth < self.limits.maxTunnelDepth else { throw r.limitExceeded("tunnels nested too deep") }
+        self.tunnelDepth += 1
+    }
 
     /// Records that decoding stops here because the protocol is not one we decode.
     mutating func unsupported(_ layer: LayerKind, at offset: Int, _ detail: @autoclosure () -> String) -> NextLayer {

@@ -28,9 +28,14 @@ public struct PPPProtocol: WireValue {
     /// EAP — RFC 3748.
     public static let eap = Self(rawValue: 0xC227)
 
-    /// True for network-layer and link control protocols (0x8000–0xBFFF and 0xC000–0xFFFF,
-    /// RFC 1661 §2): packets the PPP control decoder reads.
-    public var isControl: Bool { self.rawValue >= 0x8000 }
+    /// Protocols whose packets share the PPP control header (code, identifier, length) and are
+    /// decoded by `PPPControl`.
+    public var isControl: Bool {
+        switch self {
+        case .lcp, .pap, .chap, .eap, .ipcp, .ipv6cp, .ccp, .ecp: true
+        default: false
+        }
+    }
 
     public static let names: [UInt16: String] = [
         0x0021: "IPv4", 0x0031: "Bridging", 0x003D: "MP", 0x0057: "IPv6", 0x00FD: "Compressed datagram",

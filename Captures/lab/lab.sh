@@ -1,0 +1,690 @@
+#!/usr/bin/env bash
+# vpndoctor real-daemon lab: run real VPN daemons (strongSwan charon with
+# kernel-libipsec, xl2tpd, pptpd/pptp-linux) in three network namespaces
+# (client -- router -- server), break the network or the configuration, and
+# record pcap files at the client and at the server.
+#
+#   Captures/lab/lab.sh all                 every scenario into Captures/
+#   Captures/lab/lab.sh SCENARIO [OUTDIR]    one scenario (OUTDIR default Captures/)
+#   Captures/lab/lab.sh ci [OUTDIR]          the CI subset
+#   Captures/lab/lab.sh list                 scenario names
+#
+# Captures: OUTDIR/lab-<scenario>-{client,server}.pcap
+# Logs:     $LOGDIR (default OUTDIR/lab/logs)/<scenario>-{client,server}.log
+#
+# Traffic stays inside namespaces created here (vdlab-cli, vdlab-rtr,
+# vdlab-srv); addresses are 10.99.x.x and documentation ranges only.
+set -euo pipefail
+
+LAB_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+CAPTURES_DIR="$(cd "$LAB_DIR/.." && pwd)"
+
+NS_C=vdlab-cli
+NS_R=vdlab-rtr
+NS_S=vdlab-srv
+
+# Addresses
+C_PRIV=10.99.1.10     # client LAN address when behind NAT
+R_PRIV=10.99.1.1
+C_PUB=192.0.2.10      # client address without NAT
+R_PUB_C=192.0.2.1
+S_ADDR=203.0.113.20   # server
+R_S=203.0.113.1       # router on the server side (= client's public address with NAT)
+C_INNER=10.99.10.1    # tunnel inner addresses (traffic selectors)
+S_INNER=10.99.20.1
+
+CHARON=/usr/lib/ipsec/charon
+
+CI_SCENARIOS="ikev2-psk-ok ikev2-wrong-psk natt-4500-blocked"
+ALL_SCENARIOS="ikev2-psk-ok ikev2-nat-ok ikev1-main-psk-ok ikev1-main-nat-ok ikev1-aggressive-ok
+ikev2-wrong-psk ikev1-main-wrong-psk ikev2-ike-proposal-mismatch ikev1-ike-proposal-mismatch
+ikev2-child-proposal-mismatch ikev1-esp-proposal-mismatch ike-500-responses-dropped
+natt-4500-blocked esp-one-way responder-not-running ikev2-fragmentation-ok
+ikev2-ip-fragments-dropped l2tp-ppp-fails pptp-ppp-fails pptp-1723-blocked
+ikev2-invalid-ke-ok l2tp-1701-blocked pptp-server-not-running l2tp-ipsec-ppp-fails"
+
+PIDS=()
+WORK=""
+CERTS=""
+
+log() { printf '[lab %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+die() { log "ERROR: $*"; exit 1; }
+nsx() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
+
+# ---------------------------------------------------------------- packages
+ensure_packages() {
+  local need=()
+  command -v tcpdump >/dev/null || need+=(tcpdump)
+  command -v iptables >/dev/null || need+=(iptables)
+  command -v ip >/dev/null || need+=(iproute2)
+  [ -x "$CHARON" ] || need+=(strongswan-charon)
+  command -v swanctl >/dev/null || need+=(strongswan-swanctl)
+  command -v pki >/dev/null || need+=(strongswan-pki)
+  [ -e /usr/lib/ipsec/plugins/libstrongswan-kernel-libipsec.so ] || need+=(libcharon-extra-plugins)
+  [ -e /usr/lib/ipsec/plugins/libstrongswan-kdf.so ] || need+=(libstrongswan-standard-plugins)
+  [ -e /usr/lib/ipsec/plugins/libstrongswan-gmp.so ] || need+=(libstrongswan-standard-plugins)
+  if [ "${NEED_L2TP_PPTP:-0}" = 1 ]; then
+    command -v xl2tpd >/dev/null || need+=(xl2tpd)
+    command -v pptpd >/dev/null || need+=(pptpd)
+    command -v pptp >/dev/null || need+=(pptp-linux)
+    command -v pppd >/dev/null || need+=(ppp)
+    command -v python3 >/dev/null || need+=(python3)
+  fi
+  command -v unshare >/dev/null || need+=(util-linux)
+  command -v ping >/dev/null || need+=(iputils-ping)
+  if [ ${#need[@]} -gt 0 ]; then
+    log "installing: ${need[*]}"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${need[@]}" >/dev/null
+  fi
+}
+
+# ---------------------------------------------------------------- cleanup
+kill_pid() {
+  local pid=$1 sig=${2:-TERM}
+  kill -0 "$pid" 2>/dev/null || return 0
+  kill -"$sig" "$pid" 2>/dev/null || true
+}
+
+stop_all() {
+  local pid i
+  for pid in "${PIDS[@]:-}"; do [ -n "$pid" ] && kill_pid "$pid" TERM; done
+  # processes still inside our namespaces were all started by this script
+  for ns in $NS_C $NS_R $NS_S; do
+    if ip netns list 2>/dev/null | grep -qw "$ns"; then
+      for pid in $(ip netns pids "$ns" 2>/dev/null); do kill_pid "$pid" TERM; done
+    fi
+  done
+  for i in $(seq 1 20); do
+    local alive=0
+    for pid in "${PIDS[@]:-}"; do [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && alive=1; done
+    [ $alive = 0 ] && break
+    sleep 0.1
+  done
+  for pid in "${PIDS[@]:-}"; do [ -n "$pid" ] && kill_pid "$pid" KILL; done
+  for ns in $NS_C $NS_R $NS_S; do
+    if ip netns list 2>/dev/null | grep -qw "$ns"; then
+      for pid in $(ip netns pids "$ns" 2>/dev/null); do kill_pid "$pid" KILL; done
+    fi
+  done
+  for pid in "${PIDS[@]:-}"; do [ -n "$pid" ] && wait "$pid" 2>/dev/null || true; done
+  PIDS=()
+}
+
+net_down() {
+  for ns in $NS_C $NS_R $NS_S; do
+    ip netns del "$ns" 2>/dev/null || true
+  done
+}
+
+cleanup() {
+  local rc=$?
+  stop_all
+  net_down
+  if [ -n "$WORK" ] && [ -d "$WORK" ]; then
+    # the private mounts live in private mount namespaces and are gone with
+    # their processes; be defensive anyway
+    rm -rf "$WORK"
+  fi
+  exit $rc
+}
+
+# ---------------------------------------------------------------- network
+# net_up NAT(0|1)
+net_up() {
+  local nat=$1 c_addr r_addr
+  stop_all   # leftovers of an interrupted run (only our namespaces)
+  net_down
+  for ns in $NS_C $NS_R $NS_S; do
+    ip netns add "$ns"
+    nsx "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1
+    nsx "$ns" sysctl -qw net.ipv6.conf.default.disable_ipv6=1
+    nsx "$ns" ip link set lo up
+  done
+  ip link add vdc0 netns $NS_C address 02:00:5e:00:01:0a type veth peer name vdc1 netns $NS_R address 02:00:5e:00:01:01
+  ip link add vds0 netns $NS_S address 02:00:5e:00:02:14 type veth peer name vds1 netns $NS_R address 02:00:5e:00:02:01
+  if [ "$nat" = 1 ]; then c_addr=$C_PRIV; r_addr=$R_PRIV; else c_addr=$C_PUB; r_addr=$R_PUB_C; fi
+  CLIENT_ADDR=$c_addr
+  nsx $NS_C ip addr add "$c_addr/24" dev vdc0
+  nsx $NS_C ip link set vdc0 up
+  nsx $NS_C ip route add default via "$r_addr"
+  nsx $NS_C ip addr add "$C_INNER/32" dev lo
+  nsx $NS_R ip addr add "$r_addr/24" dev vdc1
+  nsx $NS_R ip addr add "$R_S/24" dev vds1
+  nsx $NS_R ip link set vdc1 up
+  nsx $NS_R ip link set vds1 up
+  nsx $NS_R sysctl -qw net.ipv4.ip_forward=1
+  nsx $NS_S ip addr add "$S_ADDR/24" dev vds0
+  nsx $NS_S ip link set vds0 up
+  nsx $NS_S ip route add default via "$R_S"
+  nsx $NS_S ip addr add "$S_INNER/32" dev lo
+  for ns in $NS_C $NS_S; do
+    nsx "$ns" sysctl -qw net.ipv4.conf.all.rp_filter=0
+    nsx "$ns" sysctl -qw net.ipv4.conf.default.rp_filter=0
+  done
+  if [ "$nat" = 1 ]; then
+    nsx $NS_R iptables -t nat -A POSTROUTING -s 10.99.1.0/24 -o vds1 -j MASQUERADE
+  fi
+  # pre-resolve neighbours so captures start with the interesting packets
+  nsx $NS_C ping -c1 -W1 "$r_addr" >/dev/null 2>&1 || true
+  nsx $NS_S ping -c1 -W1 "$R_S" >/dev/null 2>&1 || true
+}
+
+# ---------------------------------------------------------------- capture
+start_capture() { # ns iface file
+  local ns=$1 ifc=$2 file=$3 err="$WORK/tcpdump-$2.err"
+  rm -f "$file"
+  ip netns exec "$ns" tcpdump -i "$ifc" -s 0 -n -U -Z root -w "$file" 2>"$err" &
+  PIDS+=($!)
+  local i
+  for i in $(seq 1 50); do grep -q 'listening on' "$err" 2>/dev/null && return 0; sleep 0.1; done
+  die "tcpdump on $ifc did not start: $(cat "$err")"
+}
+CAP_PIDS=()
+start_captures() { # scenario outdir
+  CAP_C="$2/lab-$1-client.pcap"; CAP_S="$2/lab-$1-server.pcap"
+  start_capture $NS_C vdc0 "$CAP_C"; CAP_PIDS=("${PIDS[-1]}")
+  start_capture $NS_S vds0 "$CAP_S"; CAP_PIDS+=("${PIDS[-1]}")
+}
+stop_captures() {
+  sleep 0.3
+  local pid
+  for pid in "${CAP_PIDS[@]}"; do kill -INT "$pid" 2>/dev/null || true; done
+  for pid in "${CAP_PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+  CAP_PIDS=()
+}
+
+# ---------------------------------------------------------------- strongSwan
+# Defaults, overridden per scenario
+reset_ipsec_params() {
+  VER=2; NAT=0; AGGR=no; FRAG=yes; AUTH=psk
+  C_IKE=aes256-sha256-modp2048; S_IKE=aes256-sha256-modp2048
+  C_ESP=aes256-sha256;          S_ESP=aes256-sha256
+  C_PSK=lab-psk-correct-horse;  S_PSK=lab-psk-correct-horse
+  SERVER_RUNNING=1; PINGS=4; RTR_RULES=(); TS_SUFFIX=""; POST_UP_HOOK=""
+}
+
+write_strongswan_conf() { # dir role
+  local d=$1 role=$2 extra=""
+  [ "$role" = server ] && extra="i_dont_care_about_security_and_use_aggressive_mode_psk = yes"
+  cat >"$d/strongswan.conf" <<EOF
+charon {
+  load_modular = no
+  load = random nonce aes gcm sha1 sha2 md5 hmac kdf gmp openssl curve25519 pem pkcs1 pkcs8 x509 pubkey revocation constraints kernel-libipsec kernel-netlink socket-default vici
+  retransmit_tries = 3
+  retransmit_timeout = 1.0
+  retransmit_base = 1.4
+  retransmit_jitter = 0
+  install_routes = yes
+  install_virtual_ip = no
+  $extra
+  plugins {
+    vici { socket = unix://$d/charon.vici }
+  }
+  filelog {
+    lab {
+      path = $d/charon.log
+      time_format = %H:%M:%S
+      time_add_ms = yes
+      ike_name = yes
+      append = no
+      flush_line = yes
+      default = 1
+    }
+  }
+  syslog { daemon { default = -1 } }
+}
+EOF
+}
+
+write_swanctl_conf() { # dir role
+  local d=$1 role=$2 me peer laddr raddr ike esp psk local_ts remote_ts auth_local auth_remote certline=""
+  mkdir -p "$d/swanctl"/{x509,x509ca,x509ocsp,x509aa,x509ac,x509crl,pubkey,private,rsa,ecdsa,bliss,pkcs8,pkcs12}
+  if [ "$role" = client ]; then
+    me=client.lab.example; peer=server.lab.example; laddr=$CLIENT_ADDR; raddr=$S_ADDR
+    ike=$C_IKE; esp=$C_ESP; psk=$C_PSK; local_ts=$C_INNER; remote_ts=$S_INNER
+  else
+    me=server.lab.example; peer=client.lab.example; laddr=$S_ADDR; raddr=%any
+    ike=$S_IKE; esp=$S_ESP; psk=$S_PSK; local_ts=$S_INNER; remote_ts=$C_INNER
+  fi
+  if [ "$AUTH" = pubkey ]; then
+    cp "$CERTS/ca.pem" "$d/swanctl/x509ca/"
+    cp "$CERTS/$role-int.pem" "$CERTS/$role.pem" "$d/swanctl/x509/"
+    cp "$CERTS/$role.key" "$d/swanctl/private/"
+    certline="certs = $role.pem"
+  fi
+  cat >"$d/swanctl/swanctl.conf" <<EOF
+connections {
+  lab {
+    version = $VER
+    aggressive = $AGGR
+    local_addrs = $laddr
+    remote_addrs = $raddr
+    proposals = $ike
+    fragmentation = $FRAG
+    dpd_delay = 0
+    rekey_time = 0
+    local {
+      auth = $AUTH
+      id = $me
+      $certline
+    }
+    remote {
+      auth = $AUTH
+      id = $peer
+    }
+    children {
+      net {
+        local_ts = $local_ts/32$TS_SUFFIX
+        remote_ts = $remote_ts/32$TS_SUFFIX
+        esp_proposals = $esp
+        rekey_time = 0
+        start_action = none
+      }
+    }
+  }
+}
+secrets {
+  ike-lab {
+    id-1 = client.lab.example
+    id-2 = server.lab.example
+    secret = "$psk"
+  }
+}
+EOF
+}
+
+start_charon() { # ns role
+  local ns=$1 role=$2 d="$WORK/$2"
+  mkdir -p "$d/run"
+  write_strongswan_conf "$d" "$role"
+  write_swanctl_conf "$d" "$role"
+  # charon has a hard-coded /var/run/charon.pid: give each instance a private /run
+  ip netns exec "$ns" unshare -m --propagation private sh -c \
+    "mount --bind '$d/run' /run && exec env STRONGSWAN_CONF='$d/strongswan.conf' $CHARON" \
+    >"$d/charon.stdout" 2>&1 &
+  PIDS+=($!)
+  local i
+  for i in $(seq 1 50); do [ -S "$d/charon.vici" ] && break; sleep 0.1; done
+  [ -S "$d/charon.vici" ] || die "charon ($role) did not start: $(cat "$d/charon.stdout" "$d/charon.log" 2>/dev/null | tail -5)"
+  SWANCTL_DIR="$d/swanctl" swanctl --load-all --noprompt --uri "unix://$d/charon.vici" --file "$d/swanctl/swanctl.conf" >"$d/load.out" 2>&1 \
+    || die "swanctl --load-all ($role) failed: $(cat "$d/load.out")"
+}
+
+sw() { local role=$1 op=$2; shift 2; SWANCTL_DIR="$WORK/$role/swanctl" swanctl "$op" --uri "unix://$WORK/$role/charon.vici" "$@"; }
+
+gen_certs() {
+  [ -n "$CERTS" ] && [ -f "$CERTS/server.pem" ] && return 0
+  CERTS="$WORK/certs"; mkdir -p "$CERTS"
+  log "generating RSA-4096 chains: root CA -> client/server intermediate CA -> end entity"
+  local k
+  for k in ca client-int server-int client server; do
+    pki --gen --type rsa --size 4096 --outform pem >"$CERTS/$k.key" 2>>"$CERTS/pki.err" &
+  done
+  wait
+  pki --self --in "$CERTS/ca.key" --ca --lifetime 3650 --dn "C=XX, O=vpndoctor lab, CN=vpndoctor lab Root CA" --outform pem >"$CERTS/ca.pem" 2>>"$CERTS/pki.err"
+  for k in client server; do
+    # one intermediate per side: the peer only trusts the root, so each side
+    # must send its intermediate ("sending issuer cert") -> bigger IKE_AUTH
+    pki --pub --in "$CERTS/$k-int.key" 2>>"$CERTS/pki.err" | pki --issue --cacert "$CERTS/ca.pem" --cakey "$CERTS/ca.key" --ca --lifetime 3650 \
+      --dn "C=XX, O=vpndoctor lab, OU=$k side, CN=vpndoctor lab $k Intermediate CA" --outform pem >"$CERTS/$k-int.pem" 2>>"$CERTS/pki.err"
+    pki --pub --in "$CERTS/$k.key" 2>>"$CERTS/pki.err" | pki --issue --cacert "$CERTS/$k-int.pem" --cakey "$CERTS/$k-int.key" --lifetime 365 \
+      --dn "C=XX, O=vpndoctor lab, OU=VPN gateways and road warriors, CN=$k.lab.example" --san "$k.lab.example" \
+      --flag serverAuth --flag clientAuth --outform pem >"$CERTS/$k.pem" 2>>"$CERTS/pki.err"
+  done
+}
+
+collect_logs() { # scenario
+  mkdir -p "$LOGDIR"
+  local role
+  for role in client server; do
+    local f="$WORK/$role/charon.log"
+    if [ -f "$f" ]; then cp "$f" "$LOGDIR/$1-$role.log"
+    else echo "(no charon running on the $role in this scenario)" >"$LOGDIR/$1-$role.log"; fi
+  done
+}
+
+run_ipsec() { # scenario outdir
+  local sc=$1 out=$2 rc=0
+  [ "$AUTH" = pubkey ] && gen_certs
+  net_up "$NAT"
+  local r
+  for r in "${RTR_RULES[@]:-}"; do [ -n "$r" ] && nsx $NS_R sh -c "$r"; done
+  rm -rf "$WORK/client" "$WORK/server"
+  start_captures "$sc" "$out"
+  [ "$SERVER_RUNNING" = 1 ] && start_charon $NS_S server
+  start_charon $NS_C client
+  log "$sc: initiating"
+  if timeout 20 env SWANCTL_DIR="$WORK/client/swanctl" swanctl --initiate --uri "unix://$WORK/client/charon.vici" \
+       --child net --timeout 15 >"$WORK/initiate.out" 2>&1; then
+    log "$sc: CHILD_SA established"
+    OUTCOME=up
+    if [ -n "$POST_UP_HOOK" ]; then
+      "$POST_UP_HOOK" "$sc"
+    elif [ "$PINGS" -gt 0 ]; then
+      nsx $NS_C ping -n -c "$PINGS" -i 0.3 -W 1 -I "$C_INNER" "$S_INNER" >"$WORK/ping.out" 2>&1 || true
+      log "$sc: $(grep -E 'packets transmitted' "$WORK/ping.out" || echo 'ping failed')"
+      grep -q ' 0% packet loss' "$WORK/ping.out" || OUTCOME=up-noping
+    fi
+  else
+    rc=1; OUTCOME=fail
+    log "$sc: initiate failed: $(grep -E 'failed|giving up|AUTHENTICATION|NO_PROPOSAL' "$WORK/initiate.out" | tail -1)"
+  fi
+  sleep 0.5
+  stop_captures
+  stop_all
+  collect_logs "$sc"
+  cp "$WORK/initiate.out" "$LOGDIR/$sc-initiate.out"
+  [ -f "$WORK/ping.out" ] && cp "$WORK/ping.out" "$LOGDIR/$sc-ping.out" && rm -f "$WORK/ping.out"
+  if [ -n "$POST_UP_HOOK" ] && [ "$OUTCOME" = up ]; then
+    collect_ppp_logs "$sc" -l2tp
+    l2tp_outcome "$LOGDIR/$sc-client-l2tp.log" "$LOGDIR/$sc-server-l2tp.log"
+    OUTCOME="ipsec-up+$OUTCOME"
+  fi
+  RESULT=$rc
+}
+
+# ---------------------------------------------------------------- scenarios
+scenario() { # name outdir
+  local sc=$1 out=$2
+  reset_ipsec_params
+  # ESP-in-UDP (non-ESP marker != 0, longer than a NAT keepalive) server->client
+  local ESP_S2C="iptables -A FORWARD -p udp -s $S_ADDR --sport 4500 -m length --length 30:65535 -m u32 ! --u32 '0>>22&0x3C@8=0' -j DROP"
+  EXPECT=fail
+  case "$sc" in
+    *-ok) EXPECT=up ;;
+    esp-one-way) EXPECT=up-noping ;;
+    l2tp-ppp-fails) EXPECT=session-up-then-cdn ;;
+    l2tp-ipsec-ppp-fails) EXPECT=ipsec-up+session-up-then-cdn ;;
+    pptp-ppp-fails) EXPECT=call-up-then-closed ;;
+    l2tp-*|pptp-*) EXPECT=no-control-connection ;;
+  esac
+  case "$sc" in
+    ikev2-psk-ok) ;;
+    ikev2-nat-ok) NAT=1 ;;
+    ikev1-main-psk-ok) VER=1 ;;
+    ikev1-main-nat-ok) VER=1; NAT=1 ;;
+    ikev1-aggressive-ok) VER=1; AGGR=yes ;;
+    ikev2-wrong-psk) S_PSK=lab-psk-WRONG-on-server ;;
+    ikev1-main-wrong-psk) VER=1; S_PSK=lab-psk-WRONG-on-server ;;
+    ikev2-ike-proposal-mismatch) C_IKE=aes128-sha1-modp2048; S_IKE=aes256gcm16-prfsha384-ecp384 ;;
+    ikev1-ike-proposal-mismatch) VER=1; C_IKE=aes128-sha1-modp2048; S_IKE=aes256-sha384-ecp384 ;;
+    ikev2-child-proposal-mismatch) C_ESP=aes128-sha1; S_ESP=aes256gcm16 ;;
+    ikev1-esp-proposal-mismatch) VER=1; C_ESP=aes128-sha1; S_ESP=aes256-sha512 ;;
+    ike-500-responses-dropped) RTR_RULES=("iptables -A FORWARD -p udp -s $S_ADDR --sport 500 -j DROP") ;;
+    natt-4500-blocked) NAT=1; RTR_RULES=("iptables -A FORWARD -p udp --dport 4500 -j DROP" "iptables -A FORWARD -p udp --sport 4500 -j DROP") ;;
+    esp-one-way) RTR_RULES=("$ESP_S2C") ;;
+    responder-not-running) SERVER_RUNNING=0 ;;
+    ikev2-fragmentation-ok) AUTH=pubkey; FRAG=yes ;;
+    ikev2-ip-fragments-dropped) AUTH=pubkey; FRAG=no; RTR_RULES=("iptables -A FORWARD -f -j DROP") ;;
+    ikev2-invalid-ke-ok) C_IKE=aes256-sha256-modp2048-x25519; S_IKE=aes256-sha256-x25519 ;;
+    l2tp-ipsec-ppp-fails) VER=1; TS_SUFFIX="[udp/1701]"; POST_UP_HOOK=l2tp_over_ipsec_hook; NEED_L2TP_PPTP=1 ensure_packages ;;
+    l2tp-ppp-fails) run_l2tp "$sc" "$out" 0; return ;;
+    l2tp-1701-blocked) run_l2tp "$sc" "$out" 1; return ;;
+    pptp-ppp-fails) run_pptp "$sc" "$out" 0; return ;;
+    pptp-1723-blocked) run_pptp "$sc" "$out" 1; return ;;
+    pptp-server-not-running) run_pptp "$sc" "$out" 2; return ;;
+    *) die "unknown scenario '$sc' (try: $0 list)" ;;
+  esac
+  run_ipsec "$sc" "$out"
+}
+
+# ---------------------------------------------------------------- syslog + private /dev for PPP daemons
+# pptpd, pptp and pppd log only to syslog.  Each of them runs with a private
+# /dev whose "log" points to a socket read by a tiny Python collector.
+start_syslog() { # role -> $WORK/<role>/syslog.sock, log to $WORK/<role>/daemon.log
+  local d="$WORK/$1"; mkdir -p "$d"
+  python3 - "$d/syslog.sock" "$d/daemon.log" >/dev/null 2>&1 <<'EOF' &
+import socket, sys, os, time, re
+path, out = sys.argv[1], sys.argv[2]
+try: os.unlink(path)
+except FileNotFoundError: pass
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM); s.bind(path); os.chmod(path, 0o666)
+with open(out, "a", buffering=1) as f:
+    while True:
+        m = s.recv(65536).decode(errors="replace").rstrip("\n\0")
+        m = re.sub(r"^<\d+>([A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d )?", "", m)
+        t = time.time()
+        f.write(time.strftime("%H:%M:%S", time.localtime(t)) + ".%03d " % (int(t * 1000) % 1000) + m + "\n")
+EOF
+  PIDS+=($!)
+  local i; for i in $(seq 1 30); do [ -S "$d/syslog.sock" ] && return 0; sleep 0.1; done
+  die "syslog collector for $1 did not start"
+}
+
+# private_dev_cmd role -> shell prefix that builds a private /dev (null, zero,
+# urandom, random, tty, ptmx, pts, net/tun, log -> our socket; no /dev/ppp,
+# exactly like the host) in a private mount namespace
+private_dev_script() {
+  local d="$WORK/$1"
+  cat <<EOF
+set -e
+mount -t tmpfs -o mode=755 labdev '$d/dev'
+for f in null zero random urandom tty; do touch '$d/dev/'\$f; mount --bind /dev/\$f '$d/dev/'\$f; done
+mkdir '$d/dev/pts' '$d/dev/net'
+mount -t devpts -o newinstance,ptmxmode=0666,mode=620 labpts '$d/dev/pts'
+ln -s pts/ptmx '$d/dev/ptmx'
+touch '$d/dev/net/tun'; mount --bind /dev/net/tun '$d/dev/net/tun'
+ln -s '$d/syslog.sock' '$d/dev/log'
+mount --move '$d/dev' /dev
+mount --bind '$d/run' /run
+mkdir -p /run/xl2tpd /run/pptpd
+EOF
+}
+
+start_ppp_daemon() { # ns role cmd...
+  local ns=$1 role=$2; shift 2
+  local d="$WORK/$role"; mkdir -p "$d/dev" "$d/run"
+  private_dev_script "$role" >"$d/privdev.sh"
+  ip netns exec "$ns" unshare -m --propagation private sh -c ". '$d/privdev.sh'; exec \"\$@\"" sh "$@" \
+    >>"$d/daemon.stdout" 2>&1 &
+  PIDS+=($!)
+}
+
+collect_ppp_logs() { # scenario [suffix]
+  mkdir -p "$LOGDIR"
+  local role f
+  for role in client server; do
+    f="$LOGDIR/$1-$role${2:-}.log"; : >"$f"
+    [ -f "$WORK/$role/daemon.log" ] && { echo "## syslog (daemon + pppd)"; cat "$WORK/$role/daemon.log"; } >>"$f"
+    [ -s "$WORK/$role/daemon.stdout" ] && { echo "## stdout/stderr"; cat "$WORK/$role/daemon.stdout"; } >>"$f"
+    [ -s "$f" ] || echo "(no output)" >"$f"
+  done
+}
+
+# l2tp_configs LNS_ADDR SERVER_LISTEN CLIENT_LISTEN(optional)
+l2tp_configs() {
+  local lns=$1 slisten=$2 clisten=${3:-}
+  mkdir -p "$WORK/client" "$WORK/server"
+  cat >"$WORK/server/xl2tpd.conf" <<EOF
+[global]
+listen-addr = $slisten
+port = 1701
+debug tunnel = yes
+debug state = yes
+[lns default]
+ip range = 10.99.30.10-10.99.30.20
+local ip = 10.99.30.1
+require authentication = yes
+require chap = yes
+refuse pap = yes
+name = lns.lab.example
+pppoptfile = $WORK/server/options.xl2tpd
+length bit = yes
+EOF
+  cat >"$WORK/server/options.xl2tpd" <<EOF
+debug
+nodetach
+require-mschap-v2
+ms-dns 10.99.30.1
+mtu 1400
+mru 1400
+EOF
+  cat >"$WORK/client/xl2tpd.conf" <<EOF
+[global]
+${clisten:+listen-addr = $clisten}
+port = 1701
+debug tunnel = yes
+debug state = yes
+[lac lab]
+lns = $lns
+autodial = yes
+redial = no
+name = alice
+require authentication = no
+pppoptfile = $WORK/client/options.xl2tpd
+length bit = yes
+EOF
+  cat >"$WORK/client/options.xl2tpd" <<EOF
+debug
+noauth
+user alice
+password alice-password
+mtu 1400
+mru 1400
+EOF
+}
+
+l2tp_start() { # scenario wait-seconds
+  start_syslog server; start_syslog client
+  start_ppp_daemon $NS_S server xl2tpd -D -c "$WORK/server/xl2tpd.conf" -p "$WORK/server/xl2tpd.pid" -C "$WORK/server/l2tp-control"
+  sleep 0.5
+  start_ppp_daemon $NS_C client xl2tpd -D -c "$WORK/client/xl2tpd.conf" -p "$WORK/client/xl2tpd.pid" -C "$WORK/client/l2tp-control"
+  log "$1: xl2tpd LAC autodials the LNS; waiting $2 s"
+  sleep "$2"
+}
+
+l2tp_outcome() { # client-log server-log
+  OUTCOME=no-control-connection
+  grep -q 'Call established' "$1" && OUTCOME=session-up
+  [ "$OUTCOME" = session-up ] && grep -q 'call_close' "$1" "$2" && OUTCOME=session-up-then-cdn
+  return 0
+}
+
+run_l2tp() { # scenario outdir blocked(0|1)
+  local sc=$1 out=$2 blocked=$3
+  NEED_L2TP_PPTP=1 ensure_packages
+  net_up 0
+  [ "$blocked" = 1 ] && nsx $NS_R iptables -A FORWARD -p udp --dport 1701 -j DROP
+  rm -rf "$WORK/client" "$WORK/server"
+  l2tp_configs "$S_ADDR" "$S_ADDR"
+  start_captures "$sc" "$out"
+  if [ "$blocked" = 1 ]; then l2tp_start "$sc" "${L2TP_WAIT:-8}"; else l2tp_start "$sc" "${L2TP_WAIT:-4}"; fi
+  stop_captures
+  stop_all
+  collect_ppp_logs "$sc"
+  l2tp_outcome "$LOGDIR/$sc-client.log" "$LOGDIR/$sc-server.log"
+  RESULT=0
+}
+
+# L2TP inside IPsec (IKEv1 like Windows/macOS L2TP/IPsec). libipsec has no
+# transport mode ("IPsec SA: unsupported mode"), so this is tunnel mode with
+# traffic selectors limited to UDP 1701 between the two inner addresses.
+l2tp_over_ipsec_hook() { # scenario
+  l2tp_configs "$S_INNER" "$S_INNER" "$C_INNER"
+  l2tp_start "$1" "${L2TP_WAIT:-4}"
+}
+
+run_pptp() { # scenario outdir mode(0 ok, 1 TCP 1723 dropped, 2 no pptpd)
+  local sc=$1 out=$2 blocked=$3
+  NEED_L2TP_PPTP=1 ensure_packages
+  net_up 0
+  [ "$blocked" = 1 ] && nsx $NS_R iptables -A FORWARD -p tcp --dport 1723 -j DROP
+  rm -rf "$WORK/client" "$WORK/server"; mkdir -p "$WORK/client" "$WORK/server"
+  cat >"$WORK/server/pptpd.conf" <<EOF
+option $WORK/server/options.pptpd
+localip 10.99.40.1
+remoteip 10.99.40.10-20
+EOF
+  cat >"$WORK/server/options.pptpd" <<EOF
+name pptpd
+debug
+refuse-pap
+refuse-chap
+refuse-mschap
+require-mschap-v2
+require-mppe-128
+ms-dns 10.99.40.1
+nodefaultroute
+lock
+nobsdcomp
+EOF
+  cat >"$WORK/client/options.pptp" <<EOF
+debug
+nodetach
+noauth
+name alice
+password alice-password
+refuse-eap
+nobsdcomp
+nodeflate
+require-mppe-128
+EOF
+  start_captures "$sc" "$out"
+  start_syslog server; start_syslog client
+  [ "$blocked" != 2 ] && start_ppp_daemon $NS_S server pptpd -f -d -c "$WORK/server/pptpd.conf" -p "$WORK/server/pptpd.pid" -l "$S_ADDR"
+  sleep 0.5
+  start_ppp_daemon $NS_C client pptp "$S_ADDR" --nobuffer --loglevel 2 file "$WORK/client/options.pptp"
+  log "$sc: pptp dials pptpd; waiting"
+  if [ "$blocked" = 1 ]; then sleep "${PPTP_WAIT:-8}"; else sleep "${PPTP_WAIT:-4}"; fi
+  stop_captures
+  stop_all
+  collect_ppp_logs "$sc"
+  OUTCOME=no-control-connection
+  grep -q 'Outgoing call established' "$LOGDIR/$sc-client.log" && OUTCOME=call-up
+  [ "$OUTCOME" = call-up ] && grep -q 'peer has closed' "$LOGDIR/$sc-client.log" && OUTCOME=call-up-then-closed
+  RESULT=0
+}
+
+# ---------------------------------------------------------------- self-check
+# The daemons must have done what the scenario intends (IPsec: SA up or not,
+# pings through or not) and both captures must hold packets.
+check_scenario() { # scenario outdir
+  local sc=$1 out=$2 ok=0 v n
+  if [ -n "$EXPECT" ] && [ "$OUTCOME" != "$EXPECT" ]; then
+    log "$sc: CHECK FAILED: expected '$EXPECT', got '$OUTCOME'"; ok=1
+  fi
+  for v in client server; do
+    if [ ! -s "$out/lab-$sc-$v.pcap" ]; then log "$sc: CHECK FAILED: no $v capture"; ok=1; continue; fi
+    if command -v tshark >/dev/null; then
+      n=$(tshark -r "$out/lab-$sc-$v.pcap" 2>/dev/null | wc -l)
+      [ "$n" -gt 0 ] || { log "$sc: CHECK FAILED: $v capture is empty"; ok=1; }
+    fi
+  done
+  return $ok
+}
+
+# ---------------------------------------------------------------- main
+main() {
+  [ "$(id -u)" = 0 ] || die "run as root"
+  local what=${1:-}
+  [ -n "$what" ] || { sed -n '2,16p' "$0"; exit 2; }
+  if [ "$what" = list ]; then echo $ALL_SCENARIOS | tr ' ' '\n'; exit 0; fi
+  OUTDIR=$(mkdir -p "${2:-$CAPTURES_DIR}" && cd "${2:-$CAPTURES_DIR}" && pwd)
+  LOGDIR=${LOGDIR:-$OUTDIR/lab/logs}
+  local list
+  case "$what" in
+    all) list=$ALL_SCENARIOS; NEED_L2TP_PPTP=1 ;;
+    ci) list=$CI_SCENARIOS ;;
+    *) list=$what; case "$what" in l2tp*|pptp*) NEED_L2TP_PPTP=1 ;; esac ;;
+  esac
+  ensure_packages
+  WORK=$(mktemp -d /tmp/vdlab.XXXXXX)
+  trap cleanup EXIT
+  trap 'exit 130' INT TERM
+  local sc t0 t1 start=$SECONDS
+  BAD=()
+  for sc in $list; do
+    t0=$SECONDS
+    RESULT=0
+    OUTCOME=""; EXPECT=""
+    scenario "$sc" "$OUTDIR"
+    t1=$SECONDS
+    if ! check_scenario "$sc" "$OUTDIR"; then BAD+=("$sc"); fi
+    log "$sc: done in $((t1 - t0)) s -> $OUTDIR/lab-$sc-{client,server}.pcap"
+  done
+  net_down
+  log "total $((SECONDS - start)) s"
+  if [ ${#BAD[@]} -gt 0 ]; then log "UNEXPECTED RESULT in: ${BAD[*]}"; exit 1; fi
+}
+
+main "$@"
