@@ -18,7 +18,7 @@ struct PacketsCommand: ParsableCommand {
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         var failed = false
         for path in self.input.files {
-            let file: PcapFile
+            var file: PcapFile
             do {
                 file = try reader.open(path)
             } catch {
@@ -29,7 +29,7 @@ struct PacketsCommand: ParsableCommand {
             if self.input.files.count > 1, !self.output.json { print("==> \(path) <==") }
             var start: Timestamp?
             do {
-                try reader.forEachPacket(in: file) { packet in
+                try reader.forEachFrame(in: &file, serverOnly: true) { _, packet in
                     let origin = start ?? packet.frame.timestamp
                     start = origin
                     if self.output.json {
