@@ -42,7 +42,7 @@ let package = Package(
         .testTarget(name: "DecodingTests", dependencies: ["Decoding", "Capture", "TestSupport", "AllocationCounter"]),
         .testTarget(name: "SessionsTests", dependencies: ["Sessions", "TestSupport"]),
         .testTarget(name: "DiagnosisTests", dependencies: ["Diagnosis", "TestSupport"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["TestSupport", "Reporting"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["TestSupport", "Reporting", "VPNDoctorCLI"]),
     ],
     swiftLanguageModes: [.v6]
 )
