@@ -33,6 +33,7 @@ struct AnalyzeCommand: ParsableCommand {
                 printError(error.description)
                 failed = true
             }
+            summary.finish()
             summaries.append(summary)
         }
         if self.output.json {
@@ -48,6 +49,8 @@ struct AnalyzeCommand: ParsableCommand {
 
 /// What a capture holds: packets, link type, protocols, time span.
 struct CaptureSummary: Encodable {
+    private enum CodingKeys: String, CodingKey { case file, format, linkType, packets, bytes, first, last, protocols, stops, error }
+
     var file: String
     var format: String
     var linkType: LinkType
@@ -57,6 +60,16 @@ struct CaptureSummary: Encodable {
     var last: Timestamp?
     var protocols: [String: Int] = [:]
     var stops: [String: Int] = [:]
+    /// Per-packet counts kept by case index (no hashing per layer: a dictionary here cost as much as
+    /// decoding); folded into `protocols` and `stops` by `finish()`.
+    private var layerCounts = [Int](repeating: 0, count: 256)
+    private var stopCounts = [Int](repeating: 0, count: 256)
+
+    /// The case index of a payload-free enum (its one-byte in-memory form).
+    private static func index<E>(_ value: E) -> Int {
+        precondition(MemoryLayout<E>.size == 1)
+        return withUnsafeBytes(of: value) { Int($0[0]) }
+    }
     var error: String?
 
     init(file: String, format: String, linkType: LinkType) {
@@ -70,8 +83,18 @@ struct CaptureSummary: Encodable {
         self.bytes += packet.frame.originalLength
         if self.first == nil { self.first = packet.frame.timestamp }
         self.last = packet.frame.timestamp
-        for layer in packet.layers { self.protocols[layer.kind.rawValue, default: 0] += 1 }
-        if let stop = packet.stop { self.stops[stop.reason.rawValue, default: 0] += 1 }
+        for layer in packet.layers { self.layerCounts[Self.index(layer.kind)] += 1 }
+        if let stop = packet.stop { self.stopCounts[Self.index(stop.reason)] += 1 }
+    }
+
+    mutating func finish() {
+        for kind in LayerKind.allCases where self.layerCounts[Self.index(kind)] > 0 {
+            self.protocols[kind.rawValue, default: 0] += self.layerCounts[Self.index(kind)]
+        }
+        for reason in [DecodeStop.Reason.truncated, .malformed, .unsupported, .fragment, .limit]
+        where self.stopCounts[Self.index(reason)] > 0 {
+            self.stops[reason.rawValue, default: 0] += self.stopCounts[Self.index(reason)]
+        }
     }
 
     var text: String {
