@@ -32,13 +32,19 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "vpndoctor", dependencies: ["VPNDoctorCLI"]),
+        // Internal timing tool (not a product): `swift run -c release vpndoctor-bench FILE`.
+        .executableTarget(name: "vpndoctor-bench", dependencies: ["Capture", "Decoding"], path: "Sources/VPNDoctorBench"),
 
         .target(name: "TestSupport", dependencies: ["Capture", "Decoding"], path: "Tests/TestSupport"),
+        // Counts the heap allocations of the calling thread (Linux), for the zero-allocation tests.
+        .target(name: "AllocationCounter", path: "Tests/AllocationCounter"),
         .testTarget(name: "CaptureTests", dependencies: ["Capture", "TestSupport"]),
-        .testTarget(name: "DecodingTests", dependencies: ["Decoding", "Capture", "TestSupport"]),
+        .testTarget(name: "DecodingTests", dependencies: ["Decoding", "Capture", "TestSupport", "AllocationCounter"]),
         .testTarget(name: "SessionsTests", dependencies: ["Sessions", "TestSupport"]),
         .testTarget(name: "DiagnosisTests", dependencies: ["Diagnosis", "Reporting", "TestSupport"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["TestSupport", "Reporting", .product(name: "Crypto", package: "swift-crypto")]),
+        .testTarget(name: "EndToEndTests", dependencies: [
+            "TestSupport", "Reporting", "VPNDoctorCLI", .product(name: "Crypto", package: "swift-crypto"),
+        ]),
     ],
     swiftLanguageModes: [.v6]
 )
