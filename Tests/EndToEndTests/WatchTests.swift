@@ -191,3 +191,45 @@ struct LabError: Error, CustomStringConvertible {
     let message: String
     var description: String { self.message }
 }
+
+/// Watching a real strongSwan IKEv2 connection in the lab (Captures/lab/lab.sh with LAB_WATCH):
+/// the stages appear in order, and the report equals `analyze` on the `--write` file and on the
+/// tcpdump capture of the same interface.
+@Suite(.enabled(if: LabWatch.enabled))
+struct LabWatchTests {
+    @Test func realStrongSwanConnectionStageByStage() throws {
+        let out = NSTemporaryDirectory() + "vpndoctor-labwatch-\(getpid())"
+        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        var environment = ProcessInfo.processInfo.environment
+        environment["LAB_WATCH"] = vpndoctorBinary
+        let lab = try runCommand("/bin/bash", [Corpus.capturePath("lab/lab.sh"), "ikev2-psk-ok", out], environment: environment)
+        #expect(lab.status == 0, "\(lab.stderr.suffix(2000))")
+        let output = try String(contentsOfFile: out + "/lab-ikev2-psk-ok-watch.out", encoding: .utf8)
+        let events = output.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        let completed = events.filter { $0["event"] as? String == "stage" && $0["status"] as? String == "ok" }
+            .compactMap { $0["stage"] as? String }
+        #expect(completed.starts(with: ["ikeSAInit", "ikeAuth"]), "\(completed)")
+        #expect(completed.contains("dataPlane") && completed.contains("connected"), "\(completed)")
+        let report = try #require(WatchLab.finalReport(output))
+        #expect(WatchLab.verdicts(report) == ["connected"])
+        for file in ["lab-ikev2-psk-ok-watch.pcap", "lab-ikev2-psk-ok-client.pcap"] {
+            let again = try runVPNDoctor(["analyze", "--json", out + "/" + file])
+            let reread = try #require(try JSONSerialization.jsonObject(with: Data(again.stdout.utf8)) as? [String: Any])
+            #expect(WatchLab.verdicts(reread) == WatchLab.verdicts(report), "\(file)")
+            #expect(WatchLab.findingIDs(reread) == WatchLab.findingIDs(report), "\(file)")
+        }
+    }
+}
+
+enum LabWatch {
+    /// Runs where the lab can: root, and CI or VPNDOCTOR_LAB=1 (it installs strongSwan if missing).
+    static var enabled: Bool {
+        let env = ProcessInfo.processInfo.environment
+        guard getuid() == 0, env["CI"] == "true" || env["VPNDOCTOR_LAB"] == "1" else {
+            print("note: the live strongSwan watch test needs root and CI=true or VPNDOCTOR_LAB=1; skipped")
+            return false
+        }
+        return true
+    }
+}
