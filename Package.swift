@@ -33,9 +33,17 @@ let package = Package(
         ]),
         .executableTarget(name: "vpndoctor", dependencies: ["VPNDoctorCLI"]),
 
+        // Fuzzing (issue 8): the harness is a library so tests replay crashers through it; each
+        // Fuzz* executable replays files in a plain build and is a libFuzzer target when built by
+        // `make fuzz` (-DFUZZING -sanitize=fuzzer,address -parse-as-library). See Tests/Fuzz/README.md.
+        .target(name: "FuzzHarness", dependencies: ["Capture", "Decoding"]),
+        .executableTarget(name: "FuzzFrame", dependencies: ["FuzzHarness"]),
+        .executableTarget(name: "FuzzStream", dependencies: ["FuzzHarness"]),
+        .executableTarget(name: "FuzzFile", dependencies: ["FuzzHarness"]),
+
         .target(name: "TestSupport", dependencies: ["Capture", "Decoding"], path: "Tests/TestSupport"),
         .testTarget(name: "CaptureTests", dependencies: ["Capture", "TestSupport"]),
-        .testTarget(name: "DecodingTests", dependencies: ["Decoding", "Capture", "TestSupport"]),
+        .testTarget(name: "DecodingTests", dependencies: ["Decoding", "Capture", "TestSupport", "FuzzHarness"]),
         .testTarget(name: "SessionsTests", dependencies: ["Sessions", "TestSupport"]),
         .testTarget(name: "DiagnosisTests", dependencies: ["Diagnosis", "TestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["TestSupport", "Reporting"]),
