@@ -5,11 +5,11 @@
 
 SWIFT     ?= swift
 PREFIX    ?= /usr/local
-SAMPLE    ?= Captures/fixtures/loopback-ethernet.pcap
+SAMPLE    ?= Captures/lab-natt-4500-blocked-client.pcap
 BIN        = .build/release/vpndoctor
 SUDO      := $(shell [ "$$(id -u)" != 0 ] && command -v sudo >/dev/null && echo sudo)
 
-.PHONY: all build release run test install deps test-deps clean bench
+.PHONY: all build release run test install deps test-deps clean bench captures
 
 all: build
 
@@ -47,6 +47,10 @@ test: test-deps
 install: release
 	install -d $(DESTDIR)$(PREFIX)/bin
 	install -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/vpndoctor
+
+## captures: regenerate every real-daemon lab capture in Captures/ (root; strongSwan, xl2tpd, pptpd).
+captures:
+	Captures/lab/lab.sh all
 
 clean:
 	rm -rf .build

@@ -49,26 +49,44 @@ public final class LiveCapture: FrameSource {
     /// Asks every live capture to stop at its next read timeout (async-signal-safe).
     public static func requestStop() { Self.stopRequested = 1 }
 
+    /// What one read of a live interface gave.
+    public enum Poll {
+        case frame(RawFrame)
+        /// The read timed out (100 ms) with nothing captured: a moment to refresh a display.
+        case idle
+        /// A stop was requested or the duration is over.
+        case stopped
+    }
+
+    /// Waits at most about 100 ms for the next frame.
+    public func poll() throws(CaptureError) -> Poll {
+        if Self.stopRequested != 0 { return .stopped }
+        if let deadline = self.deadline, ContinuousClock.now >= deadline { return .stopped }
+        switch self.handle.next() {
+        case .frame(let header, let data):
+            self.frameCount += 1
+            let h = header.pointee
+            // Live handles deliver microseconds.
+            let info = FrameInfo(
+                number: self.frameCount,
+                timestamp: Timestamp(seconds: Int64(h.ts.tv_sec), nanoseconds: Int32(truncatingIfNeeded: h.ts.tv_usec) * 1000),
+                capturedLength: Int(h.caplen), originalLength: Int(h.len), linkType: self.linkType)
+            return .frame(RawFrame(info: info, bytes: UnsafeRawBufferPointer(start: data, count: Int(h.caplen))))
+        case .timeout:
+            return .idle
+        case .end:
+            return .stopped
+        case .error(let message):
+            throw CaptureError(.ioError, source: self.interface, message: message, framesRead: self.frameCount)
+        }
+    }
+
     public func next() throws(CaptureError) -> RawFrame? {
         while true {
-            if Self.stopRequested != 0 { return nil }
-            if let deadline = self.deadline, ContinuousClock.now >= deadline { return nil }
-            switch self.handle.next() {
-            case .frame(let header, let data):
-                self.frameCount += 1
-                let h = header.pointee
-                // Live handles deliver microseconds.
-                let info = FrameInfo(
-                    number: self.frameCount,
-                    timestamp: Timestamp(seconds: Int64(h.ts.tv_sec), nanoseconds: Int32(truncatingIfNeeded: h.ts.tv_usec) * 1000),
-                    capturedLength: Int(h.caplen), originalLength: Int(h.len), linkType: self.linkType)
-                return RawFrame(info: info, bytes: UnsafeRawBufferPointer(start: data, count: Int(h.caplen)))
-            case .timeout:
-                continue
-            case .end:
-                return nil
-            case .error(let message):
-                throw CaptureError(.ioError, source: self.interface, message: message, framesRead: self.frameCount)
+            switch try self.poll() {
+            case .frame(let frame): return frame
+            case .idle: continue
+            case .stopped: return nil
             }
         }
     }
