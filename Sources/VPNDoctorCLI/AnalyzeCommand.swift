@@ -39,7 +39,7 @@ struct AnalyzeCommand: ParsableCommand {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
             print(String(decoding: try encoder.encode(summaries), as: UTF8.self))
-        } else {
+        } else if !summaries.isEmpty {
             print(summaries.map(\.text).joined(separator: "\n\n"))
         }
         if failed { throw ExitCode(ExitStatus.usageOrInput) }
@@ -86,6 +86,8 @@ struct CaptureSummary: Encodable {
         if !self.stops.isEmpty {
             lines.append("  not fully decoded: " + self.stops.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
         }
+        // A file that went bad part-way: this report covers only the frames before the damage.
+        if let error = self.error { lines.append("  incomplete, reading stopped: \(error)") }
         return lines.joined(separator: "\n")
     }
 }
