@@ -43,7 +43,8 @@ let package = Package(
 
         .target(name: "TestSupport", dependencies: ["Capture", "Decoding"], path: "Tests/TestSupport"),
         .testTarget(name: "CaptureTests", dependencies: ["Capture", "TestSupport"]),
-        .testTarget(name: "DecodingTests", dependencies: ["Decoding", "Capture", "TestSupport", "FuzzHarness"]),
+        .testTarget(name: "DecodingTests", dependencies: ["Decoding", "Capture", "TestSupport", "FuzzHarness"],
+                    exclude: ["Regressions"]),
         .testTarget(name: "SessionsTests", dependencies: ["Sessions", "TestSupport"]),
         .testTarget(name: "DiagnosisTests", dependencies: ["Diagnosis", "TestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["TestSupport", "Reporting"]),
