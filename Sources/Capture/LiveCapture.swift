@@ -73,6 +73,8 @@ public final class LiveCapture: FrameSource {
                 capturedLength: Int(h.caplen), originalLength: Int(h.len), linkType: self.linkType)
             return .frame(RawFrame(info: info, bytes: UnsafeRawBufferPointer(start: data, count: Int(h.caplen))))
         case .timeout:
+            // Non-blocking handle with nothing queued: wait for the descriptor, briefly.
+            self.handle.waitReadable(milliseconds: 100)
             return .idle
         case .end:
             return .stopped

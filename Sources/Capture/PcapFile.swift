@@ -35,7 +35,9 @@ public final class PcapFile: FrameSource {
             guard FileManager.default.isReadableFile(atPath: path) else {
                 throw CaptureError(.permissionDenied, source: path, message: "permission denied")
             }
-            let attributes = try? FileManager.default.attributesOfItem(atPath: path)
+            // Follow symbolic links: the size and format are those of the file they lead to.
+            let target = URL(fileURLWithPath: path).resolvingSymlinksInPath().path
+            let attributes = try? FileManager.default.attributesOfItem(atPath: target)
             if attributes?[.type] as? FileAttributeType == .typeRegular {
                 size = (attributes?[.size] as? NSNumber)?.intValue
                 format = Self.sniffFormat(path: path)

@@ -1,6 +1,9 @@
 import Capture
 import Decoding
+import Diagnosis
 import Foundation
+import Reporting
+import Sessions
 
 /// What the fuzz targets run, in a library so the test suite replays crashers through the very
 /// same code (`Tests/DecodingTests/Regressions/`). Each entry point takes arbitrary bytes and must
@@ -11,8 +14,10 @@ import Foundation
 /// - `frame`:  byte 0 picks the link type (and whether the frame counts as cut by the snaplen),
 ///             the rest is one frame, decoded by `PacketDecoder` and printed (`summary`).
 /// - `stream`: byte 0 as above, then frames, each `[length: UInt16 BE][time step: UInt8][bytes]`,
-///             through the stateful parts: IP reassembly, `TCPStreams`, control-message decoding.
-/// - `file`:   the whole input is a capture file, read by `PcapFile` (libpcap) and decoded.
+///             through the stateful parts: IP reassembly, `TCPStreams`, control-message decoding,
+///             the sessions `Analyzer` and the diagnosis rules.
+/// - `file`:   the whole input is a capture file, read by `PcapFile` (libpcap), decoded, analysed,
+///             diagnosed and rendered (text and JSON) as `vpndoctor analyze` does.
 public enum FuzzHarness {
     /// The link types byte 0 chooses from (low 4 bits). 147 is a user DLT we do not decode.
     public static let linkTypes: [LinkType] = [
@@ -59,6 +64,7 @@ public enum FuzzHarness {
         var streams = TCPStreams()
         var packet = DecodedPacket(frame: FrameInfo(number: 0, timestamp: Timestamp(seconds: 0, nanoseconds: 0),
                                                     capturedLength: 0, originalLength: 0, linkType: linkType))
+        var analyzer = Analyzer(options: AnalysisOptions())
         var offset = 1
         var number = 0
         var seconds: Int64 = 1_000_000_000
@@ -78,7 +84,9 @@ public enum FuzzHarness {
                                  linkType: linkType)
             decoder.decode(RawFrame(info: info, bytes: bytes), into: &packet)
             work += self.consume(packet, bytes: bytes, decoder: decoder, streams: &streams)
+            analyzer.add(packet)
         }
+        work += DiagnosisEngine().diagnose(analyzer.finish()).count
         decoder.reassembler.finish()
         work += decoder.reassembler.expired.reduce(0) { $0 + $1.holes.count + $1.frames.count }
         return work + streams.gaps + streams.overflows + streams.framingErrors
@@ -102,6 +110,15 @@ public enum FuzzHarness {
         var work = 0
         do {
             let file = try PcapFile(path: path)
+            var analyzer = Analyzer(options: AnalysisOptions())
+            defer {
+                let analysis = analyzer.finish()
+                let report = Report(capture: CaptureMetadata(file: path, format: file.format.rawValue, linkType: file.linkType,
+                                                             error: nil),
+                                    analysis: analysis, findings: DiagnosisEngine().diagnose(analysis))
+                work += TextRenderer.render([report], color: true, verbose: true).utf8.count
+                work += JSONRenderer.render([report]).utf8.count
+            }
             var decoder = PacketDecoder()
             var streams = TCPStreams()
             var packet = DecodedPacket(frame: FrameInfo(number: 0, timestamp: Timestamp(seconds: 0, nanoseconds: 0),
@@ -109,6 +126,7 @@ public enum FuzzHarness {
             while let frame = try file.next() {
                 decoder.decode(frame, into: &packet)
                 work += self.consume(packet, bytes: frame.bytes, decoder: decoder, streams: &streams)
+                analyzer.add(packet)
                 work += (try? encoder.encode(packet.layers).count) ?? 0
                 if let stop = packet.stop { work += (try? encoder.encode(stop).count) ?? 0 }
             }

@@ -1,93 +1,100 @@
 import ArgumentParser
 import Capture
 import Decoding
+import Diagnosis
 import Foundation
+import Reporting
+import Sessions
 
 /// `vpndoctor analyze`: the main job.
 struct AnalyzeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "analyze",
-        abstract: "Diagnose the VPN connection attempts in one or more captures (the default command).")
+        abstract: "Diagnose the VPN connection attempts in one or more captures (the default command).",
+        discussion: "Each file is analyzed on its own (two captures of the same attempt, one per side, are two reports).")
 
     @OptionGroup var input: InputOptions
     @OptionGroup var output: OutputOptions
+    @OptionGroup var diagnosis: DiagnosisOptions
+
+    @Option(name: .long, help: ArgumentHelp("Also save the analyzed packets (those of --server, when given) to this pcap file.", valueName: "file"))
+    var write: String?
+
+    func validate() throws {
+        if self.write != nil, self.input.files.count > 1 {
+            throw ValidationError("--write takes one input file")
+        }
+    }
 
     func run() throws {
         let reader = CaptureReader(options: self.input)
-        var summaries: [CaptureSummary] = []
-        var failed = false
+        var reports: [Report] = []
+        var inputFailed = false
         for path in self.input.files {
             let file: PcapFile
             do {
                 file = try reader.open(path)
             } catch {
                 printError(error.description)
-                failed = true
+                inputFailed = true
                 continue
             }
-            var summary = CaptureSummary(file: path, format: file.format.rawValue, linkType: file.linkType)
+            let writer: PcapWriter?
             do {
-                try reader.forEachPacket(in: file) { packet in summary.add(packet) }
+                writer = try self.write.map { output throws(CaptureError) in try PcapWriter(path: output, linkType: file.linkType) }
             } catch {
-                summary.error = error.description
                 printError(error.description)
-                failed = true
+                throw ExitCode(ExitStatus.usageOrInput)
             }
-            summaries.append(summary)
+            var analyzer = Analyzer(options: AnalysisOptions(server: self.input.serverAddress))
+            let server = self.input.serverAddress
+            var damage: String?
+            let progress = Progress(total: file.fileSize, enabled: !self.output.quiet)
+            do {
+                var source = file
+                try reader.forEachFrame(in: &source, serverOnly: false) { frame, packet in
+                    analyzer.add(packet)
+                    if let writer, server.map({ packet.involves($0) }) ?? true { writer.write(frame) }
+                    progress.update(frame: frame.info.number) { file.bytesRead }
+                }
+            } catch {
+                damage = error.description
+                inputFailed = true
+            }
+            progress.finish()
+            try? writer?.close()
+            let analysis = analyzer.finish()
+            let engine = DiagnosisEngine(ignoring: Set(self.diagnosis.ignore))
+            let metadata = CaptureMetadata(file: path, format: file.format.rawValue, linkType: file.linkType, error: damage)
+            reports.append(Report(capture: metadata, analysis: analysis, findings: engine.diagnose(analysis)))
         }
-        if self.output.json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            print(String(decoding: try encoder.encode(summaries), as: UTF8.self))
-        } else if !summaries.isEmpty {
-            print(summaries.map(\.text).joined(separator: "\n\n"))
+        if !reports.isEmpty {
+            if self.output.json {
+                print(JSONRenderer.render(reports), terminator: "")
+            } else {
+                print(TextRenderer.render(reports, color: self.output.useColor, verbose: self.diagnosis.verbose), terminator: "")
+            }
         }
-        if failed { throw ExitCode(ExitStatus.usageOrInput) }
+        // The damage line goes last so it is the one line a script or a person sees at the end.
+        for report in reports { if let error = report.capture.error { printError(error) } }
+        if inputFailed { throw ExitCode(ExitStatus.usageOrInput) }
+        let worst = reports.map(\.exitCode).max() ?? ExitStatus.healthy
+        if worst != ExitStatus.healthy { throw ExitCode(worst) }
     }
 }
 
-/// What a capture holds: packets, link type, protocols, time span.
-struct CaptureSummary: Encodable {
-    var file: String
-    var format: String
-    var linkType: LinkType
-    var packets = 0
-    var bytes = 0
-    var first: Timestamp?
-    var last: Timestamp?
-    var protocols: [String: Int] = [:]
-    var stops: [String: Int] = [:]
-    var error: String?
+/// How the diagnosis is done and shown.
+struct DiagnosisOptions: ParsableArguments {
+    @Flag(name: [.short, .long], help: "Show every piece of evidence behind each finding.")
+    var verbose = false
 
-    init(file: String, format: String, linkType: LinkType) {
-        self.file = file
-        self.format = format
-        self.linkType = linkType
-    }
+    @Option(name: .long, help: ArgumentHelp("Do not run this rule (repeatable; see 'vpndoctor rules').", valueName: "rule-id"))
+    var ignore: [String] = []
 
-    mutating func add(_ packet: DecodedPacket) {
-        self.packets += 1
-        self.bytes += packet.frame.originalLength
-        if self.first == nil { self.first = packet.frame.timestamp }
-        self.last = packet.frame.timestamp
-        for layer in packet.layers { self.protocols[layer.kind.rawValue, default: 0] += 1 }
-        if let stop = packet.stop { self.stops[stop.reason.rawValue, default: 0] += 1 }
-    }
-
-    var text: String {
-        var lines = ["\(self.file): \(self.format), link type \(self.linkType), \(self.packets) packets, \(self.bytes) bytes"]
-        if let first = self.first, let last = self.last {
-            lines.append("  time span: \(String(format: "%.6f", last.seconds(since: first))) s")
+    func validate() throws {
+        let known = Set(DiagnosisEngine.ruleInfos.map(\.id.rawValue))
+        for id in self.ignore where !known.contains(id) {
+            throw ValidationError("--ignore '\(id)' is not a rule id (see 'vpndoctor rules')")
         }
-        let protocols = self.protocols.sorted { ($1.value, $0.key) < ($0.value, $1.key) }
-        if !protocols.isEmpty {
-            lines.append("  protocols: " + protocols.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
-        }
-        if !self.stops.isEmpty {
-            lines.append("  not fully decoded: " + self.stops.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
-        }
-        // A file that went bad part-way: this report covers only the frames before the damage.
-        if let error = self.error { lines.append("  incomplete, reading stopped: \(error)") }
-        return lines.joined(separator: "\n")
     }
 }

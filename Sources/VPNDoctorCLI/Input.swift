@@ -1,11 +1,8 @@
 import Capture
 import Decoding
 
-/// Reads each input file frame by frame, decodes it, applies `--server`, and hands every kept
-/// packet to `body`. The packet is reused between frames: copy it to keep it.
-///
-/// A file that cannot be opened, or goes bad part-way, is reported by the returned error; the
-/// packets before the damage have already been handed over.
+/// Reads capture files frame by frame and decodes them, applying `--filter` (in libpcap) and, when
+/// asked, `--server`.
 struct CaptureReader {
     let options: InputOptions
 
@@ -14,17 +11,22 @@ struct CaptureReader {
         try PcapFile(path: path, filter: self.options.filter)
     }
 
-    /// Decodes every frame of `file`, calling `body` for each packet that passes `--server`.
-    func forEachPacket(in file: PcapFile, _ body: (inout DecodedPacket) -> Void) throws(CaptureError) {
+    /// Decodes every frame of `source`, calling `body` with the frame (borrowed: valid only during
+    /// the call) and its decoded packet (reused between frames: copy it to keep it). With
+    /// `serverOnly`, frames that do not involve `--server` are skipped.
+    ///
+    /// A source that goes bad part-way throws after the frames before the damage were handed over.
+    func forEachFrame<Source: FrameSource>(
+        in source: inout Source, serverOnly: Bool, _ body: (RawFrame, inout DecodedPacket) -> Void
+    ) throws(CaptureError) {
         var decoder = PacketDecoder()
         var packet = DecodedPacket(frame: FrameInfo(number: 0, timestamp: Timestamp(seconds: 0, nanoseconds: 0),
-                                                    capturedLength: 0, originalLength: 0, linkType: file.linkType))
-        let server = self.options.serverAddress
-        var source = file
+                                                    capturedLength: 0, originalLength: 0, linkType: source.linkType))
+        let server = serverOnly ? self.options.serverAddress : nil
         while let frame = try source.next() {
             decoder.decode(frame, into: &packet)
             if let server, !packet.involves(server) { continue }
-            body(&packet)
+            body(frame, &packet)
         }
     }
 }

@@ -14,11 +14,11 @@ struct PacketsCommand: ParsableCommand {
 
     func run() throws {
         let reader = CaptureReader(options: self.input)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        var json = PacketJSONWriter()
+        defer { json.flush() }
         var failed = false
         for path in self.input.files {
-            let file: PcapFile
+            var file: PcapFile
             do {
                 file = try reader.open(path)
             } catch {
@@ -29,19 +29,18 @@ struct PacketsCommand: ParsableCommand {
             if self.input.files.count > 1, !self.output.json { print("==> \(path) <==") }
             var start: Timestamp?
             do {
-                try reader.forEachPacket(in: file) { packet in
+                try reader.forEachFrame(in: &file, serverOnly: true) { _, packet in
                     let origin = start ?? packet.frame.timestamp
                     start = origin
                     if self.output.json {
-                        let record = PacketRecord(file: path, packet: packet, start: origin)
-                        if let data = try? encoder.encode(record) {
-                            print(String(decoding: data, as: UTF8.self))
-                        }
+                        json.write(file: path, packet: packet, start: origin)
+                        json.flush(threshold: 1 << 16)
                     } else {
                         print(PacketLine.text(packet, start: origin))
                     }
                 }
             } catch {
+                json.flush()
                 printError(error.description)
                 failed = true
             }
@@ -99,7 +98,8 @@ enum PacketLine {
     }
 }
 
-/// The JSON form of one packet (NDJSON: one object per line, stable field names).
+/// The JSON form of one packet (NDJSON: one object per line, stable field names). `PacketJSONWriter`
+/// writes the same bytes without encoding this; it stays the reference the writer is tested against.
 struct PacketRecord: Encodable {
     var file: String
     var frame: Int

@@ -15,7 +15,7 @@ public struct VPNDoctorCommand: ParsableCommand {
             Exit status: 0 healthy, 1 a problem was found, 2 usage or input error.
             """,
         version: "0.1.0",
-        subcommands: [AnalyzeCommand.self, PacketsCommand.self, InterfacesCommand.self],
+        subcommands: [AnalyzeCommand.self, PacketsCommand.self, WatchCommand.self, InterfacesCommand.self, RulesCommand.self, ExplainCommand.self],
         defaultSubcommand: AnalyzeCommand.self
     )
 

@@ -96,8 +96,23 @@ final class PcapHandle {
         if status < 0 {
             return .failure(PcapActivationError(status: status, message: handle.lastError))
         }
+        // Non-blocking reads plus our own poll(2) with a timeout: on Linux, immediate mode makes
+        // libpcap's own read block indefinitely, which would leave no moment to check for a stop.
+        var errbuf2 = [CChar](repeating: 0, count: Int(PCAP_ERRBUF_SIZE))
+        if pcap_setnonblock(p, 1, &errbuf2) != 0 {
+            return .failure(PcapActivationError(status: PCAP_ERROR, message: String(cString: errbuf2)))
+        }
         // Positive statuses are warnings (e.g. promiscuous mode not supported): carry on.
         return .success(handle)
+    }
+
+    /// Waits up to `milliseconds` for the live handle to become readable (poll(2) on libpcap's
+    /// selectable descriptor); returns at once where there is none.
+    func waitReadable(milliseconds: Int32) {
+        let fd = pcap_get_selectable_fd(self.pointer)
+        guard fd >= 0 else { return }
+        var descriptor = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        _ = poll(&descriptor, 1, milliseconds)
     }
 
     /// Compiles `expression` and installs it in the kernel (live capture); nil on success.

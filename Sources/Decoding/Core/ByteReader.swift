@@ -43,18 +43,20 @@ public struct ByteReader {
         self.lengthSource = lengthSource
     }
 
-    public var remaining: Int { self.end - self.offset }
+    @inline(__always) public var remaining: Int { self.end - self.offset }
     public var isEmpty: Bool { self.offset >= self.end }
     /// The unread bytes as an absolute range.
     public var rest: ByteRange { ByteRange(start: self.offset, end: self.end) }
 
+    // The error paths stay out of line so the checked reads inline to a compare, a load and a bswap.
+    @inline(never)
     func truncated(_ needed: Int) -> DecodeError {
         DecodeError(.truncated, layer: self.layer, offset: self.offset, needed: needed, available: self.remaining,
                     lengthSource: self.lengthSource)
     }
 
     /// Reads a big-endian (network order) integer.
-
+    @inline(__always)
     public mutating func read<T: FixedWidthInteger>(_: T.Type = T.self) throws(DecodeError) -> T {
         let n = MemoryLayout<T>.size
         guard n <= self.remaining else { throw self.truncated(n) }
@@ -64,7 +66,7 @@ public struct ByteReader {
     }
 
     /// Reads a little-endian integer (BSD loopback family, pcap headers).
-
+    @inline(__always)
     public mutating func readLittleEndian<T: FixedWidthInteger>(_: T.Type = T.self) throws(DecodeError) -> T {
         let n = MemoryLayout<T>.size
         guard n <= self.remaining else { throw self.truncated(n) }
@@ -74,13 +76,14 @@ public struct ByteReader {
     }
 
     /// Reads a big-endian integer `at` bytes ahead without consuming anything.
-
+    @inline(__always)
     public func peek<T: FixedWidthInteger>(_: T.Type = T.self, at relative: Int = 0) throws(DecodeError) -> T {
         let n = MemoryLayout<T>.size
         guard relative >= 0, relative <= self.remaining - n else { throw self.truncated(relative + n) }
         return T(bigEndian: self.base.loadUnaligned(fromByteOffset: self.offset + relative, as: T.self))
     }
 
+    @inline(__always)
     public mutating func skip(_ n: Int) throws(DecodeError) {
         guard n >= 0, n <= self.remaining else { throw self.truncated(n) }
         self.offset += n
@@ -92,7 +95,7 @@ public struct ByteReader {
     /// If fewer than `n` bytes remain because the *capture* was cut short, the sub-reader takes what
     /// there is and remembers `.captureLength`; reading past it then reports a snaplen truncation.
     /// Callers that must reject a length field larger than its parent use `sub(exactly:)`.
-
+    @inline(__always)
     public mutating func sub(_ n: Int, source: LengthSource) throws(DecodeError) -> ByteReader {
         guard n >= 0 else {
             throw DecodeError(.lengthFieldTooSmall, layer: self.layer, offset: self.offset, needed: 0, available: n,
@@ -107,7 +110,7 @@ public struct ByteReader {
 
     /// Like `sub`, for a length field that must fit within what the parent declared: throws
     /// `.lengthExceedsParent` (malformed) rather than `.truncated` when it does not.
-
+    @inline(__always)
     public mutating func sub(exactly n: Int, source: LengthSource) throws(DecodeError) -> ByteReader {
         guard n <= self.remaining || self.lengthSource == .captureLength else {
             throw DecodeError(.lengthExceedsParent, layer: self.layer, offset: self.offset, needed: n,
@@ -119,7 +122,7 @@ public struct ByteReader {
     /// Limits this reader to its first `n` bytes (a length field in the header just read), dropping
     /// the rest (Ethernet padding after an IPv4 total length, for instance). When fewer than `n`
     /// bytes remain the reader keeps what there is and later reads report truncation by capture.
-
+    @inline(__always)
     public mutating func limit(to n: Int, source: LengthSource) {
         // `<=`: a length that covers exactly what remains is still the limit that applies (reading
         // past it means the field lies, not that the snaplen cut the frame).

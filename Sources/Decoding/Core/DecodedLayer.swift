@@ -21,8 +21,8 @@ public enum DecodedLayer: Sendable {
     case esp(ESP)
     case ah(AH)
     case udpEncapsulation(UDPEncapsulation)
-    case isakmp(IKEv1Message)
-    case ikev2(IKEv2Message)
+    indirect case isakmp(IKEv1Message)
+    indirect case ikev2(IKEv2Message)
     // Tunnels, PPP and DNS (control-plane cases are indirect so the enum stays small).
     case gre(GRE)
     case l2tp(L2TP)

@@ -47,14 +47,14 @@ enum Dispatch {
                 packet.layers.append(.loopback(h))
                 if h.family == .ipv4 { return .etherType(.ipv4) }
                 if h.family.isIPv6 { return .etherType(.ipv6) }
-                return state.unsupported(.null, at: r.offset, "loopback address family \(h.family.rawValue)")
+                return state.unsupported(.null, at: r.offset, .loopbackFamily(UInt32(h.family.rawValue)))
             case .raw, .rawOpenBSD, .linktypeRaw: return .ipByVersion
             case .ipv4: return .etherType(.ipv4)
             case .ipv6: return .etherType(.ipv6)
             case .ppp, .pppSerial: return .ppp
             case .pppEther: return .etherType(.pppoeSession)
             default:
-                return state.unsupported(.link, at: r.offset, "link type \(linkType.rawValue) (\(linkType))")
+                return state.unsupported(.link, at: r.offset, .linkType(linkType))
             }
 
         case .ipByVersion:
@@ -91,7 +91,7 @@ enum Dispatch {
             case .transparentEthernet:
                 return .link(.ethernet)
             default:
-                return state.unsupported(.ethernet, at: r.offset, "EtherType 0x\(String(type.rawValue, radix: 16)) (\(type))")
+                return state.unsupported(.ethernet, at: r.offset, .etherType(type))
             }
 
         case .ppp:
@@ -104,13 +104,13 @@ enum Dispatch {
             case .ipv4: return .etherType(.ipv4)
             case .ipv6: return .etherType(.ipv6)
             case let p where p.isControl: return .pppControl(p)
-            default: return state.unsupported(.ppp, at: r.offset, "PPP protocol 0x\(String(proto.rawValue, radix: 16)) (\(proto))")
+            default: return state.unsupported(.ppp, at: r.offset, .pppProtocol(proto))
             }
 
         case .ipProtocol(let proto, let fragment):
-            let ipLayer = packet.layers.last?.kind ?? .ipv4
             if fragment {
-                state.stop = DecodeStop(reason: .fragment, layer: ipLayer, offset: r.offset, detail: "IP fragment")
+                state.stop = DecodeStop(reason: .fragment, layer: packet.innermostKind ?? .ipv4, offset: r.offset,
+                                        note: .ipFragment)
                 return .done
             }
             switch proto {
@@ -148,7 +148,7 @@ enum Dispatch {
                 packet.layers.append(.l2tp(h))
                 return .l2tpPayload(h)
             default:
-                return state.unsupported(ipLayer, at: r.offset, "IP protocol \(proto.rawValue) (\(proto))")
+                return state.unsupported(packet.innermostKind ?? .ipv4, at: r.offset, .ipProtocol(proto))
             }
 
         case .udpPayload(let udp):
@@ -199,7 +199,7 @@ enum Dispatch {
             }
             switch h.protocolType {
             case .ipv4, .ipv6, .ppp, .transparentEthernet: return .etherType(h.protocolType)
-            default: return state.unsupported(.gre, at: r.offset, "GRE protocol 0x\(String(h.protocolType.rawValue, radix: 16)) (\(h.protocolType))")
+            default: return state.unsupported(.gre, at: r.offset, .greProtocol(h.protocolType))
             }
 
         case .tcpPayload(let tcp):
@@ -222,7 +222,7 @@ enum Dispatch {
             guard (try? r.peek(UInt32.self, at: 4)) == PPTP.magicCookie || (cut && r.remaining < 8),
                   length <= r.remaining || cut else {
                 state.stop = DecodeStop(reason: .fragment, layer: .pptp, offset: r.offset,
-                                        detail: "PPTP message not wholly in this TCP segment (reassemble with TCPStreams)")
+                                        note: .pptpNotWhole)
                 return .done
             }
             packet.layers.append(.pptp(try PPTP(from: &r)))
@@ -233,7 +233,7 @@ enum Dispatch {
             let length = PPTP.peekLength(r) ?? Int.max  // the same 2-byte length prefix
             guard length <= r.remaining - 2 || packet.frame.isTruncatedBySnaplen else {
                 state.stop = DecodeStop(reason: .fragment, layer: .dns, offset: r.offset,
-                                        detail: "DNS message not wholly in this TCP segment")
+                                        note: .dnsNotWhole)
                 return .done
             }
             packet.layers.append(.dns(try DNS(tcp: &r, limits: state.limits)))
@@ -245,7 +245,7 @@ enum Dispatch {
                 return .done
             }
             if h.version == 2 { return r.isEmpty && !state.cutShort(r, packet) ? .done : .ppp }
-            return state.unsupported(.l2tp, at: r.offset, "L2TPv3 data: cookie length is configured, not on the wire")
+            return state.unsupported(.l2tp, at: r.offset, .l2tpv3Data)
 
         case .pppControl(let p):
             packet.layers.append(.pppControl(try PPPControl(from: &r, protocolNumber: p, limits: state.limits)))
@@ -280,8 +280,8 @@ struct DissectorState {
     }
 
     /// Records that decoding stops here because the protocol is not one we decode.
-    mutating func unsupported(_ layer: LayerKind, at offset: Int, _ detail: @autoclosure () -> String) -> NextLayer {
-        self.stop = DecodeStop(reason: .unsupported, layer: layer, offset: offset, detail: detail())
+    mutating func unsupported(_ layer: LayerKind, at offset: Int, _ note: DecodeStop.Note) -> NextLayer {
+        self.stop = DecodeStop(reason: .unsupported, layer: layer, offset: offset, note: note)
         return .done
     }
 }

@@ -32,8 +32,8 @@ public struct Dissector: Sendable {
         while true {
             if case .done = next { break }
             guard packet.layers.count < self.limits.maxLayers else {
-                state.stop = DecodeStop(reason: .limit, layer: packet.layers.last?.kind ?? .link, offset: reader.offset,
-                                        detail: "more than \(self.limits.maxLayers) layers")
+                state.stop = DecodeStop(reason: .limit, layer: packet.innermostKind ?? .link, offset: reader.offset,
+                                        note: .tooManyLayers(self.limits.maxLayers))
                 break
             }
             do {

@@ -23,7 +23,7 @@ public struct PacketDecoder {
     }
 
     public mutating func decode(_ frame: RawFrame, into packet: inout DecodedPacket) {
-        self.lastDatagram = nil
+        if self.lastDatagram != nil { self.lastDatagram = nil }
         self.dissector.decode(frame, into: &packet)
         guard packet.stop?.reason == .fragment, let (fragment, data, declared) = Self.fragment(of: packet) else { return }
         // A fragment the capture cut short cannot complete anything: leave the `.fragment` stop.

@@ -15,6 +15,7 @@ public struct MACAddress: Hashable, Sendable, Codable, CustomStringConvertible {
 }
 
 extension ByteReader {
+    @inline(__always)
     public mutating func readMACAddress() throws(DecodeError) -> MACAddress {
         let hi = UInt64(try self.read(UInt16.self))
         return MACAddress(rawValue: hi << 32 | UInt64(try self.read(UInt32.self)))

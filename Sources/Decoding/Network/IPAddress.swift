@@ -110,7 +110,9 @@ public enum IPAddress: Hashable, Sendable, Comparable, CustomStringConvertible, 
 }
 
 extension ByteReader {
+    @inline(__always)
     public mutating func readIPv4Address() throws(DecodeError) -> IPAddress { .v4(try self.read(UInt32.self)) }
+    @inline(__always)
     public mutating func readIPv6Address() throws(DecodeError) -> IPAddress {
         let hi = try self.read(UInt64.self)
         return .v6(hi, try self.read(UInt64.self))

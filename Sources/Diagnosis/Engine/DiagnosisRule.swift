@@ -1,0 +1,43 @@
+import Sessions
+
+/// A diagnosis: one small type that reads evidence (never bytes) and returns findings.
+public protocol DiagnosisRule: Sendable {
+    static var id: RuleID { get }
+    static var title: String { get }
+    /// The severity of its findings (as `vpndoctor rules` lists it).
+    static var severity: Severity { get }
+    /// What it means, why it happens, and what to do (for `vpndoctor explain`).
+    static var explanation: String { get }
+    static var advice: [String] { get }
+    init()
+    func evaluate(_ analysis: Analysis) -> [Finding]
+}
+
+/// A rule that looks at one session at a time.
+public protocol SessionRule: DiagnosisRule {
+    func evaluate(_ session: Session, in analysis: Analysis) -> [Finding]
+}
+
+extension SessionRule {
+    public func evaluate(_ analysis: Analysis) -> [Finding] {
+        analysis.sessions.flatMap { self.evaluate($0, in: analysis) }
+    }
+}
+
+extension DiagnosisRule {
+    /// A finding of this rule with its standard explanation and advice.
+    public func finding(_ session: Session?, stage: Stage?, _ summary: String, evidence: [Evidence],
+                        severity: Severity? = nil, advice: [String]? = nil, confidence: Confidence? = nil) -> Finding {
+        Finding(rule: Self.id, severity: severity ?? Self.severity, stage: stage, session: session?.id, summary: summary,
+                evidence: evidence, explanation: Self.explanation, advice: advice ?? Self.advice, confidence: confidence)
+    }
+}
+
+/// How a rule presents itself to `vpndoctor rules` and `vpndoctor explain`.
+public struct RuleInfo: Sendable, Codable, Hashable {
+    public var id: RuleID
+    public var severity: Severity
+    public var title: String
+    public var explanation: String
+    public var advice: [String]
+}

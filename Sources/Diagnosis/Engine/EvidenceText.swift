@@ -1,0 +1,34 @@
+import Sessions
+
+/// Small wording helpers shared by the rules.
+enum Text {
+    static func frames(_ frames: [Int]) -> String {
+        let list = frames.prefix(8).map(String.init).joined(separator: ", ")
+        return frames.count > 8 ? "\(list), … (\(frames.count) frames)" : list
+    }
+
+    static func seconds(_ t: Double) -> String {
+        t < 10 ? String(format: "%.2f s", t) : String(format: "%.0f s", t)
+    }
+
+    /// "0.5 s, 1.0 s, 2.0 s" between consecutive times.
+    static func intervals(_ times: [Double]) -> String {
+        guard times.count > 1 else { return "" }
+        return zip(times.dropFirst(), times).map { seconds($0 - $1) }.joined(separator: ", ")
+    }
+
+    /// "sent 4× over 7.5 s (intervals 0.5 s, 1.0 s, 2.0 s)".
+    static func repeated(_ messages: [IKEMessageRecord]) -> String {
+        let times = messages.map(\.time)
+        guard let first = times.first, let last = times.last else { return "" }
+        if messages.count == 1 { return "sent once" }
+        return "sent \(messages.count)× over \(seconds(last - first)) (intervals \(intervals(times)))"
+    }
+
+    static func plural(_ n: Int, _ word: String) -> String { "\(n) \(word)\(n == 1 ? "" : "s")" }
+}
+
+extension Session {
+    var title: String { "\(self.client) ⇄ \(self.server) (\(self.protocolLabel))" }
+    func status(_ stage: Stage) -> StageStatus? { self.stage(stage)?.status }
+}

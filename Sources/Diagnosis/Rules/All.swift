@@ -1,0 +1,16 @@
+/// Every rule, in the order `vpndoctor rules` lists them. Adding a diagnosis: one file under
+/// `Rules/<Area>/`, one line here, one test.
+let allRules: [any DiagnosisRule.Type] = [
+    NoServerTraffic.self, OneSidedCapture.self, TruncatedSnaplen.self, FlowTableFull.self, MidSession.self,
+    DNSFailed.self,
+    IKENoResponse.self, IKEPortUnreachable.self, NoProposalChosen.self, InvalidKE.self, InvalidMajorVersion.self,
+    ErrorNotify.self, PSKMismatchV1.self, AggressiveAuthFailed.self, AuthFailedV2.self, Phase2Failed.self,
+    FragmentsLost.self, ICMPUnreachable.self,
+    NATDetected.self, UDP4500Blocked.self, ForcedEncapsulation.self, ServerBehindNATWindows.self,
+    ESPNoneAfterSA.self, ESPOneWay.self, ESPLoss.self,
+    PPTPPortBlocked.self, PPTPRefused.self, PPTPCallFailed.self, PPTPGREBlocked.self,
+    L2TPNoResponse.self, L2TPStopped.self, L2TPCleartext.self,
+    LCPNoResponse.self, PPPAuthFailed.self, IPCPFailed.self,
+    PPTPWeak.self, AggressiveModePSK.self, WeakProposal.self,
+    Healthy.self,
+]

@@ -1,0 +1,40 @@
+import Sessions
+
+struct FragmentsLost: SessionRule {
+    static let id: RuleID = "ike.fragments-lost"
+    static let title = "A large IKE message was IP-fragmented and never answered"
+    static let severity = Severity.error
+    static let explanation = """
+        The IKE message (typically IKE_AUTH or Main Mode message 5 carrying certificates) is larger than the \
+        path MTU, so it leaves as several IP fragments. Many routers, firewalls, consumer modems and cloud \
+        load balancers drop IP fragments (or all but the first), so the message never arrives and is \
+        retransmitted until the client gives up (Windows error 809, strongSwan "giving up after N \
+        retransmits").
+        """
+    static let advice = [
+        "Enable IKE fragmentation (RFC 7383) on both sides: strongSwan `fragmentation = yes`, Windows supports it since 10 1803.",
+        "Use smaller certificates (ECDSA instead of RSA 4096, no full chain) so the message fits in one packet.",
+        "Allow IP fragments through the firewalls/routers on the path, or raise the path MTU.",
+    ]
+
+    func evaluate(_ s: Session, in a: Analysis) -> [Finding] {
+        var findings: [Finding] = []
+        for sa in s.ike {
+            let fragmented = sa.messages.filter { !$0.ipFragments.isEmpty && $0.fromInitiator }
+            guard let first = fragmented.first else { continue }
+            let answered = sa.messages.contains { !$0.fromInitiator && $0.time > first.time && $0.messageID == first.messageID }
+            guard !answered else { continue }
+            findings.append(self.finding(
+                s, stage: first.step.exchange == .ikeAuth || first.step.index >= 5 ? .ikeAuth : .ikeSAInit,
+                "\(first.step) (\(first.length) bytes) went out as \(first.ipFragments.count) IP fragments, \(Text.repeated(fragmented)), and was never answered.",
+                evidence: [Evidence("\(first.step) in IP fragments", frames: fragmented.flatMap(\.ipFragments), time: first.time),
+                           Evidence("no answer from \(s.server)")]))
+        }
+        if findings.isEmpty, !s.incompleteFragmentFrames.isEmpty, s.verdict != .connected {
+            findings.append(self.finding(s, stage: s.stoppedAt, "IP fragments between the peers were never completed: a fragment was lost before the capture point.",
+                                         evidence: [Evidence("fragments of datagrams never reassembled", frames: s.incompleteFragmentFrames)],
+                                         confidence: .medium))
+        }
+        return findings
+    }
+}

@@ -1,0 +1,119 @@
+import Capture
+import Decoding
+import Diagnosis
+import Foundation
+import Sessions
+
+/// What the CLI knows about the capture file itself.
+public struct CaptureMetadata: Codable, Sendable, Hashable {
+    /// File name as given ("-" for standard input).
+    public var file: String
+    /// "pcap", "pcap-ns", "pcapng", "unknown".
+    public var format: String
+    public var linkType: LinkType
+    /// libpcap's message when the file went bad part-way (the frames before it were analysed).
+    public var error: String?
+    public init(file: String, format: String, linkType: LinkType, error: String? = nil) {
+        self.file = file
+        self.format = format
+        self.linkType = linkType
+        self.error = error
+    }
+}
+
+/// The report on one capture: stable, capture-relative, encodable.
+public struct Report: Codable, Sendable {
+    public static let currentSchemaVersion = 1
+
+    public struct CaptureSummary: Codable, Sendable, Hashable {
+        public var file: String
+        public var format: String
+        public var linkType: LinkType
+        public var error: String?
+        public var packets: Int
+        public var bytes: Int
+        /// UTC time of the first packet (ISO 8601), for the record; every other time is relative to it.
+        public var start: String?
+        public var duration: Double
+        public var protocols: [String: Int]
+        public var decodeStops: [String: Int]
+        public var decodeStopExamples: [DecodeStopRecord]
+        public var unsupportedLinkTypes: [String]
+        public var snaplenCutFrames: Int
+        public var snaplen: Int?
+        public var flowsEvicted: Int
+    }
+
+    public struct SessionReport: Codable, Sendable {
+        public var id: Int
+        public var client: IPAddress
+        public var server: IPAddress
+        public var rolesFrom: String
+        public var protocolLabel: String
+        public var verdict: Verdict
+        public var verdictLine: String
+        public var furthestStage: Stage?
+        public var stoppedAt: Stage?
+        public var ladder: [StageResult]
+        public var findings: [Finding]
+        public var flows: [FlowSummary]
+        /// Everything the analyzer derived for this session.
+        public var evidence: Session
+    }
+
+    public var schemaVersion: Int
+    public var capture: CaptureSummary
+    public var server: IPAddress?
+    public var sessions: [SessionReport]
+    /// Findings about the capture as a whole (no session).
+    public var captureFindings: [Finding]
+
+    public init(capture: CaptureMetadata, analysis: Analysis, findings: [Finding]) {
+        let stats = analysis.capture
+        self.schemaVersion = Self.currentSchemaVersion
+        self.capture = CaptureSummary(
+            file: capture.file, format: capture.format, linkType: capture.linkType, error: capture.error,
+            packets: stats.packets, bytes: stats.bytes, start: stats.start.map(Self.iso8601), duration: stats.duration,
+            protocols: stats.protocols, decodeStops: stats.decodeStops, decodeStopExamples: stats.decodeStopExamples,
+            unsupportedLinkTypes: stats.unsupportedLinkTypes, snaplenCutFrames: stats.snaplenCutFrames,
+            snaplen: stats.snaplen, flowsEvicted: stats.flowsEvicted)
+        self.server = analysis.server
+        let ordered = DiagnosisEngine.ordered(findings)
+        self.sessions = analysis.sessions.map { s in
+            SessionReport(id: s.id, client: s.client, server: s.server, rolesFrom: s.rolesFrom, protocolLabel: s.protocolLabel,
+                          verdict: s.verdict, verdictLine: s.verdictLine, furthestStage: s.furthest, stoppedAt: s.stoppedAt,
+                          ladder: s.ladder, findings: ordered.filter { $0.session == s.id }, flows: s.flows, evidence: s)
+        }
+        self.captureFindings = ordered.filter { $0.session == nil }
+    }
+
+    /// Every finding, capture-wide ones first.
+    public var findings: [Finding] { self.captureFindings + self.sessions.flatMap(\.findings) }
+
+    /// 1 when any finding is an error, else 0.
+    public var exitCode: Int32 { self.findings.contains { $0.severity == .error } ? 1 : 0 }
+
+    static func iso8601(_ t: Timestamp) -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        return formatter.string(from: Date(timeIntervalSince1970: t.unixSeconds))
+    }
+}
+
+/// Reports as JSON: `[.prettyPrinted, .sortedKeys]`, capture-relative times, so output diffs cleanly.
+/// One report encodes as an object, several as an array of objects.
+public enum JSONRenderer {
+    public static func render(_ reports: [Report]) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        let data: Data
+        do {
+            data = reports.count == 1 ? try encoder.encode(reports[0]) : try encoder.encode(reports)
+        } catch {
+            return "{\"error\": \"\(error)\"}\n"
+        }
+        return String(decoding: data, as: UTF8.self) + "\n"
+    }
+}

@@ -1,0 +1,338 @@
+import Capture
+import Decoding
+
+/// Consumes a capture's packets in order and derives the evidence of every VPN attempt.
+///
+/// One per capture file. Data-plane packets (ESP, GRE, bulk traffic) update counters in tables
+/// keyed by small values, in place: no heap allocation per packet once their stream exists.
+public struct Analyzer {
+    public let options: AnalysisOptions
+
+    var stats = CaptureStatistics()
+    var layerCounts: [LayerKind: Int] = [:]
+    var stopCounts: [DecodeStop.Reason: Int] = [:]
+    var flows: FlowTable
+    var esp: [ESPStreamKey: ESPStreamStats] = [:]
+    var gre: [GREStreamKey: TrafficCounter] = [:]
+    var ike = IKETracker()
+    var pairs: [HostPair: PairState] = [:]
+    var pairOrder: [HostPair] = []
+    var dns: [DNSQueryRecord] = []
+    var icmpErrors: [ICMPErrorRecord] = []
+    var fragments: [FragmentKey: [Int]] = [:]
+    var reassembledFrames: Set<Int> = []
+    var serverPackets = 0
+
+    /// What is known of one pair of hosts that exchanged VPN traffic.
+    struct PairState {
+        var firstFrame: Int
+        var lastFrame: Int
+        var start: Double
+        var end: Double
+        var pptp: PPTPControlEvidence?
+        var l2tp: L2TPEvidence?
+        var l2tpSignatures: Set<L2TPSignature> = []
+        var ppp = PPPEvidence()
+        var pppSignatures: [PPPSignature: Int] = [:]
+        var echoRequests: [Int] = []
+        var echoReplies: [Int] = []
+        var natKeepalives = 0
+    }
+    struct L2TPSignature: Hashable { var source: IPAddress; var tunnel: UInt16; var ns: UInt16; var type: UInt16 }
+    struct PPPSignature: Hashable { var source: IPAddress; var proto: UInt16; var code: UInt8; var id: UInt8 }
+    struct FragmentKey: Hashable { var source: IPAddress; var destination: IPAddress; var id: UInt32 }
+
+    public init(options: AnalysisOptions) {
+        self.options = options
+        self.flows = FlowTable(capacity: options.flowTableCapacity)
+        self.esp.reserveCapacity(1024)
+        self.stats.flowTableCapacity = self.flows.capacity
+    }
+
+    // MARK: - Input
+
+    /// Every decoded frame, in capture order.
+    public mutating func add(_ packet: DecodedPacket) {
+        let frame = packet.frame
+        self.stats.packets &+= 1
+        self.stats.bytes &+= frame.originalLength
+        self.stats.capturedBytes &+= frame.capturedLength
+        if self.stats.start == nil { self.stats.start = frame.timestamp }
+        self.stats.end = frame.timestamp
+        if frame.isTruncatedBySnaplen { self.noteSnaplenCut(frame) }
+        for layer in packet.layers { self.layerCounts[layer.kind, default: 0] &+= 1 }
+        if let stop = packet.stop { self.noteStop(stop, frame: frame.number) }
+        if let fact = Classifier.fact(from: packet) {
+            if packet.stop?.reason == .truncated, fact.isVPN, self.stats.truncatedVPNFrames.count < 50 {
+                self.stats.truncatedVPNFrames.append(frame.number)
+            }
+            self.record(fact)
+        }
+    }
+
+    /// One packet known only by its fact (tests build these directly): counts it, then records it.
+    public mutating func add(fact: PacketFact) {
+        self.stats.packets &+= 1
+        self.stats.bytes &+= fact.originalLength
+        self.stats.capturedBytes &+= fact.capturedLength
+        if self.stats.start == nil { self.stats.start = fact.time }
+        self.stats.end = fact.time
+        if fact.capturedLength < fact.originalLength {
+            self.noteSnaplenCut(FrameInfo(number: fact.frame, timestamp: fact.time, capturedLength: fact.capturedLength,
+                                          originalLength: fact.originalLength, linkType: .ethernet))
+        }
+        self.record(fact)
+    }
+
+    mutating func noteSnaplenCut(_ frame: FrameInfo) {
+        self.stats.snaplenCutFrames += 1
+        if self.stats.firstSnaplenCutFrames.count < 10 { self.stats.firstSnaplenCutFrames.append(frame.number) }
+        self.stats.snaplen = max(self.stats.snaplen ?? 0, frame.capturedLength)
+    }
+
+    mutating func noteStop(_ stop: DecodeStop, frame: Int) {
+        self.stopCounts[stop.reason, default: 0] &+= 1
+        if self.stats.decodeStopExamples.count < 20 {
+            self.stats.decodeStopExamples.append(DecodeStopRecord(frame: frame, reason: stop.reason, layer: stop.layer,
+                                                                  detail: stop.detail))
+        }
+        if stop.reason == .unsupported, stop.layer == .link, let detail = stop.detail,
+           !self.stats.unsupportedLinkTypes.contains(detail) {
+            self.stats.unsupportedLinkTypes.append(detail)
+        }
+    }
+
+    /// Derives the evidence of one packet's fact.
+    mutating func record(_ fact: PacketFact) {
+        if self.stats.start == nil { self.stats.start = fact.time }
+        let time = fact.time.seconds(since: self.stats.start!)
+        if let server = self.options.server, fact.source != server, fact.destination != server {
+            // Off-server traffic still matters when it resolves the server's name or reports an
+            // error about a packet to it.
+            switch fact.kind {
+            case .dns(let d): self.addDNS(d, fact, time: time)
+            case .icmpError(let e) where e.quotedDestination == server || e.quotedSource == server:
+                self.addICMPError(e, fact, time: time)
+            default: break
+            }
+            return
+        }
+        let bytes = fact.ipLength
+        self.flows.add(fact.sourceEndpoint, fact.destinationEndpoint, fact.ipProtocol, frame: fact.frame,
+                       time: fact.time, bytes: bytes)
+        if self.options.server != nil || fact.isVPN { self.serverPackets &+= 1 }
+        if fact.isVPN { self.touchPair(fact, time: time) }
+
+        switch fact.kind {
+        case .other:
+            if let tcp = fact.tcp, fact.sourcePort == 1723 || fact.destinationPort == 1723 {
+                self.addPPTPTCP(tcp, fact)
+            }
+        case .esp(let e):
+            let key = ESPStreamKey(source: fact.source, destination: fact.destination, spi: e.spi)
+            self.esp[key, default: ESPStreamStats()].add(e, frame: fact.frame, time: fact.time, bytes: bytes)
+        case .ah(let spi, let sequence):
+            let key = ESPStreamKey(source: fact.source, destination: fact.destination, spi: spi)
+            self.esp[key, default: ESPStreamStats()].add(ESPFact(spi: spi, sequence: sequence), frame: fact.frame,
+                                                         time: fact.time, bytes: bytes)
+            self.esp[key]!.isAH = true
+        case .gre(let g):
+            self.addGRE(g, fact)
+        case .natKeepalive:
+            self.pairs[HostPair(fact.source, fact.destination)]?.natKeepalives += 1
+        case .ike(let m):
+            self.ike.add(m, fact, time: time)
+        case .pptp(let messages):
+            if let tcp = fact.tcp { self.addPPTPTCP(tcp, fact) }
+            self.addPPTP(messages, fact, time: time)
+        case .l2tpControl(let c):
+            self.addL2TP(c, fact, time: time)
+        case .l2tpData:
+            self.countL2TPData(fact)
+        case .pppControl(let p, let carrier):
+            switch carrier {
+            case .gre(let g): self.addGRE(g, fact)
+            case .l2tp: self.countL2TPData(fact)
+            case .direct: break
+            }
+            self.addPPP(p, fact, time: time)
+        case .dns(let d):
+            self.addDNS(d, fact, time: time)
+        case .icmpError(let e):
+            self.addICMPError(e, fact, time: time)
+        case .icmpEcho(let request, _, _):
+            let pair = HostPair(fact.source, fact.destination)
+            if request { self.pairs[pair]?.echoRequests.append(fact.frame) } else { self.pairs[pair]?.echoReplies.append(fact.frame) }
+            if self.pairs[pair] == nil, let server = self.options.server, pair.contains(server) {
+                self.touchPair(fact, time: time)
+                if request { self.pairs[pair]!.echoRequests.append(fact.frame) } else { self.pairs[pair]!.echoReplies.append(fact.frame) }
+            }
+        case .ipFragment(let id, _, _):
+            let key = FragmentKey(source: fact.source, destination: fact.destination, id: id)
+            self.fragments[key, default: []].append(fact.frame)
+        }
+        if !fact.reassembledFrom.isEmpty { self.reassembledFrames.formUnion(fact.reassembledFrom) }
+    }
+
+    // MARK: - Per protocol
+
+    mutating func touchPair(_ fact: PacketFact, time: Double) {
+        let pair = HostPair(fact.source, fact.destination)
+        if let index = self.pairs.index(forKey: pair) {
+            self.pairs.values[index].lastFrame = fact.frame
+            self.pairs.values[index].end = time
+        } else {
+            self.pairs[pair] = PairState(firstFrame: fact.frame, lastFrame: fact.frame, start: time, end: time)
+            self.pairOrder.append(pair)
+        }
+    }
+
+    mutating func addGRE(_ g: GREFact, _ fact: PacketFact) {
+        let key = GREStreamKey(source: fact.source, destination: fact.destination, callID: g.callID)
+        self.gre[key, default: TrafficCounter()].add(frame: fact.frame, time: fact.time, bytes: fact.ipLength)
+    }
+
+    mutating func addPPTPTCP(_ tcp: TCPFact, _ fact: PacketFact) {
+        let pair = HostPair(fact.source, fact.destination)
+        let clientIsSource = fact.destinationPort == 1723
+        if self.pairs[pair]?.pptp == nil {
+            self.pairs[pair]?.pptp = PPTPControlEvidence(
+                client: clientIsSource ? fact.sourceEndpoint : fact.destinationEndpoint,
+                server: clientIsSource ? fact.destinationEndpoint : fact.sourceEndpoint)
+        }
+        if tcp.isSYN { self.pairs[pair]?.pptp?.synFrames.append(fact.frame) }
+        if tcp.isSYNACK { self.pairs[pair]?.pptp?.synAckFrames.append(fact.frame) }
+        if tcp.isFIN {
+            self.pairs[pair]?.pptp?.finFrames.append(fact.frame)
+            if !clientIsSource { self.pairs[pair]?.pptp?.finFromServer = true }
+        }
+        if tcp.isRST {
+            self.pairs[pair]?.pptp?.resetFrames.append(fact.frame)
+            if !clientIsSource { self.pairs[pair]?.pptp?.resetFromServer = true }
+        }
+    }
+
+    mutating func addPPTP(_ messages: [PPTPMessageFact], _ fact: PacketFact, time: Double) {
+        let pair = HostPair(fact.source, fact.destination)
+        let fromClient = fact.destinationPort == 1723
+        for m in messages {
+            self.pairs[pair]?.pptp?.messages.append(PPTPMessageRecord(
+                frame: fact.frame, time: time, fromClient: fromClient, type: m.type, callID: m.callID,
+                peerCallID: m.peerCallID, resultCode: m.resultCode, errorCode: m.errorCode, resultText: m.resultText))
+        }
+    }
+
+    mutating func addL2TP(_ c: L2TPControlFact, _ fact: PacketFact, time: Double) {
+        let pair = HostPair(fact.source, fact.destination)
+        guard self.pairs[pair] != nil else { return }
+        if self.pairs[pair]!.l2tp == nil {
+            // The LAC sends SCCRQ; mid-session, the side not bound to 1701 (or the first sender).
+            let sourceIsClient: Bool = switch c.messageType {
+            case .sccrq?, .scccn?, .icrq?, .iccn?: true
+            case .sccrp?, .icrp?: false
+            default: !(fact.sourcePort == 1701 && fact.destinationPort != 1701)
+            }
+            self.pairs[pair]!.l2tp = L2TPEvidence(client: sourceIsClient ? fact.sourceEndpoint : fact.destinationEndpoint,
+                                                  server: sourceIsClient ? fact.destinationEndpoint : fact.sourceEndpoint)
+        }
+        let fromClient = fact.source == self.pairs[pair]!.l2tp!.client.address
+        var retransmissionOf: Int?
+        if let type = c.messageType {
+            let signature = L2TPSignature(source: fact.source, tunnel: c.tunnelID, ns: c.ns, type: type.rawValue)
+            if !self.pairs[pair]!.l2tpSignatures.insert(signature).inserted {
+                retransmissionOf = self.pairs[pair]!.l2tp!.messages.first {
+                    $0.type == type && $0.ns == c.ns && $0.fromClient == fromClient && $0.tunnelID == c.tunnelID
+                }?.frame
+            }
+        }
+        self.pairs[pair]!.l2tp!.messages.append(L2TPMessageRecord(
+            frame: fact.frame, time: time, fromClient: fromClient, tunnelID: c.tunnelID, sessionID: c.sessionID, ns: c.ns,
+            nr: c.nr, type: c.messageType, resultCode: c.resultCode, errorCode: c.errorCode, resultText: c.resultText,
+            retransmissionOf: retransmissionOf))
+    }
+
+    mutating func countL2TPData(_ fact: PacketFact) {
+        let pair = HostPair(fact.source, fact.destination)
+        guard let l2tp = self.pairs[pair]?.l2tp else { return }
+        if fact.source == l2tp.client.address { self.pairs[pair]!.l2tp!.dataFromClient += 1 }
+        else { self.pairs[pair]!.l2tp!.dataFromServer += 1 }
+    }
+
+    mutating func addPPP(_ p: PPPControlFact, _ fact: PacketFact, time: Double) {
+        let pair = HostPair(fact.source, fact.destination)
+        guard self.pairs[pair] != nil else { return }
+        let signature = PPPSignature(source: fact.source, proto: p.protocolNumber.rawValue, code: p.code, id: p.identifier)
+        let count = self.pairs[pair]!.ppp.messages.count
+        var retransmissionOf: Int?
+        if let index = self.pairs[pair]!.pppSignatures[signature] {
+            retransmissionOf = self.pairs[pair]!.ppp.messages[index].frame
+        } else {
+            self.pairs[pair]!.pppSignatures[signature] = count
+        }
+        self.pairs[pair]!.ppp.messages.append(PPPMessageRecord(
+            frame: fact.frame, time: time, source: fact.source, fromClient: false, protocolNumber: p.protocolNumber,
+            code: p.code, identifier: p.identifier, authProtocol: p.authProtocol, message: p.message, msChapError: p.msChapError,
+            retransmissionOf: retransmissionOf))
+    }
+
+    mutating func addDNS(_ d: DNSFact, _ fact: PacketFact, time: Double) {
+        if !d.isResponse {
+            if let i = self.dns.lastIndex(where: {
+                $0.client == fact.source && $0.name == d.queryName && $0.queryType == d.queryType && $0.responseFrame == nil
+            }) {
+                self.dns[i].queryFrames.append(fact.frame)
+            } else {
+                self.dns.append(DNSQueryRecord(name: d.queryName, queryType: d.queryType, client: fact.source,
+                                               resolver: fact.destination, queryFrames: [fact.frame], time: time,
+                                               responseFrame: nil, rcode: nil, answers: []))
+            }
+        } else if let i = self.dns.lastIndex(where: {
+            $0.client == fact.destination && $0.name == d.queryName && $0.queryType == d.queryType && $0.responseFrame == nil
+        }) {
+            self.dns[i].responseFrame = fact.frame
+            self.dns[i].rcode = d.rcode
+            self.dns[i].answers = d.answers
+        }
+    }
+
+    mutating func addICMPError(_ e: ICMPErrorFact, _ fact: PacketFact, time: Double) {
+        self.icmpErrors.append(ICMPErrorRecord(frame: fact.frame, time: time, reporter: fact.source, error: e,
+                                               meaning: e.meaning, quotedWhat: Self.describeQuoted(e)))
+    }
+
+    static func describeQuoted(_ e: ICMPErrorFact) -> String {
+        switch e.quotedProtocol {
+        case .udp:
+            let port = [500, 4500, 1701, 53].first { $0 == e.quotedDestinationPort || $0 == e.quotedSourcePort }
+            switch port {
+            case 500: return "IKE (UDP 500)"
+            case 4500: return "IKE/ESP over UDP 4500"
+            case 1701: return "L2TP (UDP 1701)"
+            case 53: return "DNS (UDP 53)"
+            default: return "UDP \(e.quotedDestinationPort)"
+            }
+        case .tcp: return e.quotedDestinationPort == 1723 ? "PPTP control (TCP 1723)" : "TCP \(e.quotedDestinationPort)"
+        case .esp: return "ESP (IP protocol 50)"
+        case .ah: return "AH (IP protocol 51)"
+        case .gre: return "GRE (IP protocol 47)"
+        default: return "IP protocol \(e.quotedProtocol.rawValue)"
+        }
+    }
+}
+
+extension PacketFact {
+    /// True when the packet belongs to a VPN protocol (IKE, ESP, AH, GRE, L2TP, PPTP, NAT-T).
+    public var isVPN: Bool {
+        switch self.kind {
+        case .ike, .esp, .ah, .natKeepalive, .gre, .pptp, .l2tpControl, .l2tpData, .pppControl: return true
+        case .dns, .icmpError, .icmpEcho, .ipFragment: return false
+        case .other:
+            switch self.ipProtocol {
+            case .esp, .ah, .gre: return true
+            case .udp: return [500, 4500, 1701].contains(self.sourcePort) || [500, 4500, 1701].contains(self.destinationPort)
+            case .tcp: return self.sourcePort == 1723 || self.destinationPort == 1723
+            default: return false
+            }
+        }
+    }
+}

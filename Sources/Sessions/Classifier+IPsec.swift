@@ -1,0 +1,58 @@
+import Decoding
+
+/// IPsec layers (IKEv1, IKEv2, ESP, AH, RFC 3948 demux) as facts.
+extension Classifier {
+    /// The VPN meaning of the first IPsec layer after the outer IP header, if any.
+    static func ipsecKind(_ layer: DecodedLayer, udpEncapsulated: Bool) -> FactKind? {
+        switch layer {
+        case .esp(let h): return .esp(ESPFact(spi: h.spi, sequence: h.sequence, udpEncapsulated: udpEncapsulated))
+        case .ah(let h): return .ah(spi: h.spi, sequence: h.sequence)
+        case .udpEncapsulation(let h): return h.kind == .natKeepalive ? .natKeepalive : nil
+        case .isakmp(let m): return .ike(self.fact(m))
+        case .ikev2(let m): return .ike(self.fact(m))
+        default: return nil
+        }
+    }
+
+    static func fact(_ m: IKEv1Message) -> IKEMessageFact {
+        let proposals = m.securityAssociations.flatMap(\.proposals).filter { $0.protocolID == .isakmp }
+            .flatMap(\.transforms).map { t in
+                var algorithms: [IKEAlgorithm] = []
+                if let e = t.encryption { algorithms.append(IKEAlgorithm(.encryption, e.rawValue, keyLength: t.keyLength.map { UInt16($0) })) }
+                if let h = t.hash { algorithms.append(IKEAlgorithm(.hash, h.rawValue)) }
+                if let a = t.authMethod { algorithms.append(IKEAlgorithm(.authMethod, a.rawValue)) }
+                if let g = t.group { algorithms.append(IKEAlgorithm(.dhGroup, g.rawValue)) }
+                return IKEProposalFact(protocolID: 1, algorithms: algorithms)
+            }
+        return IKEMessageFact(
+            version: 1, exchange: IKEExchange(rawValue: m.exchangeType.rawValue), initiatorSPI: m.initiatorCookie,
+            responderSPI: m.responderCookie, messageID: m.messageID, fromInitiator: nil, isResponse: false,
+            encrypted: m.isEncrypted, length: m.length, payloadTypes: m.payloadTypes.map(\.rawValue),
+            notifies: m.notifies.map { IKENotifyFact(IKENotifyType(rawValue: $0.type.rawValue), data: Array($0.data.prefix(64))) },
+            natDHashes: m.natDetectionHashes, vendorIDs: m.vendorIDs.map(\.bytes), proposals: proposals,
+            fragment: m.fragment.map { IKEFragmentInfo(number: Int($0.number), total: $0.isLast ? Int($0.number) : 0) })
+    }
+
+    static func fact(_ m: IKEv2Message) -> IKEMessageFact {
+        let proposals = (m.securityAssociation?.proposals ?? []).filter { $0.protocolID == .ike }.map { p in
+            IKEProposalFact(protocolID: 1, algorithms: p.transforms.compactMap { t in
+                let kind: IKEAlgorithm.Kind
+                switch t.id.type {
+                case .encryption: kind = .encryption
+                case .prf: kind = .prf
+                case .integrity: kind = .integrity
+                case .dhGroup: kind = .dhGroup
+                default: return nil
+                }
+                return IKEAlgorithm(kind, t.id.rawValue, keyLength: t.keyLength.map { UInt16($0) })
+            })
+        }
+        return IKEMessageFact(
+            version: 2, exchange: IKEExchange(rawValue: m.exchangeType.rawValue), initiatorSPI: m.initiatorSPI,
+            responderSPI: m.responderSPI, messageID: m.messageID, fromInitiator: m.isInitiator, isResponse: m.isResponse,
+            encrypted: m.encrypted != nil, length: m.length, payloadTypes: m.payloadTypes.map(\.rawValue),
+            notifies: m.notifies.map { IKENotifyFact(IKENotifyType(rawValue: $0.type.rawValue), data: Array($0.data.prefix(64))) },
+            vendorIDs: m.vendorIDs.map(\.bytes), proposals: proposals, keGroup: m.keyExchange?.group.rawValue,
+            fragment: m.fragment.map { IKEFragmentInfo(number: Int($0.number), total: Int($0.total)) })
+    }
+}

@@ -1,0 +1,74 @@
+import Decoding
+
+/// PPTP, GRE, L2TP, PPP control and DNS layers as facts.
+extension Classifier {
+    /// The fact for the tunnel or application layer at `index` (looking further for what it carries).
+    static func tunnelKind(_ layers: [DecodedLayer], at index: Int) -> FactKind? {
+        switch layers[index] {
+        case .gre(let g):
+            let gre = GREFact(version: g.version, callID: g.callID ?? UInt16(truncatingIfNeeded: g.key ?? 0),
+                              sequence: g.sequence, acknowledgment: g.acknowledgment, protocolType: g.protocolType.rawValue)
+            if let control = self.pppControl(layers, after: index) { return .pppControl(control, over: .gre(gre)) }
+            return .gre(gre)
+        case .l2tp(let h):
+            let tunnel = UInt16(truncatingIfNeeded: h.tunnelID), session = UInt16(truncatingIfNeeded: h.sessionID)
+            guard h.isControl else {
+                if let control = self.pppControl(layers, after: index) {
+                    return .pppControl(control, over: .l2tp(tunnel: tunnel, session: session))
+                }
+                return .l2tpData(tunnel: tunnel, session: session)
+            }
+            var c: L2TPControl?
+            if index + 1 < layers.count, case .l2tpControl(let control) = layers[index + 1] { c = control }
+            return .l2tpControl(L2TPControlFact(
+                tunnelID: tunnel, sessionID: session, ns: h.ns ?? 0, nr: h.nr ?? 0, messageType: c?.messageType,
+                assignedTunnelID: c?.assignedTunnelID, assignedSessionID: c?.assignedSessionID, resultCode: c?.result?.result,
+                errorCode: c?.result?.error, resultText: c?.result?.description))
+        case .pptp:
+            let messages = layers[index...].compactMap { layer -> PPTPMessageFact? in
+                guard case .pptp(let p) = layer else { return nil }
+                return PPTPMessageFact(p.controlType, callID: p.callID, peerCallID: p.peerCallID, resultCode: p.result?.rawValue,
+                                       errorCode: p.errorCode?.rawValue)
+            }
+            return .pptp(messages)
+        case .pppControl(let c):
+            return .pppControl(self.fact(c), over: .direct)
+        case .dns(let d):
+            let question = d.questions.first
+            return .dns(DNSFact(id: d.id, isResponse: d.isResponse, rcode: d.rcode.rawValue, queryName: question?.name ?? "",
+                                queryType: question?.type.rawValue ?? 0,
+                                answers: d.answers.compactMap { if case .address(let a) = $0.data { a } else { nil } }))
+        default:
+            return nil
+        }
+    }
+
+    /// The PPP control packet carried after `index` (GRE or L2TP → PPP framing → control), if any.
+    static func pppControl(_ layers: [DecodedLayer], after index: Int) -> PPPControlFact? {
+        for layer in layers[(index + 1)...] {
+            switch layer {
+            case .pppControl(let c): return self.fact(c)
+            case .ipv4, .ipv6: return nil
+            default: continue
+            }
+        }
+        return nil
+    }
+
+    static func fact(_ c: PPPControl) -> PPPControlFact {
+        var fact = PPPControlFact(c.protocolNumber, code: c.code, identifier: c.identifier)
+        switch c.message {
+        case .configure(let p):
+            if let auth = p.options.lazy.compactMap(\.authProtocol).first {
+                fact.authProtocol = auth.protocolNumber
+                fact.chapAlgorithm = auth.algorithm?.rawValue
+            }
+        case .pap(let p): fact.message = p.message
+        case .chap(let p):
+            fact.message = p.message
+            fact.msChapError = p.msCHAP?.errorCode
+        case .eap: break
+        }
+        return fact
+    }
+}

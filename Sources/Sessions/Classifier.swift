@@ -1,0 +1,101 @@
+import Capture
+import Decoding
+
+/// Turns a decoded packet into the one fact the analyzer reads. Pure; reads layers, never bytes.
+///
+/// Each protocol's case is written once its decoder is on main; until then its packets become
+/// `.other` facts that still count in flows (by port and IP protocol).
+public enum Classifier {
+    public static func fact(from packet: DecodedPacket) -> PacketFact? {
+        let layers = packet.layers
+        // The outermost IP header, and the layer right after it (its transport, if any).
+        guard let ipIndex = layers.firstIndex(where: { $0.isIP }) else { return nil }
+        let info = packet.frame
+        var fact: PacketFact
+        var isFragment = false
+        var fragmentID: UInt32 = 0, fragmentOffset = 0, moreFragments = false
+        switch layers[ipIndex] {
+        case .ipv4(let ip):
+            fact = PacketFact(frame: info.number, time: info.timestamp, source: ip.source, destination: ip.destination,
+                              ipProtocol: ip.protocolNumber, ipLength: ip.totalLength, ttl: ip.ttl,
+                              capturedLength: info.capturedLength, originalLength: info.originalLength)
+            isFragment = ip.isFragment
+            fragmentID = UInt32(ip.identification)
+            fragmentOffset = ip.fragmentOffset
+            moreFragments = ip.moreFragments
+        case .ipv6(let ip):
+            fact = PacketFact(frame: info.number, time: info.timestamp, source: ip.source, destination: ip.destination,
+                              ipProtocol: ip.upperProtocol, ipLength: ip.payloadLength + 40, ttl: ip.hopLimit,
+                              capturedLength: info.capturedLength, originalLength: info.originalLength)
+            if let f = ip.fragment, f.isFragment {
+                isFragment = true
+                fragmentID = f.identification
+                fragmentOffset = f.offset
+                moreFragments = f.moreFragments
+            }
+        default:
+            return nil
+        }
+        fact.reassembledFrom = packet.reassembledFrom
+        if isFragment, packet.stop?.reason == .fragment {
+            fact.kind = .ipFragment(identification: fragmentID, offset: fragmentOffset, moreFragments: moreFragments)
+            return fact
+        }
+        guard ipIndex + 1 < layers.count else { return fact }
+        switch layers[ipIndex + 1] {
+        case .udp(let udp):
+            fact.sourcePort = udp.sourcePort
+            fact.destinationPort = udp.destinationPort
+        case .tcp(let tcp):
+            fact.sourcePort = tcp.sourcePort
+            fact.destinationPort = tcp.destinationPort
+            fact.tcp = TCPFact(flags: UInt8(truncatingIfNeeded: tcp.flags.rawValue), sequence: tcp.sequenceNumber,
+                               acknowledgment: tcp.acknowledgmentNumber, payloadLength: tcp.payload.count)
+        case .icmp(let icmp):
+            if let quote = icmp.quote {
+                fact.kind = self.icmpError(quote, isV6: false, type: icmp.type.rawValue, code: icmp.code,
+                                           mtu: icmp.nextHopMTU.map(Int.init))
+            } else if icmp.isEcho {
+                fact.kind = .icmpEcho(request: icmp.type == .echoRequest, identifier: icmp.echoIdentifier ?? 0,
+                                      sequence: icmp.echoSequence ?? 0)
+            }
+        case .icmpv6(let icmp):
+            if let quote = icmp.quote {
+                fact.kind = self.icmpError(quote, isV6: true, type: icmp.type.rawValue, code: icmp.code,
+                                           mtu: icmp.type == .packetTooBig ? Int(icmp.rest) : nil)
+            } else if icmp.isEcho {
+                fact.kind = .icmpEcho(request: icmp.type == .echoRequest, identifier: icmp.echoIdentifier ?? 0,
+                                      sequence: icmp.echoSequence ?? 0)
+            }
+        default:
+            break
+        }
+        // The VPN protocol carried by the outer header (stopping at a tunnelled inner IP header).
+        var index = ipIndex + 1
+        while index < layers.count, !layers[index].isIP {
+            if let kind = self.ipsecKind(layers[index], udpEncapsulated: fact.ipProtocol == .udp) ?? self.tunnelKind(layers, at: index) {
+                fact.kind = kind
+                break
+            }
+            index += 1
+        }
+        return fact
+    }
+
+    static func icmpError(_ quote: ICMPQuote, isV6: Bool, type: UInt8, code: UInt8, mtu: Int?) -> FactKind {
+        guard let source = quote.source, let destination = quote.destination else { return .other }
+        return .icmpError(ICMPErrorFact(
+            isV6: isV6, type: type, code: code, quotedSource: source, quotedDestination: destination,
+            quotedProtocol: quote.protocolNumber ?? IPProtocol(rawValue: 255), quotedSourcePort: quote.sourcePort ?? 0,
+            quotedDestinationPort: quote.destinationPort ?? 0, quotedSPI: quote.spi, mtu: mtu))
+    }
+}
+
+extension DecodedLayer {
+    var isIP: Bool {
+        switch self {
+        case .ipv4, .ipv6: true
+        default: false
+        }
+    }
+}

@@ -1,0 +1,12 @@
+import Decoding
+
+/// Two hosts, ordered canonically: the key of a session before client and server are known.
+public struct HostPair: Hashable, Sendable {
+    public var low: IPAddress
+    public var high: IPAddress
+    public init(_ a: IPAddress, _ b: IPAddress) {
+        if a <= b { self.low = a; self.high = b } else { self.low = b; self.high = a }
+    }
+    public func other(than a: IPAddress) -> IPAddress { a == self.low ? self.high : self.low }
+    public func contains(_ a: IPAddress) -> Bool { a == self.low || a == self.high }
+}

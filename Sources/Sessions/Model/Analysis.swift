@@ -1,0 +1,234 @@
+import Capture
+import Decoding
+
+public struct AnalysisOptions: Sendable {
+    /// Restrict the analysis to sessions with this server.
+    public var server: IPAddress?
+    /// Flows held at most; idle non-VPN flows are evicted first when it is reached.
+    public var flowTableCapacity: Int
+    public init(server: IPAddress? = nil) {
+        self.server = server
+        self.flowTableCapacity = 65_536
+    }
+}
+
+/// Packets and bytes one way, capture-relative.
+public struct CounterSummary: Sendable, Codable, Hashable {
+    public var packets: Int
+    public var bytes: Int
+    public var firstFrame: Int?
+    public var lastFrame: Int?
+    public var start: Double?
+    public var end: Double?
+}
+
+/// One flow with both directions, as reported.
+public struct FlowSummary: Sendable, Codable, Hashable {
+    /// "UDP 500", "UDP 4500", "TCP 1723", "ESP", "GRE", "L2TP" …
+    public var label: String
+    public var ipProtocol: IPProtocol
+    public var a: Endpoint
+    public var b: Endpoint
+    public var aToB: CounterSummary
+    public var bToA: CounterSummary
+    public var oneWay: Bool { self.aToB.packets == 0 || self.bToA.packets == 0 }
+}
+
+/// ESP in one direction under one SPI.
+public struct ESPStream: Sendable, Codable, Hashable {
+    public var source: IPAddress
+    public var destination: IPAddress
+    public var spi: UInt32
+    public var udpEncapsulated: Bool
+    public var isAH: Bool
+    public var traffic: CounterSummary
+    public var firstSequence: UInt32
+    public var highestSequence: UInt32
+    public var missing: Int
+    public var gaps: Int
+    public var reordered: Int
+    public var firstGapFrame: Int?
+    public var spiHex: String { "0x" + String(self.spi, radix: 16) }
+    /// Fraction of sequence numbers in the observed range that never passed the capture point.
+    public var lossRatio: Double {
+        let expected = Int(self.highestSequence) - Int(self.firstSequence) + 1
+        return expected > 0 ? Double(self.missing) / Double(expected) : 0
+    }
+}
+
+/// GRE in one direction for one call ID.
+public struct GREStream: Sendable, Codable, Hashable {
+    public var source: IPAddress
+    public var destination: IPAddress
+    public var callID: UInt16
+    public var traffic: CounterSummary
+}
+
+public struct DNSQueryRecord: Sendable, Codable, Hashable {
+    public var name: String
+    public var queryType: UInt16
+    public var client: IPAddress
+    public var resolver: IPAddress
+    public var queryFrames: [Int]
+    public var time: Double
+    public var responseFrame: Int?
+    public var rcode: UInt8?
+    public var answers: [IPAddress]
+    public var failed: Bool { self.responseFrame == nil || self.rcode != 0 || self.answers.isEmpty }
+    public var outcome: String {
+        guard self.responseFrame != nil else { return "no response" }
+        if let rcode, rcode != 0 { return DNSFact.rcodeName(rcode) }
+        return self.answers.isEmpty ? "no address in the answer" : self.answers.map(\.description).joined(separator: ", ")
+    }
+}
+
+/// An ICMP error as recorded: who sent it, when, what it quotes, and the stage it broke.
+@dynamicMemberLookup
+public struct ICMPErrorRecord: Sendable, Codable, Hashable {
+    public var frame: Int
+    public var time: Double
+    /// The host that sent the ICMP error (a router on the path, or the destination itself).
+    public var reporter: IPAddress
+    public var error: ICMPErrorFact
+    public var meaning: String
+    /// What the quoted packet was ("IKE (UDP 500)", "ESP", "GRE", "PPTP control (TCP 1723)"…).
+    public var quotedWhat: String
+    /// The stage whose packet was refused (filled in per session).
+    public var stage: Stage?
+
+    public subscript<T>(dynamicMember path: KeyPath<ICMPErrorFact, T>) -> T { self.error[keyPath: path] }
+}
+
+public struct DecodeStopRecord: Sendable, Codable, Hashable {
+    public var frame: Int
+    public var reason: DecodeStop.Reason
+    public var layer: LayerKind
+    public var detail: String?
+}
+
+/// Counts over the whole capture and its quality.
+public struct CaptureStatistics: Sendable, Codable, Hashable {
+    public var packets = 0
+    /// Bytes on the wire (original lengths).
+    public var bytes = 0
+    public var capturedBytes = 0
+    public var start: Timestamp?
+    public var end: Timestamp?
+    public var duration: Double {
+        guard let start, let end else { return 0 }
+        return end.seconds(since: start)
+    }
+    /// Packets per protocol (layer kind name).
+    public var protocols: [String: Int] = [:]
+    public var decodeStops: [String: Int] = [:]
+    /// The first few stops, as examples.
+    public var decodeStopExamples: [DecodeStopRecord] = []
+    public var unsupportedLinkTypes: [String] = []
+    /// Frames the snaplen cut (captured < original).
+    public var snaplenCutFrames = 0
+    public var firstSnaplenCutFrames: [Int] = []
+    /// Largest captured length of a cut frame: the snaplen, roughly.
+    public var snaplen: Int?
+    /// VPN packets whose decoding stopped because the snaplen cut them.
+    public var truncatedVPNFrames: [Int] = []
+    public var flowTableCapacity = 0
+    public var flowsEvicted = 0
+    public var firstEvictionFrame: Int?
+}
+
+/// How a session ended up.
+public enum Verdict: String, Sendable, Codable {
+    /// Data plane up in both directions.
+    case connected
+    /// An attempt that stopped at a stage.
+    case failed
+    /// The capture ends (or starts) before the outcome is visible.
+    case incomplete
+}
+
+/// NAT as seen from the NAT-D hashes.
+public struct NATConclusion: Sendable, Codable, Hashable {
+    public enum Side: String, Sendable, Codable { case client, server }
+    public var clientBehindNAT: Bool
+    public var serverBehindNAT: Bool
+    /// Peers whose source hash matches nothing seen here, with no other evidence: behind NAT, or
+    /// forcing UDP encapsulation (cannot tell apart from this capture point).
+    public var possiblyBehindNAT: [Side] = []
+    /// Peers whose NAT-D source hash matches no address they could have, seen from their own side of
+    /// any NAT: they force UDP encapsulation (strongSwan `encap=yes`, kernel-libipsec…).
+    public var forcedEncapsulation: [Side]
+    /// Addresses recovered from a hash (the private address behind a NAT), when one matched.
+    public var privateAddresses: [String]
+    /// Frames with NAT-D payloads.
+    public var frames: [Int]
+    public var details: [String]
+    public var confidence: String
+    public var anyNAT: Bool { self.clientBehindNAT || self.serverBehindNAT }
+}
+
+/// One VPN attempt between a client and a server.
+public struct Session: Sendable, Codable {
+    public var id: Int
+    public var client: IPAddress
+    public var server: IPAddress
+    /// What made us call them client and server ("IKE initiator", "TCP 1723 client", …).
+    public var rolesFrom: String
+    /// "IKEv2", "IKEv1", "IKEv1 L2TP/IPsec", "PPTP", "L2TP", "ESP" …
+    public var protocolLabel: String
+    public var firstFrame: Int
+    public var lastFrame: Int
+    public var start: Double
+    public var end: Double
+    public var ladder: [StageResult] = []
+    public var furthest: Stage?
+    public var stoppedAt: Stage?
+    public var verdict: Verdict = .incomplete
+    public var verdictLine = ""
+    public var ike: [IKESA] = []
+    public var esp: [ESPStream] = []
+    public var gre: [GREStream] = []
+    public var pptp: PPTPControlEvidence?
+    public var l2tp: L2TPEvidence?
+    public var ppp: PPPEvidence?
+    public var dns: [DNSQueryRecord] = []
+    public var icmpErrors: [ICMPErrorRecord] = []
+    public var echoRequests: [Int] = []
+    public var echoReplies: [Int] = []
+    public var flows: [FlowSummary] = []
+    public var nat: NATConclusion?
+    /// The capture begins after the session had started (no exchange start, data first).
+    public var startedMidSession = false
+    /// Only one direction was captured although the protocol shows the other side answered.
+    public var oneSidedCapture = false
+    /// UDP/IP fragments towards the server never reassembled (fragments missing at the capture point).
+    public var incompleteFragmentFrames: [Int] = []
+
+    public func stage(_ s: Stage) -> StageResult? { self.ladder.first { $0.stage == s } }
+    /// The IKE SA that tells the session's story: the one that got furthest.
+    public var primaryIKE: IKESA? { self.ike.max { $0.progress < $1.progress } }
+    /// Every IKE message of the session, in capture order.
+    public var allIKEMessages: [IKEMessageRecord] { self.ike.flatMap(\.messages).sorted { $0.frame < $1.frame } }
+    public var isIPsec: Bool { !self.ike.isEmpty || !self.esp.isEmpty }
+    public var espFromClient: [ESPStream] { self.esp.filter { $0.source == self.client } }
+    public var espFromServer: [ESPStream] { self.esp.filter { $0.source == self.server } }
+    public var greFromClient: [GREStream] { self.gre.filter { $0.source == self.client } }
+    public var greFromServer: [GREStream] { self.gre.filter { $0.source == self.server } }
+}
+
+/// Everything the analyzer derived from one capture: the evidence rules read.
+public struct Analysis: Sendable, Codable {
+    public var server: IPAddress?
+    public var capture: CaptureStatistics
+    public var sessions: [Session]
+    /// Every DNS query in the capture (sessions hold those for their server).
+    public var dnsQueries: [DNSQueryRecord]
+    /// ICMP errors not matched to any session.
+    public var unmatchedICMPErrors: [ICMPErrorRecord]
+    /// VPN flows (UDP 500/4500/1701, TCP 1723, ESP, AH, GRE) of the whole capture.
+    public var vpnFlows: [FlowSummary]
+    /// Packets to or from `server` (or any VPN packet when no server was given).
+    public var serverPackets: Int
+    /// All flows of the capture (held at the end; evicted ones excluded).
+    public var totalFlows: Int
+    public var oneWayFlows: Int
+}

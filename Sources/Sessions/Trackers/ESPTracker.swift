@@ -1,0 +1,55 @@
+import Capture
+import Decoding
+
+/// ESP per SPI: SPIs are one-way, so a stream is (source, destination, SPI). Plain values,
+/// updated in place: no allocation per packet once the stream exists.
+public struct ESPStreamKey: Hashable, Sendable {
+    public var source: IPAddress
+    public var destination: IPAddress
+    public var spi: UInt32
+}
+
+public struct ESPStreamStats: Hashable, Sendable {
+    public var counter = TrafficCounter()
+    public var udpEncapsulated = false
+    /// AH (RFC 4302) rather than ESP: counted the same way.
+    public var isAH = false
+    public var firstSequence: UInt32 = 0
+    public var lastSequence: UInt32 = 0
+    public var highestSequence: UInt32 = 0
+    /// Sequence numbers skipped (sum of gaps), a loss estimate at the capture point.
+    public var missing = 0
+    public var gaps = 0
+    public var reordered = 0
+    /// First frame after which a gap was seen.
+    public var firstGapFrame = 0
+
+    @inline(__always)
+    mutating func add(_ esp: ESPFact, frame: Int, time: Timestamp, bytes: Int) {
+        if self.counter.packets == 0 {
+            self.firstSequence = esp.sequence
+            self.highestSequence = esp.sequence
+            self.udpEncapsulated = esp.udpEncapsulated
+        } else if esp.sequence > self.highestSequence {
+            let gap = Int(esp.sequence - self.highestSequence) - 1
+            // A jump of more than 2^16 is a new SA reusing the SPI or garbage, not loss.
+            if gap > 0, gap < 65_536 {
+                self.missing += gap
+                self.gaps += 1
+                if self.firstGapFrame == 0 { self.firstGapFrame = frame }
+            }
+            self.highestSequence = esp.sequence
+        } else {
+            self.reordered += 1
+        }
+        self.lastSequence = esp.sequence
+        self.counter.add(frame: frame, time: time, bytes: bytes)
+    }
+}
+
+/// GRE per (source, destination, call ID): PPTP's data channel, one direction each.
+public struct GREStreamKey: Hashable, Sendable {
+    public var source: IPAddress
+    public var destination: IPAddress
+    public var callID: UInt16
+}

@@ -1,0 +1,258 @@
+import Capture
+import Decoding
+
+/// One IKE message as the analyzer records it (control plane).
+public struct IKEMessageRecord: Sendable, Codable, Hashable {
+    public var frame: Int
+    /// Capture-relative seconds.
+    public var time: Double
+    public var fromInitiator: Bool
+    public var source: Endpoint
+    public var destination: Endpoint
+    public var exchange: IKEExchange
+    public var messageID: UInt32
+    public var step: IKEStep
+    public var length: Int
+    public var encrypted: Bool
+    public var notifies: [IKENotifyType]
+    public var notifyNames: [String]
+    /// Frame of the first copy when this message repeats an earlier one (same SPIs, message ID,
+    /// exchange, direction and length).
+    public var retransmissionOf: Int?
+    /// IP fragments the message arrived in (empty when it was not fragmented).
+    public var ipFragments: [Int]
+    public var fragment: IKEFragmentInfo?
+    public var onNATTPort: Bool
+    /// IKEv2 INVALID_KE_PAYLOAD: the DH group the responder wants (RFC 7296 §3.10.1).
+    public var requestedGroup: UInt16?
+}
+
+
+/// A NAT-D observation (both versions), kept until `finish()` recomputes the hashes.
+public struct NATDObservation: Sendable, Codable, Hashable {
+    public var frame: Int
+    public var version: UInt8
+    public var fromInitiator: Bool
+    public var source: Endpoint
+    public var destination: Endpoint
+    public var initiatorSPI: UInt64
+    public var responderSPI: UInt64
+    /// Hashes of the sender's own address(es) (IKEv2 NAT_DETECTION_SOURCE_IP; IKEv1 NAT-D 2…n).
+    public var sourceHashes: [[UInt8]]
+    /// Hashes of the peer's address (IKEv2 NAT_DETECTION_DESTINATION_IP; IKEv1 first NAT-D).
+    public var destinationHashes: [[UInt8]]
+    public var ttl: UInt8
+}
+
+/// An IKE SA (IKEv1 ISAKMP SA or IKEv2 IKE SA) keyed by its initiator SPI, so it survives the
+/// NAT-T float from port 500 to 4500.
+public struct IKESA: Sendable, Codable, Hashable {
+    public var version: UInt8
+    public var initiatorSPI: UInt64
+    public var responderSPI: UInt64
+    public var initiator: Endpoint
+    public var responder: Endpoint
+    /// Phase 1 exchange: Main Mode, Aggressive Mode, IKE_SA_INIT.
+    public var phase1: IKEStep.Exchange?
+    public var messages: [IKEMessageRecord] = []
+    /// The first message seen was not the start of an exchange (MM1, AM1, IKE_SA_INIT request).
+    public var startedMidExchange: Bool
+    public var offeredProposals: [IKEProposalFact] = []
+    public var chosenProposal: IKEProposalFact?
+    public var vendorIDs: [String] = []
+    public var microsoftClient = false
+    public var natD: [NATDObservation] = []
+    /// First frame on UDP 4500.
+    public var natTFloatFrame: Int?
+    /// Frames of IKEv2 IKE_SA_INIT requests offering each KE group, in order.
+    public var keGroupsOffered: [UInt16] = []
+
+    /// Distinct (non-retransmitted) messages.
+    public var distinctMessages: [IKEMessageRecord] { self.messages.filter { $0.retransmissionOf == nil } }
+
+    public func messages(_ exchange: IKEStep.Exchange, index: Int? = nil, response: Bool? = nil) -> [IKEMessageRecord] {
+        self.messages.filter {
+            $0.step.exchange == exchange && (index == nil || $0.step.index == index)
+                && (response == nil || $0.step.isResponse == response)
+        }
+    }
+
+    public func has(_ exchange: IKEStep.Exchange, index: Int? = nil, response: Bool? = nil) -> Bool {
+        self.messages.contains {
+            $0.step.exchange == exchange && (index == nil || $0.step.index == index)
+                && (response == nil || $0.step.isResponse == response)
+        }
+    }
+
+    /// The furthest step of the phase 1 / authentication exchanges ("MM4 of 6", "IKE_AUTH response").
+    public var lastCompleted: IKEStep? {
+        let phase1 = self.messages.filter { [.mainMode, .aggressiveMode, .ikeSAInit, .ikeAuth].contains($0.step.exchange) }
+        return phase1.max { a, b in
+            (a.step.exchange == .ikeAuth ? 10 : 0) + a.step.index + (a.step.isResponse ? 1 : 0)
+                < (b.step.exchange == .ikeAuth ? 10 : 0) + b.step.index + (b.step.isResponse ? 1 : 0)
+        }?.step
+    }
+
+    /// Error notifies seen in cleartext, with their frames.
+    public var errorNotifies: [(frame: Int, type: IKENotifyType, fromInitiator: Bool)] {
+        self.messages.flatMap { m in m.notifies.filter(\.isError).map { (m.frame, $0, m.fromInitiator) } }
+    }
+
+    public var isIKEv1: Bool { self.version == 1 }
+
+    /// How far the SA got: answered phase-1 messages count most, so an SA abandoned in a collision
+    /// (both peers initiating at once) loses to the one that completed.
+    public var progress: Int {
+        let distinct = self.distinctMessages
+        let answered = distinct.contains { !$0.fromInitiator } ? 100 : 0
+        let furthest = distinct.map { m -> Int in
+            switch m.step.exchange {
+            case .mainMode, .aggressiveMode: m.step.index * 10
+            case .ikeSAInit: m.step.isResponse ? 20 : 10
+            case .ikeAuth: m.step.isResponse ? 60 : 50
+            case .quickMode, .createChildSA: 70
+            default: 0
+            }
+        }.max() ?? 0
+        return answered + furthest + (self.startedMidExchange ? 0 : 1)
+    }
+}
+
+/// Builds `IKESA`s from IKE message facts.
+struct IKETracker {
+    struct Key: Hashable { var version: UInt8; var initiatorSPI: UInt64 }
+    struct Signature: Hashable {
+        var fromInitiator: Bool, exchange: UInt8, messageID: UInt32, isResponse: Bool, length: Int
+        var firstPayload: UInt8, fragment: Int
+    }
+    struct State {
+        var sa: IKESA
+        var signatures: [Signature: Int] = [:]
+        /// Quick Mode: per message ID, whether the IKE SA initiator started it, and how many distinct
+        /// messages its starter has sent.
+        var quickMode: [UInt32: (starterIsInitiator: Bool, sentByStarter: Int)] = [:]
+    }
+
+    var order: [Key] = []
+    var states: [Key: State] = [:]
+
+    mutating func add(_ m: IKEMessageFact, _ fact: PacketFact, time: Double) {
+        let key = Key(version: m.version, initiatorSPI: m.initiatorSPI)
+        let src = fact.sourceEndpoint, dst = fact.destinationEndpoint
+        if self.states[key] == nil {
+            // Who started the SA: IKEv2 says (I flag); IKEv1's first message has no responder cookie.
+            let senderIsInitiator = m.fromInitiator ?? true
+            let initiator = senderIsInitiator ? src : dst, responder = senderIsInitiator ? dst : src
+            let isStart = m.responderSPI == 0 && !m.isResponse
+                && [.identityProtection, .aggressive, .ikeSAInit].contains(m.exchange)
+            let phase1: IKEStep.Exchange? = switch m.exchange {
+            case .identityProtection: .mainMode
+            case .aggressive: .aggressiveMode
+            case .ikeSAInit, .ikeAuth: .ikeSAInit
+            default: nil
+            }
+            self.order.append(key)
+            self.states[key] = State(sa: IKESA(version: m.version, initiatorSPI: m.initiatorSPI, responderSPI: m.responderSPI,
+                                               initiator: initiator, responder: responder, phase1: phase1,
+                                               startedMidExchange: !isStart))
+        }
+        self.states[key]!.add(m, fact, time: time)
+    }
+
+    var all: [IKESA] { self.order.compactMap { self.states[$0]?.sa } }
+}
+
+extension IKETracker.State {
+    mutating func add(_ m: IKEMessageFact, _ fact: PacketFact, time: Double) {
+        let src = fact.sourceEndpoint, dst = fact.destinationEndpoint
+        let fromInitiator = m.fromInitiator ?? (src.address == self.sa.initiator.address)
+        if self.sa.responderSPI == 0, m.responderSPI != 0 { self.sa.responderSPI = m.responderSPI }
+        if self.sa.phase1 == nil {
+            switch m.exchange {
+            case .identityProtection: self.sa.phase1 = .mainMode
+            case .aggressive: self.sa.phase1 = .aggressiveMode
+            default: break
+            }
+        }
+        let onNATT = fact.sourcePort == 4500 || fact.destinationPort == 4500
+        if onNATT, self.sa.natTFloatFrame == nil { self.sa.natTFloatFrame = fact.frame }
+
+        let signature = IKETracker.Signature(
+            fromInitiator: fromInitiator, exchange: m.exchange.rawValue, messageID: m.messageID, isResponse: m.isResponse,
+            length: m.length, firstPayload: m.payloadTypes.first ?? 0, fragment: m.fragment?.number ?? 0)
+        // INVALID_KE_PAYLOAD and COOKIE ask the initiator to try again (RFC 7296 §1.2, §2.6): the
+        // next request is a retry, not a retransmission, even when it has the same length.
+        if !fromInitiator, m.notifies.contains(where: { $0.type == .invalidKEPayload || $0.type == .cookie }) {
+            self.signatures = self.signatures.filter { !($0.key.fromInitiator && $0.key.messageID == m.messageID) }
+        }
+        var retransmissionOf: Int?
+        if let index = self.signatures[signature] {
+            retransmissionOf = self.sa.messages[index].frame
+        } else {
+            self.signatures[signature] = self.sa.messages.count
+        }
+        let step = retransmissionOf.flatMap { frame in self.sa.messages.first { $0.frame == frame }?.step }
+            ?? self.step(for: m, fromInitiator: fromInitiator)
+
+        self.sa.messages.append(IKEMessageRecord(
+            frame: fact.frame, time: time, fromInitiator: fromInitiator, source: src, destination: dst,
+            exchange: m.exchange, messageID: m.messageID, step: step, length: m.length, encrypted: m.encrypted,
+            notifies: m.notifies.map(\.type), notifyNames: m.notifies.map { $0.type.name(version: m.version) },
+            retransmissionOf: retransmissionOf, ipFragments: fact.reassembledFrom, fragment: m.fragment,
+            onNATTPort: onNATT,
+            requestedGroup: m.version == 2 ? m.notify(.invalidKEPayload).flatMap { n in
+                n.data.count >= 2 ? UInt16(n.data[0]) << 8 | UInt16(n.data[1]) : nil
+            } : nil))
+        guard retransmissionOf == nil else { return }
+
+        // Cleartext evidence.
+        if !m.proposals.isEmpty {
+            if fromInitiator, !m.isResponse, step.index <= 1 { self.sa.offeredProposals = m.proposals }
+            else if !fromInitiator || m.isResponse { self.sa.chosenProposal = m.proposals.first }
+        }
+        if let group = m.keGroup, fromInitiator, m.exchange == .ikeSAInit { self.sa.keGroupsOffered.append(group) }
+        for vid in m.vendorIDs {
+            let hex = vid.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
+            if !self.sa.vendorIDs.contains(hex) { self.sa.vendorIDs.append(hex) }
+            if IKEVendorIDs.isMicrosoft(vid), fromInitiator { self.sa.microsoftClient = true }
+        }
+        let v2Source = m.notifies.filter { $0.type == .natDetectionSourceIP }.map(\.data)
+        let v2Destination = m.notifies.filter { $0.type == .natDetectionDestinationIP }.map(\.data)
+        if !m.natDHashes.isEmpty || !v2Source.isEmpty || !v2Destination.isEmpty {
+            self.sa.natD.append(NATDObservation(
+                frame: fact.frame, version: m.version, fromInitiator: fromInitiator, source: src, destination: dst,
+                initiatorSPI: m.initiatorSPI, responderSPI: m.responderSPI,
+                sourceHashes: m.version == 1 ? Array(m.natDHashes.dropFirst()) : v2Source,
+                destinationHashes: m.version == 1 ? Array(m.natDHashes.prefix(1)) : v2Destination, ttl: fact.ttl))
+        }
+    }
+
+    /// The message's place in its exchange, from its direction and cleartext payloads.
+    mutating func step(for m: IKEMessageFact, fromInitiator: Bool) -> IKEStep {
+        typealias P = IKEMessageFact.Payload
+        switch m.exchange {
+        case .identityProtection:
+            if m.encrypted { return IKEStep(.mainMode, index: fromInitiator ? 5 : 6) }
+            if m.has(payload: P.v1SA) { return IKEStep(.mainMode, index: fromInitiator ? 1 : 2) }
+            return IKEStep(.mainMode, index: fromInitiator ? 3 : 4)
+        case .aggressive:
+            if !fromInitiator { return IKEStep(.aggressiveMode, index: 2) }
+            return IKEStep(.aggressiveMode, index: m.has(payload: P.v1SA) && !m.encrypted ? 1 : 3)
+        case .quickMode:
+            var progress = self.quickMode[m.messageID] ?? (fromInitiator, 0)
+            defer { self.quickMode[m.messageID] = progress }
+            if fromInitiator == progress.starterIsInitiator {
+                progress.sentByStarter += 1
+                return IKEStep(.quickMode, index: progress.sentByStarter == 1 ? 1 : 3)
+            }
+            return IKEStep(.quickMode, index: 2)
+        case .informationalV1: return IKEStep(.informationalV1)
+        case .transaction: return IKEStep(.transaction)
+        case .ikeSAInit: return IKEStep(.ikeSAInit, isResponse: m.isResponse)
+        case .ikeAuth: return IKEStep(.ikeAuth, isResponse: m.isResponse)
+        case .createChildSA: return IKEStep(.createChildSA, isResponse: m.isResponse)
+        case .informational: return IKEStep(.informational, isResponse: m.isResponse)
+        default: return IKEStep(.other, isResponse: m.isResponse)
+        }
+    }
+}

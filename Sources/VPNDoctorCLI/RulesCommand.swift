@@ -1,0 +1,50 @@
+import ArgumentParser
+import Diagnosis
+import Foundation
+
+/// `vpndoctor rules`: every diagnosis rule, one line each.
+struct RulesCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "rules", abstract: "List the diagnosis rules: id, severity, title.")
+
+    @Flag(name: .long, help: "Print JSON instead of text.")
+    var json = false
+
+    func run() throws {
+        let rules = DiagnosisEngine.ruleInfos
+        if self.json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            print(String(decoding: try encoder.encode(rules), as: UTF8.self))
+            return
+        }
+        let width = rules.map(\.id.rawValue.count).max() ?? 0
+        for rule in rules {
+            let id = rule.id.rawValue.padding(toLength: width, withPad: " ", startingAt: 0)
+            let severity = rule.severity.rawValue.padding(toLength: 7, withPad: " ", startingAt: 0)
+            print("\(id)  \(severity)  \(rule.title)")
+        }
+    }
+}
+
+/// `vpndoctor explain RULE-ID`: what a finding means and what to do about it.
+struct ExplainCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "explain", abstract: "Explain one rule: what it means, why it happens, what to change.")
+
+    @Argument(help: ArgumentHelp("A rule id, as 'vpndoctor rules' lists them.", valueName: "rule-id"))
+    var id: String
+
+    func run() throws {
+        guard let rule = DiagnosisEngine.ruleInfos.first(where: { $0.id.rawValue == self.id }) else {
+            printError("no rule '\(self.id)' (see 'vpndoctor rules')")
+            throw ExitCode(ExitStatus.usageOrInput)
+        }
+        print("\(rule.id.rawValue) (\(rule.severity.rawValue)): \(rule.title)\n")
+        print(rule.explanation)
+        if !rule.advice.isEmpty {
+            print("\nWhat to do:")
+            for line in rule.advice { print("  - \(line)") }
+        }
+    }
+}

@@ -1,0 +1,314 @@
+import ArgumentParser
+import Capture
+import Decoding
+import Diagnosis
+import Foundation
+import Reporting
+import Sessions
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// `vpndoctor watch`: a live capture that shows each VPN attempt climb its stage ladder while the
+/// user clicks "Connect", then prints the same report as `analyze`.
+struct WatchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "watch",
+        abstract: "Capture live from an interface and show each VPN attempt stage by stage as it happens.",
+        discussion: """
+            Needs root, or the capture capabilities on the binary: \
+            sudo setcap cap_net_raw,cap_net_admin=eip $(command -v vpndoctor). \
+            Without --filter it captures only VPN traffic (IKE, NAT-T, L2TP, PPTP, ESP, AH, GRE), \
+            ICMP and DNS, to and from --server when given. Ctrl-C stops and prints the report.
+            """)
+
+    @Option(name: [.short, .long], help: ArgumentHelp("Interface to capture on (see 'vpndoctor interfaces').", valueName: "name"))
+    var interface: String
+
+    @Option(name: .long, help: ArgumentHelp("Watch only traffic to or from this VPN server.", valueName: "ip"))
+    var server: String?
+
+    @Option(name: .long, help: ArgumentHelp("A BPF expression replacing the built-in VPN filter.", valueName: "expr"))
+    var filter: String?
+
+    @Option(name: .long, help: ArgumentHelp("Stop after this long (e.g. 30s, 2m, 1h; plain seconds too).", valueName: "time"))
+    var duration: String?
+
+    @Option(name: .long, help: ArgumentHelp("Save the captured packets to this pcap file.", valueName: "file"))
+    var write: String?
+
+    @Option(name: .long, help: ArgumentHelp("Once the interface is open, drop to this user and group (like tcpdump -Z).", valueName: "user"))
+    var user: String?
+
+    @OptionGroup var output: OutputOptions
+    @OptionGroup var diagnosis: DiagnosisOptions
+
+    var serverAddress: IPAddress? { self.server.flatMap(IPAddress.init) }
+
+    func validate() throws {
+        if let server = self.server, IPAddress(server) == nil {
+            throw ValidationError("--server '\(server)' is not an IPv4 or IPv6 address")
+        }
+        if let duration = self.duration, Self.parseDuration(duration) == nil {
+            throw ValidationError("--duration '\(duration)' is not a time such as 30s, 2m or 1h")
+        }
+    }
+
+    /// `30s`, `2m`, `1h`, `1.5s` or plain seconds.
+    static func parseDuration(_ text: String) -> Duration? {
+        var number = Substring(text)
+        var scale = 1.0
+        if let last = number.last, last.isLetter {
+            switch last {
+            case "s": scale = 1
+            case "m": scale = 60
+            case "h": scale = 3600
+            default: return nil
+            }
+            number = number.dropLast()
+        }
+        guard let value = Double(number), value > 0, value.isFinite else { return nil }
+        return .milliseconds(Int64(value * scale * 1000))
+    }
+
+    /// The built-in capture filter: the VPN protocols, ICMP and DNS, to or from `server`.
+    static func vpnFilter(server: IPAddress?) -> String {
+        let vpn = "udp port 500 or udp port 4500 or udp port 1701 or tcp port 1723 or ip proto 50 or ip proto 51"
+            + " or ip proto 47 or ip6 proto 50 or ip6 proto 51 or ip6 proto 47 or icmp or icmp6 or port 53"
+        guard let server else { return vpn }
+        return "(host \(server) and (\(vpn))) or icmp or icmp6 or port 53"
+    }
+
+    func run() throws {
+        let filter = self.filter ?? Self.vpnFilter(server: self.serverAddress)
+        let capture: LiveCapture
+        do {
+            capture = try LiveCapture(interface: self.interface, filter: filter,
+                                      duration: self.duration.flatMap(Self.parseDuration))
+        } catch {
+            printError(error.description)
+            throw ExitCode(ExitStatus.usageOrInput)
+        }
+        if let user = self.user {
+            do {
+                _ = try Privileges.drop(to: user)
+            } catch {
+                printError("--user: \(error)")
+                throw ExitCode(ExitStatus.usageOrInput)
+            }
+        }
+        // Created only now, so that with --user the file is never written as root.
+        let writer: PcapWriter?
+        do {
+            writer = try self.write.map { path throws(CaptureError) in try PcapWriter(path: path, linkType: capture.linkType) }
+        } catch {
+            printError(error.description)
+            throw ExitCode(ExitStatus.usageOrInput)
+        }
+        signal(SIGINT) { _ in LiveCapture.requestStop() }
+        signal(SIGTERM) { _ in LiveCapture.requestStop() }
+
+        let terminal = isatty(STDOUT_FILENO) != 0 && !self.output.json
+        var view = LiveView(interface: self.interface, terminal: terminal, json: self.output.json, color: self.output.useColor)
+        let engine = DiagnosisEngine(ignoring: Set(self.diagnosis.ignore))
+        var analyzer = Analyzer(options: AnalysisOptions(server: self.serverAddress))
+        var decoder = PacketDecoder()
+        var packet = DecodedPacket(frame: FrameInfo(number: 0, timestamp: Timestamp(seconds: 0, nanoseconds: 0),
+                                                    capturedLength: 0, originalLength: 0, linkType: capture.linkType))
+        var pending = false
+        var lastRefresh = ContinuousClock.now
+        var packets = 0
+        var failure: CaptureError?
+        loop: while true {
+            let poll: LiveCapture.Poll
+            do {
+                poll = try capture.poll()
+            } catch {
+                failure = error
+                break
+            }
+            var urgent = false
+            switch poll {
+            case .frame(let frame):
+                writer?.write(frame)
+                decoder.decode(frame, into: &packet)
+                analyzer.add(packet)
+                packets += 1
+                pending = true
+                urgent = !packet.isBulkData
+            case .idle:
+                break
+            case .stopped:
+                break loop
+            }
+            // Stage changes are printed within a second of the packet (at once for control packets
+            // when not on a terminal); a terminal view is redrawn each second.
+            let interval: Duration = terminal ? .seconds(1) : .milliseconds(200)
+            if pending, urgent && !terminal || ContinuousClock.now - lastRefresh >= interval {
+                let analysis = analyzer.finish()
+                view.update(analysis: analysis, findings: engine.diagnose(analysis), packets: packets)
+                pending = false
+                lastRefresh = ContinuousClock.now
+            }
+        }
+        try? writer?.close()
+        view.close()
+        let analysis = analyzer.finish()
+        let metadata = CaptureMetadata(file: self.interface, format: "live", linkType: capture.linkType,
+                                       error: failure?.description)
+        let report = Report(capture: metadata, analysis: analysis, findings: engine.diagnose(analysis))
+        if self.output.json {
+            print(JSONRenderer.render([report]), terminator: "")
+        } else {
+            print(TextRenderer.render([report], color: self.output.useColor, verbose: self.diagnosis.verbose), terminator: "")
+        }
+        if let stats = capture.statistics, stats.dropped > 0 || stats.interfaceDropped > 0 {
+            printError("warning: the capture lost packets (kernel dropped \(stats.dropped), interface dropped "
+                       + "\(stats.interfaceDropped)): the report may miss parts of the exchange")
+        }
+        if let failure { printError(failure.description); throw ExitCode(ExitStatus.usageOrInput) }
+        if report.exitCode != ExitStatus.healthy { throw ExitCode(report.exitCode) }
+    }
+}
+
+extension DecodedPacket {
+    /// ESP, GRE data and other traffic that moves no stage by itself (refreshing for it can wait).
+    var isBulkData: Bool {
+        for layer in self.layers {
+            switch layer {
+            case .isakmp, .ikev2, .pptp, .l2tpControl, .pppControl, .dns, .icmp, .icmpv6: return false
+            case .tcp(let h) where h.flags.contains(.syn) || h.flags.contains(.rst): return false
+            default: continue
+            }
+        }
+        return true
+    }
+}
+
+/// What `watch` shows while it runs: a redrawn status view on a terminal, otherwise one line (or
+/// one JSON object) per stage change and per new finding.
+struct LiveView {
+    let interface: String
+    let terminal: Bool
+    let json: Bool
+    let color: Bool
+    /// Last printed status of each session's stages, and the findings already printed.
+    private var stages: [String: StageStatus] = [:]
+    private var findings: Set<String> = []
+    private let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }()
+
+    init(interface: String, terminal: Bool, json: Bool, color: Bool) {
+        self.interface = interface
+        self.terminal = terminal
+        self.json = json
+        self.color = color
+        if terminal { print("\u{1B}[2J\u{1B}[H" + "watching \(interface)… (Ctrl-C to stop)") }
+    }
+
+    mutating func update(analysis: Analysis, findings: [Finding], packets: Int) {
+        if self.terminal {
+            self.redraw(analysis: analysis, findings: findings, packets: packets)
+            return
+        }
+        for session in analysis.sessions {
+            for rung in session.ladder where rung.status != .notReached && rung.status != .notSeen {
+                let key = "\(session.id) \(rung.stage.rawValue)"
+                guard self.stages[key] != rung.status else { continue }
+                self.stages[key] = rung.status
+                self.emitStage(session: session, rung: rung)
+            }
+        }
+        for finding in findings {
+            let key = "\(finding.session ?? 0) \(finding.rule.rawValue)"
+            guard self.findings.insert(key).inserted else { continue }
+            self.emitFinding(finding)
+        }
+        fflush(nil)  // all streams: stdout itself is not concurrency-safe to name
+    }
+
+    private func emitStage(session: Session, rung: StageResult) {
+        if self.json {
+            let event = StageEvent(event: "stage", session: session.id, client: session.client, server: session.server,
+                                   protocolLabel: session.protocolLabel, stage: rung.stage, status: rung.status,
+                                   label: rung.label, frames: rung.frames, time: rung.end ?? rung.start)
+            if let data = try? self.encoder.encode(event) { print(String(decoding: data, as: UTF8.self)) }
+        } else {
+            let mark = Self.mark(rung.status)
+            let frames = rung.frames.isEmpty ? "" : " (frames \(rung.frames.prefix(6).map(String.init).joined(separator: ",")))"
+            print("[\(session.id)] \(session.client) ⇄ \(session.server) \(session.protocolLabel): \(mark) \(rung.stage.title) \(rung.label)\(frames)")
+        }
+    }
+
+    private func emitFinding(_ finding: Finding) {
+        if self.json {
+            let event = FindingEvent(event: "finding", session: finding.session, rule: finding.rule.rawValue,
+                                     severity: finding.severity.rawValue, summary: finding.summary, frames: finding.frames)
+            if let data = try? self.encoder.encode(event) { print(String(decoding: data, as: UTF8.self)) }
+        } else {
+            let session = finding.session.map { "[\($0)] " } ?? ""
+            print("\(session)\(finding.severity.rawValue): \(finding.summary) (\(finding.rule.rawValue))")
+        }
+    }
+
+    private func redraw(analysis: Analysis, findings: [Finding], packets: Int) {
+        var lines = ["\u{1B}[2J\u{1B}[H" + "watching \(self.interface): \(packets) packets (Ctrl-C to stop)", ""]
+        if analysis.sessions.isEmpty { lines.append("no VPN attempt seen yet") }
+        for session in analysis.sessions {
+            let toServer = session.flows.reduce(0) { $0 + ($1.a.address == session.client ? $1.aToB.packets : $1.bToA.packets) }
+            let toClient = session.flows.reduce(0) { $0 + ($1.a.address == session.client ? $1.bToA.packets : $1.aToB.packets) }
+            lines.append("\(session.client) ⇄ \(session.server)  \(session.protocolLabel)  →\(toServer) ←\(toClient)")
+            for rung in session.ladder where rung.status != .notSeen {
+                lines.append("  \(Self.mark(rung.status)) \(rung.stage.title)  \(rung.label)")
+            }
+            if let newest = findings.last(where: { $0.session == session.id }) {
+                lines.append("  latest: \(newest.severity.rawValue): \(newest.summary)")
+            }
+            lines.append("")
+        }
+        print(lines.joined(separator: "\n"))
+        fflush(nil)  // all streams: stdout itself is not concurrency-safe to name
+    }
+
+    func close() {
+        if self.terminal { print("") }
+    }
+
+    static func mark(_ status: StageStatus) -> String {
+        switch status {
+        case .ok: "✔"
+        case .failed: "✘"
+        case .incomplete: "…"
+        case .notReached, .notSeen: "·"
+        case .notObservable: "?"
+        }
+    }
+}
+
+private struct StageEvent: Encodable {
+    var event: String
+    var session: Int
+    var client: IPAddress
+    var server: IPAddress
+    var protocolLabel: String
+    var stage: Stage
+    var status: StageStatus
+    var label: String
+    var frames: [Int]
+    var time: Double?
+}
+
+private struct FindingEvent: Encodable {
+    var event: String
+    var session: Int?
+    var rule: String
+    var severity: String
+    var summary: String
+    var frames: [Int]
+}

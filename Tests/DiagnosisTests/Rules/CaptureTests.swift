@@ -1,0 +1,81 @@
+import Decoding
+import Diagnosis
+import Sessions
+import Testing
+
+@Suite struct CaptureRuleTests {
+    @Test func noServerTraffic() {
+        var s = Scenario()
+        s.mainMode(1...2)
+        let f = s.findings(server: IPAddress("198.51.100.77")!)
+        #expect(f.ids.contains("capture.no-server-traffic"))
+        #expect(f.first { $0.rule == "capture.no-server-traffic" }?.severity == .error)
+    }
+
+    @Test func noVPNTrafficAtAll() {
+        var s = Scenario()
+        s.wait(1)
+        s.wait(1)
+        #expect(s.findings("capture.no-server-traffic").first?.severity == .warning)
+    }
+
+    @Test func oneSided() {
+        var s = Scenario()
+        s.ike(.client, version: 1, .identityProtection, payloads: [IKEMessageFact.Payload.v1SA], noResponderSPI: true)
+        s.ike(.client, version: 1, .identityProtection, payloads: [IKEMessageFact.Payload.v1KE])
+        s.ike(.client, version: 1, .identityProtection, encrypted: true, length: 92)
+        s.wait(10)
+        let a = s.analysis()
+        #expect(a.sessions[0].oneSidedCapture)
+        let f = s.findings()
+        #expect(f.ids.contains("capture.one-sided"))
+        #expect(!f.ids.contains("ike.no-response"))
+    }
+
+    @Test func truncatedSnaplen() {
+        var s = Scenario()
+        s.mainMode(1...2)
+        s.facts[1].capturedLength = 96
+        s.facts[1].originalLength = 342
+        let f = s.findings("capture.truncated-snaplen")
+        #expect(f.count == 1 && f[0].frames.contains(2))
+    }
+
+    @Test func flowTableFull() {
+        var s = Scenario()
+        s.capacity = 16
+        s.mainMode(1...2)
+        for port in 0..<100 { s.add(.client, after: 0.001, proto: .udp, sport: UInt16(10_000 + port), dport: 53) }
+        let a = s.analysis()
+        #expect(a.capture.flowsEvicted > 0)
+        #expect(a.vpnFlows.count == 1)  // the IKE flow survives eviction
+        #expect(s.findings("capture.flow-table-full").count == 1)
+    }
+
+    @Test func dnsFailed() {
+        var s = Scenario()
+        s.add(.client, proto: .udp, sport: 5353, dport: 53, .dns(DNSFact(id: 1, isResponse: false, queryName: "vpn.example.com")))
+        s.add(.server, proto: .udp, sport: 53, dport: 5353,
+              .dns(DNSFact(id: 1, isResponse: true, rcode: 3, queryName: "vpn.example.com")))
+        let f = s.findings("dns.failed")
+        #expect(f.count == 1 && f[0].summary.contains("NXDOMAIN") && f[0].stage == .nameResolution)
+    }
+
+    @Test func dnsResolvingTheServerIsTheFirstRung() {
+        var s = Scenario()
+        let server = s.server
+        s.add(.client, proto: .udp, sport: 5353, dport: 53, .dns(DNSFact(id: 1, isResponse: false, queryName: "vpn.example.com")))
+        s.facts[0].destination = IPAddress("192.0.2.53")!
+        s.add(.client, proto: .udp, sport: 53, dport: 5353,
+              .dns(DNSFact(id: 1, isResponse: true, queryName: "vpn.example.com", answers: [server])))
+        s.facts[1].source = IPAddress("192.0.2.53")!
+        s.facts[1].destination = s.client
+        s.saInit()
+        s.ikeAuth()
+        s.esp(.client)
+        s.esp(.server)
+        let a = s.analysis()
+        #expect(a.sessions[0].stage(.nameResolution)?.status == .ok)
+        #expect(DiagnosisEngine().diagnose(a).errors.isEmpty)
+    }
+}

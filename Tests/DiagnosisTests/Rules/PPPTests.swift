@@ -1,0 +1,41 @@
+import Diagnosis
+import Sessions
+import Testing
+
+@Suite struct PPPTests {
+    @Test func lcpNoResponse() {
+        var s = Scenario()
+        s.l2tpUp()
+        for _ in 0..<4 { s.ppp(.client, PPPControlFact(.lcp, code: 1, identifier: 3), over: .l2tp(tunnel: 9, session: 1)) }
+        let a = s.analysis()
+        #expect(a.sessions[0].stage(.pppLink)?.status == .failed)
+        let f = s.findings("ppp.lcp-no-response")
+        #expect(f.count == 1 && f[0].severity == .error)
+    }
+
+    @Test(arguments: [(691, "wrong user name or password"), (649, "no dial-in permission")])
+    func msChapV2Failure(code: Int, meaning: String) {
+        var s = Scenario()
+        s.pptpControl()
+        s.pppUp(auth: false)
+        s.ppp(.server, PPPControlFact(.chap, code: 1, identifier: 1))
+        s.ppp(.client, PPPControlFact(.chap, code: 2, identifier: 1))
+        s.ppp(.server, PPPControlFact(.chap, code: 4, identifier: 1,
+                                      message: "E=\(code) R=0 C=0011223344556677 V=3 M=Authentication failure", msChapError: code))
+        let f = s.findings("ppp.auth-failed")
+        #expect(f.count == 1)
+        #expect(f[0].summary.contains("E=\(code)") && f[0].summary.contains(meaning))
+        if code == 649 { #expect(f[0].advice[0].contains("remote access")) }
+        #expect(s.analysis().sessions[0].stoppedAt == .pppAuth)
+    }
+
+    @Test func ipcpFailed() {
+        var s = Scenario()
+        s.pptpControl()
+        s.pppUp(ipcp: false)
+        s.ppp(.client, PPPControlFact(.ipcp, code: 1, identifier: 1))
+        s.ppp(.server, PPPControlFact(.ipcp, code: 3, identifier: 1))
+        s.ppp(.client, PPPControlFact(.ipcp, code: 1, identifier: 2))
+        #expect(s.findings("ppp.ipcp-failed").count == 1)
+    }
+}

@@ -1,0 +1,67 @@
+import Capture
+import Decoding
+import Foundation
+import Testing
+import TestSupport
+@testable import VPNDoctorCLI
+
+/// `packets --json` writes each packet with `PacketJSONWriter` (streamed, hand-ordered keys); it
+/// must produce exactly the bytes `JSONEncoder` (.sortedKeys, .withoutEscapingSlashes) makes of a
+/// `PacketRecord`: same field names, order, number and string formats. Checked on every frame of
+/// the public corpus and of the lab captures.
+@Suite(.enabled(if: Corpus.publicCorpusAvailable)) struct PacketJSONTests {
+    static func files() -> [String] {
+        let lab = (try? FileManager.default.contentsOfDirectory(atPath: Corpus.captures.path)) ?? []
+        return Corpus.publicFiles().map(Corpus.publicPath)
+            + lab.filter { $0.hasSuffix(".pcap") }.sorted().map { Corpus.capturePath($0) }
+    }
+
+    @Test func writerMatchesJSONEncoder() throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        var checked = 0
+        var mismatches = 0
+        for path in Self.files() {
+            guard let source = try? PcapFile(path: path) else { continue }
+            var decoder = PacketDecoder()
+            var packet = DecodedPacket(frame: FrameInfo(number: 0, timestamp: Timestamp(seconds: 0, nanoseconds: 0),
+                                                        capturedLength: 0, originalLength: 0, linkType: source.linkType))
+            var writer = PacketJSONWriter()
+            var start: Timestamp?
+            while let frame = try? source.next() {
+                decoder.decode(frame, into: &packet)
+                let origin = start ?? packet.frame.timestamp
+                start = origin
+                let expected = try encoder.encode(PacketRecord(file: path, packet: packet, start: origin)) + [0x0A]
+                writer.write(file: path, packet: packet, start: origin)
+                let actual = writer.take()
+                checked += 1
+                if Array(expected) != actual, mismatches < 5 {
+                    mismatches += 1
+                    Issue.record("""
+                        \(path) frame \(packet.frame.number):
+                        JSONEncoder: \(String(decoding: expected, as: UTF8.self))
+                        writer:      \(String(decoding: actual, as: UTF8.self))
+                        """)
+                }
+            }
+        }
+        #expect(checked > 10_000)
+    }
+
+    /// Strings are escaped as JSONEncoder escapes them (a file name is the only free text).
+    @Test func fileNamesAreEscapedLikeJSONEncoder() throws {
+        let path = Corpus.publicPath("arkime/wireshark-esp.pcap")
+        let source = try PcapFile(path: path)
+        let frame = try #require(try source.next())
+        let packet = Dissector().decode(frame)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        for name in ["a\"b\\c/d.pcap", "tab\there\nnew\u{1}\u{1f}\u{7f}é.pcap"] {
+            var writer = PacketJSONWriter()
+            writer.write(file: name, packet: packet, start: packet.frame.timestamp)
+            let expected = try encoder.encode(PacketRecord(file: name, packet: packet, start: packet.frame.timestamp))
+            #expect(String(decoding: writer.take(), as: UTF8.self) == String(decoding: expected, as: UTF8.self) + "\n")
+        }
+    }
+}
