@@ -37,4 +37,16 @@ import TestSupport
             }
         }
     }
+
+    /// The capture files the `file` fuzz target crashed on, through the CLI as a user runs them.
+    @Test func fuzzRegressionFilesRunCleanly() throws {
+        let dir = Corpus.packageRoot.appendingPathComponent("Tests/DecodingTests/Regressions/file").path
+        let names = ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).filter { !$0.hasPrefix(".") }
+        for name in names.sorted() {
+            for arguments in [["analyze", "--no-color"], ["packets", "--json"]] {
+                let result = try runVPNDoctor(arguments + ["\(dir)/\(name)"])
+                #expect(!result.stderr.contains("Fatal error") && result.status <= 2, "\(name) \(arguments[0]): \(result.stderr)")
+            }
+        }
+    }
 }
