@@ -64,7 +64,7 @@ public enum FuzzHarness {
         var streams = TCPStreams()
         var packet = DecodedPacket(frame: FrameInfo(number: 0, timestamp: Timestamp(seconds: 0, nanoseconds: 0),
                                                     capturedLength: 0, originalLength: 0, linkType: linkType))
-        var analyzer = Analyzer(options: AnalysisOptions())
+        var analyzer = Analyzer(options: Self.analysisOptions)
         var offset = 1
         var number = 0
         var seconds: Int64 = 1_000_000_000
@@ -110,7 +110,7 @@ public enum FuzzHarness {
         var work = 0
         do {
             let file = try PcapFile(path: path)
-            var analyzer = Analyzer(options: AnalysisOptions())
+            var analyzer = Analyzer(options: Self.analysisOptions)
             defer {
                 let analysis = analyzer.finish()
                 let report = Report(capture: CaptureMetadata(file: path, format: file.format.rawValue, linkType: file.linkType,
@@ -143,6 +143,14 @@ public enum FuzzHarness {
     }()
 
     // MARK: shared
+
+    /// The CLI's analysis options, with a 16-flow table: eviction runs too, and a fresh table per
+    /// input stays cheap (the CLI's 65 536 would dominate each run).
+    static let analysisOptions: AnalysisOptions = {
+        var options = AnalysisOptions()
+        options.flowTableCapacity = 16
+        return options
+    }()
 
     /// IKE payload bodies are decoded on demand (typed views): decode every one, as the sessions
     /// layer would.
