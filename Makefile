@@ -59,3 +59,19 @@ clean:
 bench: release
 	@[ -x /usr/bin/time ] || $(SUDO) apt-get install -y -qq time >/dev/null
 	python3 Benchmarks/bench.py
+
+## fuzz: libFuzzer + AddressSanitizer on the three fuzz targets (frame, stream, file), one at a
+## time, FUZZ_SECONDS each (default 60); seeds from Captures/ and the public corpus into the
+## gitignored fuzz-corpus/. Crashers: fuzz-corpus/crashes/ (then Tests/DecodingTests/Regressions/).
+## See Tests/Fuzz/README.md.
+FUZZ_SECONDS ?= 60
+.PHONY: fuzz check-asan
+fuzz: deps
+	FUZZ_SECONDS=$(FUZZ_SECONDS) SWIFT=$(SWIFT) Tests/Fuzz/run.sh
+
+## check-asan: the test suite under AddressSanitizer, built apart in .build-asan.
+## ASAN_TESTS narrows it (default: all; e.g. ASAN_TESTS=DecodingTests).
+ASAN_TESTS ?=
+check-asan: test-deps
+	$(SWIFT) build --build-tests --scratch-path .build-asan -Xswiftc -sanitize=address
+	ASAN_OPTIONS=detect_leaks=0 $(SWIFT) test --skip-build --scratch-path .build-asan $(if $(ASAN_TESTS),--filter $(ASAN_TESTS))

@@ -8,13 +8,23 @@ public struct Timestamp: Hashable, Comparable, Sendable, Codable, CustomStringCo
         self.nanoseconds = nanoseconds
     }
 
+    /// From libpcap's `tv_sec` and sub-second field (nanoseconds, files being opened at nanosecond
+    /// precision). libpcap does not check that field in a file's records: a damaged record can hold
+    /// a second or more, which is carried into `seconds` so that `nanoseconds` stays in 0..<1e9.
+    public init(seconds: Int64, subsecondNanoseconds ns: Int64) {
+        var (carry, rest) = ns.quotientAndRemainder(dividingBy: 1_000_000_000)
+        if rest < 0 { (carry, rest) = (carry - 1, rest + 1_000_000_000) }
+        self.init(seconds: seconds &+ carry, nanoseconds: Int32(rest))
+    }
+
     public static func < (a: Self, b: Self) -> Bool {
         (a.seconds, a.nanoseconds) < (b.seconds, b.nanoseconds)
     }
 
     /// Seconds from `other` to `self` (negative when `self` is earlier).
     public func seconds(since other: Timestamp) -> Double {
-        Double(self.seconds - other.seconds) + Double(self.nanoseconds - other.nanoseconds) / 1e9
+        // In Double: two damaged timestamps far apart must not overflow (a fuzz find).
+        (Double(self.seconds) - Double(other.seconds)) + (Double(self.nanoseconds) - Double(other.nanoseconds)) / 1e9
     }
 
     /// Seconds since the Unix epoch as a Double (microsecond precision survives).
@@ -22,7 +32,7 @@ public struct Timestamp: Hashable, Comparable, Sendable, Codable, CustomStringCo
 
     public var description: String {
         let ns = String(self.nanoseconds)
-        return "\(self.seconds).\(String(repeating: "0", count: 9 - ns.count))\(ns)"
+        return "\(self.seconds).\(String(repeating: "0", count: max(0, 9 - ns.count)))\(ns)"
     }
 }
 

@@ -64,7 +64,7 @@ public final class PcapFile: FrameSource {
                 let h = header.pointee
                 let info = FrameInfo(
                     number: self.frameCount,
-                    timestamp: Timestamp(seconds: Int64(h.ts.tv_sec), nanoseconds: Int32(truncatingIfNeeded: h.ts.tv_usec)),
+                    timestamp: Timestamp(seconds: Int64(h.ts.tv_sec), subsecondNanoseconds: Int64(h.ts.tv_usec)),
                     capturedLength: Int(h.caplen), originalLength: Int(h.len), linkType: self.linkType)
                 return RawFrame(info: info, bytes: UnsafeRawBufferPointer(start: data, count: Int(h.caplen)))
             case .timeout:

@@ -124,7 +124,9 @@ public struct ByteReader {
     /// bytes remain the reader keeps what there is and later reads report truncation by capture.
     @inline(__always)
     public mutating func limit(to n: Int, source: LengthSource) {
-        if n < self.remaining {
+        // `<=`: a length that covers exactly what remains is still the limit that applies (reading
+        // past it means the field lies, not that the snaplen cut the frame).
+        if n <= self.remaining {
             self = ByteReader(base: self.base, offset: self.offset, end: self.offset + max(0, n), layer: self.layer,
                               lengthSource: source)
         }

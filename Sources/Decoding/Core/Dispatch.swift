@@ -193,14 +193,20 @@ enum Dispatch {
             try state.enterTunnel(r)
             let h = try GRE(from: &r, limits: state.limits)
             packet.layers.append(.gre(h))
-            if h.payload.count == 0 { return .done }  // PPTP ack-only, keepalive
+            if h.payload.count == 0 {  // PPTP ack-only, keepalive; unless the snaplen cut the payload
+                if h.payloadLength != 0, state.cutShort(r, packet) { throw r.truncated(1) }
+                return .done
+            }
             switch h.protocolType {
             case .ipv4, .ipv6, .ppp, .transparentEthernet: return .etherType(h.protocolType)
             default: return state.unsupported(.gre, at: r.offset, .greProtocol(h.protocolType))
             }
 
         case .tcpPayload(let tcp):
-            if r.isEmpty { return .done }
+            if r.isEmpty {
+                if TCPStreams.framing(of: tcp) != nil, state.cutShort(r, packet) { throw r.truncated(1) }
+                return .done
+            }
             if tcp.either(is: 1723) { return .pptpMessage }
             if tcp.either(is: 53) { return .dnsOverTCP }
             return .done
@@ -212,8 +218,9 @@ enum Dispatch {
                 throw r.limitExceeded("too many PPTP messages in one segment")
             }
             let length = PPTP.peekLength(r) ?? Int.max
-            guard (try? r.peek(UInt32.self, at: 4)) == PPTP.magicCookie,
-                  length <= r.remaining || packet.frame.isTruncatedBySnaplen else {
+            let cut = packet.frame.isTruncatedBySnaplen
+            guard (try? r.peek(UInt32.self, at: 4)) == PPTP.magicCookie || (cut && r.remaining < 8),
+                  length <= r.remaining || cut else {
                 state.stop = DecodeStop(reason: .fragment, layer: .pptp, offset: r.offset,
                                         note: .pptpNotWhole)
                 return .done
@@ -237,7 +244,7 @@ enum Dispatch {
                 packet.layers.append(.l2tpControl(try L2TPControl(from: &r, header: h, limits: state.limits)))
                 return .done
             }
-            if h.version == 2 { return r.isEmpty ? .done : .ppp }
+            if h.version == 2 { return r.isEmpty && !state.cutShort(r, packet) ? .done : .ppp }
             return state.unsupported(.l2tp, at: r.offset, .l2tpv3Data)
 
         case .pppControl(let p):
@@ -264,6 +271,12 @@ struct DissectorState {
     mutating func enterTunnel(_ r: ByteReader) throws(DecodeError) {
         guard self.tunnelDepth < self.limits.maxTunnelDepth else { throw r.limitExceeded("tunnels nested too deep") }
         self.tunnelDepth += 1
+    }
+
+    /// True when the reader is empty because the snaplen cut the frame here: the payload that
+    /// should follow is missing, not absent (a truncation, not a complete packet).
+    func cutShort(_ r: ByteReader, _ packet: DecodedPacket) -> Bool {
+        r.isEmpty && r.lengthSource == .captureLength && packet.frame.isTruncatedBySnaplen
     }
 
     /// Records that decoding stops here because the protocol is not one we decode.

@@ -1,0 +1,91 @@
+import Capture
+import Foundation
+
+/// Broken capture files, made from the good fixtures in a fresh temporary directory: every way a
+/// file can be damaged that the reader must turn into one clear line (issue 8). Used by the
+/// reader's tests (CaptureTests) and the command line's (EndToEndTests).
+public struct CorruptCapture: Sendable, CustomStringConvertible {
+    public var name: String
+    public var path: String
+    /// What `PcapFile` throws (at open, or part-way when `framesBefore` is set).
+    public var code: CaptureError.Code
+    /// Frames read before the damage, for files that go bad part-way.
+    public var framesBefore: Int?
+    public var description: String { self.name }
+}
+
+public enum CorruptCaptures {
+    /// Writes the broken files into a new directory and returns them; the caller removes `directory`.
+    public static func make() throws -> (directory: URL, files: [CorruptCapture]) {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("vpndoctor-corrupt-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let pcap = [UInt8](try Data(contentsOf: URL(fileURLWithPath: Corpus.capturePath("fixtures/loopback-ethernet.pcap"))))
+        let pcapng = [UInt8](try Data(contentsOf: URL(fileURLWithPath: Corpus.capturePath("fixtures/loopback.pcapng"))))
+        // Record offsets of the little-endian pcap (24-byte file header, 16-byte record headers).
+        var records: [Int] = []
+        var offset = 24
+        while offset + 16 <= pcap.count {
+            records.append(offset)
+            offset += 16 + Int(le32(pcap, offset + 8))
+        }
+        // pcapng block offsets (type, total length).
+        var blocks: [Int] = []
+        offset = 0
+        while offset + 8 <= pcapng.count {
+            blocks.append(offset)
+            offset += Int(le32(pcapng, offset + 4))
+        }
+        var files: [CorruptCapture] = []
+        func add(_ name: String, _ bytes: [UInt8], _ code: CaptureError.Code, after frames: Int? = nil) {
+            let path = dir.appendingPathComponent(name).path
+            FileManager.default.createFile(atPath: path, contents: Data(bytes))
+            files.append(CorruptCapture(name: name, path: path, code: code, framesBefore: frames))
+        }
+        add("empty.pcap", [], .truncatedHeader)
+        add("truncated-global-header.pcap", Array(pcap.prefix(10)), .truncatedHeader)
+        add("wrong-magic.pcap", Array("this is not a capture file at all".utf8), .notACaptureFile)
+        add("truncated-record-header.pcap", Array(pcap.prefix(records[2] + 8)), .corrupt, after: 2)
+        add("truncated-record-body.pcap", Array(pcap.prefix(records[2] + 20)), .corrupt, after: 2)
+        var overSnaplen = pcap
+        setLE32(&overSnaplen, records[2] + 8, le32(pcap, 16) + 1000)  // caplen > the file's snaplen
+        add("caplen-over-snaplen.pcap", overSnaplen, .corrupt, after: 2)
+        var over256K = pcap
+        setLE32(&over256K, 16, 1 << 20)  // snaplen 1 MiB, so libpcap's 256 KiB ceiling is what applies
+        setLE32(&over256K, records[2] + 8, 300 * 1024)
+        add("caplen-over-256k.pcap", over256K, .corrupt, after: 2)
+        var badBlock = pcapng
+        setLE32(&badBlock, blocks[3] + 4, 7)  // the second packet block claims 7 bytes (< 12)
+        add("pcapng-bad-block-length.pcapng", badBlock, .corrupt, after: 1)
+        var hugeBlock = pcapng
+        setLE32(&hugeBlock, blocks[3] + 4, 0x7FFF_FFF0)
+        add("pcapng-huge-block-length.pcapng", hugeBlock, .corrupt, after: 1)
+        var badHeader = pcapng
+        setLE32(&badHeader, 4, 5)  // section header block length below its minimum
+        add("pcapng-bad-section-header-length.pcapng", badHeader, .notACaptureFile)
+        let sub = dir.appendingPathComponent("a-directory.pcap")
+        try FileManager.default.createDirectory(at: sub, withIntermediateDirectories: true)
+        files.append(CorruptCapture(name: "directory", path: sub.path, code: .isDirectory))
+        files.append(CorruptCapture(name: "missing path", path: dir.appendingPathComponent("missing.pcap").path, code: .notFound))
+        files.append(CorruptCapture(name: "/dev/null", path: "/dev/null", code: .truncatedHeader))
+        add("no-permission.pcap", pcap, .permissionDenied)
+        chmod(dir.appendingPathComponent("no-permission.pcap").path, 0)
+        return (dir, files)
+    }
+
+    /// The file only a non-root reader is refused.
+    public static let noPermission = "no-permission.pcap"
+
+    private static func le32(_ b: [UInt8], _ at: Int) -> UInt32 {
+        UInt32(b[at]) | UInt32(b[at + 1]) << 8 | UInt32(b[at + 2]) << 16 | UInt32(b[at + 3]) << 24
+    }
+
+    private static func setLE32(_ b: inout [UInt8], _ at: Int, _ v: UInt32) {
+        for i in 0..<4 { b[at + i] = UInt8(truncatingIfNeeded: v >> (8 * UInt32(i))) }
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
