@@ -41,6 +41,8 @@ struct UDP4500Blocked: SessionRule {
         guard let sa = s.primaryIKE, sa.version == 2, let nat = s.nat, nat.anyNAT || !nat.forcedEncapsulation.isEmpty,
               let response = sa.messages.last(where: { $0.step.exchange == .ikeSAInit && $0.step.isResponse }),
               !sa.messages.contains(where: { $0.step.exchange != .ikeSAInit }), s.esp.isEmpty,
+              // IP fragments of the next message did arrive (on 4500): ike.fragments-lost, not a blocked port.
+              s.incompleteFragmentFrames.isEmpty,
               a.capture.duration - response.time >= 4 else { return nil }
         return self.finding(s, stage: .ikeAuth,
                             "IKE_SA_INIT completed with NAT detected, then nothing arrived on UDP 4500: UDP 4500 is likely blocked.",
