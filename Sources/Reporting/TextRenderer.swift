@@ -81,7 +81,10 @@ struct Renderer {
                 line += "  " + (end > start ? "\(Self.time(start))–\(Self.time(end))" : Self.time(start))
             }
         }
-        if let detail = r.detail, r.status != .notReached { line += self.paint("  \(detail)", r.status == .ok ? .dim : style) }
+        if let detail = r.detail, r.status != .notReached {
+            let gap = r.frames.isEmpty && r.start == nil ? " " : "  "
+            line += self.paint(gap + detail, r.status == .ok ? .dim : style)
+        }
         return line
     }
 

@@ -258,7 +258,7 @@ enum StageLadder {
         let repeated = sa.messages.filter { !$0.fromInitiator && $0.retransmissionOf != nil }
         if let last = repeated.last {
             return result(.ikeAuth, .failed, label, frames: repeated.map(\.frame), times: repeated.map(\.time),
-                          "no \(next): the initiator stopped, the responder repeated \(last.step) \(repeated.count)×")
+                          "no \(next): the initiator stopped, the responder repeated \(last.step.shortName) \(repeated.count)×")
         }
         return result(.ikeAuth, unfinished(lastTime: lastIKE, captureEnd: captureEnd, retried: false), label)
     }
@@ -451,13 +451,15 @@ enum StageLadder {
         return result(.connected, .notReached, "connected")
     }
 
-    /// ESP both ways in a burst shorter than the silence that follows it up to the end of the capture.
+    /// ESP both ways in a short burst (under `idleDataSeconds`), then silence for at least as long up to
+    /// the end of the capture.
     static func quietAfterBurst(_ s: Session, captureEnd: Double) -> String? {
         let traffic = s.esp.map(\.traffic)
         let packets = traffic.reduce(0) { $0 + $1.packets }
         guard !traffic.isEmpty, let first = traffic.compactMap(\.start).min(), let last = traffic.compactMap(\.end).max(),
-              captureEnd - last >= idleDataSeconds, captureEnd - last > last - first else { return nil }
-        return "ESP both ways for \(Self.milliseconds(last - first)) (\(packets) packets), then nothing for \(String(format: "%.1f", captureEnd - last)) s"
+              captureEnd - last >= idleDataSeconds, last - first < idleDataSeconds else { return nil }
+        let name = s.esp.allSatisfy(\.isAH) ? "AH" : "ESP"
+        return "\(name) both ways for \(Self.milliseconds(last - first)) (\(packets) packets), then nothing for \(String(format: "%.1f", captureEnd - last)) s"
     }
 
     static func verdictLine(_ s: Session) -> String {

@@ -27,8 +27,13 @@ struct L2TPStopped: SessionRule {
         let who = opener.fromClient ? "client" : "server", what = openerType == .cdn ? "session" : "tunnel"
         let summary = wasUp ? "The \(who) closed the L2TP \(what) with \(openerType): \(result)"
             : "The \(who) closed the L2TP \(what) before PPP ran, with \(openerType): \(result)"
+        // Closed within a second of ICCN, before any PPP frame: pppd on one side exited at start.
+        let pppNeverStarted = s.ppp == nil && l.first(.iccn).map { opener.time - $0.time < 1 } == true
+        let advice = pppNeverStarted
+            ? ["PPP never started: pppd on the \(who) exited right after the session came up. Read its log (pppd options, plugins, /dev/ppp and the kernel's PPP/L2TP modules)."] + Self.advice
+            : Self.advice
         return [self.finding(s, stage: .tunnelControl, summary + " (result \(opener.resultCode.map(String.init) ?? "–")\(opener.errorCode.map { ", error \($0)" } ?? "")).",
                              evidence: stops.map { Evidence("\($0.type!) from the \($0.fromClient ? "client" : "server"): \($0.resultText ?? "no result")", frames: [$0.frame], time: $0.time) },
-                             severity: ordinary ? .info : (wasUp ? .warning : .error))]
+                             severity: ordinary ? .info : (wasUp ? .warning : .error), advice: advice)]
     }
 }

@@ -45,8 +45,8 @@ struct UDP4500Blocked: SessionRule {
               s.incompleteFragmentFrames.isEmpty,
               a.capture.duration - response.time >= 4 else { return nil }
         return self.finding(s, stage: .ikeAuth,
-                            "IKE_SA_INIT completed with NAT detected, then nothing arrived on UDP 4500: UDP 4500 is likely blocked.",
-                            evidence: [Evidence("IKE_SA_INIT on UDP 500 with NAT-D", frames: sa.messages.map(\.frame), time: response.time),
+                            "IKE_SA_INIT completed and its NAT-D moves IKE to UDP 4500, but nothing arrived there: UDP 4500 is likely blocked.",
+                            evidence: [Evidence("IKE_SA_INIT on UDP 500, NAT-D: \(nat.anyNAT ? "NAT detected" : "UDP encapsulation forced")", frames: sa.messages.map(\.frame), time: response.time),
                                        Evidence("no IKE_AUTH on UDP 4500 in the \(Text.seconds(a.capture.duration - response.time)) that follow")],
                             confidence: .medium)
     }
