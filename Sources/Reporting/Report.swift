@@ -67,6 +67,13 @@ public struct Report: Codable, Sendable {
     public var sessions: [SessionReport]
     /// Findings about the capture as a whole (no session).
     public var captureFindings: [Finding]
+    /// The capture in one word: the verdict of the session the most important finding is about (or of
+    /// the first session); without a session, failed when an error finding says why, else incomplete.
+    public var verdict: Verdict
+    /// The last stage that completed in that session (nil: none did, or no session).
+    public var furthestStage: Stage?
+    /// The most important finding's rule id (errors first, then `healthy`, warnings, infos).
+    public var primaryFinding: RuleID?
 
     public init(capture: CaptureMetadata, analysis: Analysis, findings: [Finding]) {
         let stats = analysis.capture
@@ -85,6 +92,12 @@ public struct Report: Codable, Sendable {
                           ladder: s.ladder, findings: ordered.filter { $0.session == s.id }, flows: s.flows, evidence: s)
         }
         self.captureFindings = ordered.filter { $0.session == nil }
+        let primary = ordered.first
+        let session = analysis.sessions.first { $0.id == primary?.session } ?? analysis.sessions.first
+        self.primaryFinding = primary?.rule
+        self.furthestStage = session?.furthest
+        self.verdict = primary?.session == nil && primary?.severity == .error ? .failed
+            : session?.verdict ?? (primary?.severity == .error ? .failed : .incomplete)
     }
 
     /// Every finding, capture-wide ones first.

@@ -15,10 +15,11 @@ public struct CommandResult: Sendable {
 
 /// Runs `executable` with `arguments` (and `stdin` bytes), collecting its output.
 public func runCommand(_ executable: String, _ arguments: [String], stdin: Data? = nil,
-                       environment: [String: String]? = nil) throws -> CommandResult {
+                       environment: [String: String]? = nil, directory: URL? = nil) throws -> CommandResult {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: executable)
     process.arguments = arguments
+    if let directory { process.currentDirectoryURL = directory }
     if let environment { process.environment = environment }
     let out = Pipe(), err = Pipe(), input = Pipe()
     process.standardOutput = out
@@ -45,8 +46,10 @@ public func runCommand(_ executable: String, _ arguments: [String], stdin: Data?
 }
 
 /// Runs the built `vpndoctor` binary (from `swift build --build-tests`).
-public func runVPNDoctor(_ arguments: [String], stdin: Data? = nil, environment: [String: String]? = nil) throws -> CommandResult {
-    try runCommand(vpndoctorBinary, arguments, stdin: stdin, environment: environment)
+/// `directory` is its working directory (relative capture paths keep reports free of absolute paths).
+public func runVPNDoctor(_ arguments: [String], stdin: Data? = nil, environment: [String: String]? = nil,
+                         directory: URL? = nil) throws -> CommandResult {
+    try runCommand(vpndoctorBinary, arguments, stdin: stdin, environment: environment, directory: directory)
 }
 
 /// Path of the `vpndoctor` binary next to the test bundle, or in .build/debug.
