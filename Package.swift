@@ -40,7 +40,7 @@ let package = Package(
         .target(name: "AllocationCounter", path: "Tests/AllocationCounter"),
         .testTarget(name: "CaptureTests", dependencies: ["Capture", "TestSupport"]),
         .testTarget(name: "DecodingTests", dependencies: ["Decoding", "Capture", "TestSupport", "AllocationCounter"]),
-        .testTarget(name: "SessionsTests", dependencies: ["Sessions", "TestSupport"]),
+        .testTarget(name: "SessionsTests", dependencies: ["Sessions", "TestSupport", "AllocationCounter"]),
         .testTarget(name: "DiagnosisTests", dependencies: ["Diagnosis", "Reporting", "TestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: [
             "TestSupport", "Reporting", "VPNDoctorCLI", .product(name: "Crypto", package: "swift-crypto"),

@@ -11,7 +11,7 @@ public struct AnalysisLimits: Sendable {
     public var ikeSAsPerPair = 8
     /// ESP/AH streams (source, destination, SPI) and GRE streams (source, destination, call ID);
     /// the idlest quarter is evicted when full.
-    public var streams = 4_096
+    public var streams = 16_384
     /// DNS query records, ICMP errors and unreassembled fragment groups; new ones are ignored once full.
     public var records = 4_096
     /// Control messages (PPTP, L2TP, PPP) of one session; later ones are ignored once full.
