@@ -9,20 +9,13 @@ with a new 5-tuple (10.x.y.z:20000-59999 → 93.184.216.w:443, clear of VPN port
 
 usage: make-flow-flood.py OUT.pcap [FLOWS]   (default 1,000,000 distinct flows, ~80 MB)
 """
-import struct, sys
+import importlib.util, os, struct, sys
 
-def csum(b):
-    if len(b) % 2: b += b"\0"
-    s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
-    while s >> 16: s = (s & 0xFFFF) + (s >> 16)
-    return ~s & 0xFFFF
-
-def ip4(src, dst, proto, payload, ident):
-    h = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(payload), ident & 0xFFFF, 0x4000, 64, proto, 0, src, dst)
-    return h[:10] + struct.pack("!H", csum(h)) + h[12:] + payload
-
-def eth(payload):
-    return b"\x02\x00\x00\x00\x00\x01" + b"\x02\x00\x00\x00\x00\x02" + b"\x08\x00" + payload
+# csum, ip4 and eth come from the bench generator (same packets, one copy of the code).
+_spec = importlib.util.spec_from_file_location("bench", os.path.join(os.path.dirname(os.path.abspath(__file__)), "make-bench-pcap.py"))
+_bench = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(_bench)
+ip4, eth = _bench.ip4, _bench.eth
 
 def ike_sa_init(ispi, rspi, response):
     body = struct.pack("!BBH", 0, 0, 4 + 44) + bytes(44)  # an SA payload's header and filler

@@ -10,43 +10,8 @@ import TestSupport
 /// `Analyzer.add` without a single heap allocation. Counted (AllocationCounter, Linux), not timed.
 @Suite(.enabled(if: Corpus.publicCorpusAvailable && vpd_allocation_counting_active()))
 struct AnalyzerAllocationTests {
-    struct Frame {
-        var file: String
-        var info: FrameInfo
-        var bytes: [UInt8]
-        var kinds: [LayerKind]
-    }
-
-    /// Layers that hold plain values only (as in `AllocationTests`).
-    static let dataPlane: Set<LayerKind> = [.ethernet, .vlan, .linuxSLL, .linuxSLL2, .null, .pppoe, .ppp, .ipv4, .ipv6,
-                                            .udp, .tcp, .esp, .ah, .udpEncapsulation, .gre, .l2tp]
-
-    /// Real data-plane frames, at most `limit` per file:
-    /// - flowcontainer/l2tp.pcap: UDP 4500 ESP (RFC 3948) both ways, client behind NAT;
-    /// - arkime/wireshark-esp.pcap: raw ESP over IPv4 and IPv6, many SPIs;
-    /// - flowcontainer/pptp.pcap: PPTP's GRE v1 carrying compressed PPP (a decode stop);
-    /// - nDPI/anyconnect-vpn.pcap: bulk TCP (TLS).
-    static func frames(limit: Int = 200) throws -> [Frame] {
-        var out: [Frame] = []
-        for file in ["flowcontainer/l2tp.pcap", "arkime/wireshark-esp.pcap", "flowcontainer/pptp.pcap",
-                     "nDPI/anyconnect-vpn.pcap"] {
-            let source = try PcapFile(path: Corpus.publicPath(file))
-            var decoder = PacketDecoder()
-            var kept = 0
-            while kept < limit, let frame = try source.next() {
-                let packet = decoder.decode(frame)
-                let kinds = packet.layers.map(\.kind)
-                guard packet.reassembledFrom.isEmpty, packet.stop?.reason != .fragment,
-                      kinds.allSatisfy(Self.dataPlane.contains) else { continue }
-                out.append(Frame(file: file, info: frame.info, bytes: Array(frame.bytes), kinds: kinds))
-                kept += 1
-            }
-        }
-        return out
-    }
-
     @Test func dataPlaneAnalyzesWithoutAllocating() throws {
-        let frames = try Self.frames()
+        let frames = try DataPlaneFrame.corpus()  // ESP, NAT-T ESP, GRE, TCP (see there)
         #expect(frames.contains { $0.kinds == [.ethernet, .ipv4, .udp, .esp] })
         #expect(frames.contains { $0.kinds == [.ethernet, .ipv4, .esp] })
         #expect(frames.contains { $0.kinds == [.ethernet, .ipv6, .esp] })
@@ -56,7 +21,7 @@ struct AnalyzerAllocationTests {
         var decoder = PacketDecoder()
         var analyzer = Analyzer(options: AnalysisOptions())
         var packet = DecodedPacket(frame: frames[0].info)
-        func analyze(_ f: Frame) {
+        func analyze(_ f: DataPlaneFrame) {
             f.bytes.withUnsafeBytes { decoder.decode(RawFrame(info: f.info, bytes: $0), into: &packet) }
             analyzer.add(packet)
         }
