@@ -185,6 +185,8 @@ public enum JSONRenderer {
             sink(i == 0 ? "\n" + inner : ",\n" + inner)
             sink(try self.encode(session, indent: inner))
         }
-        sink("\n" + indent + "  ]\n" + indent + "}")
+        // The keys sorted after "sessions" follow the empty array the shell was encoded with.
+        let rest = text[open.upperBound...].firstIndex(of: "]").map { text[text.index(after: $0)...] } ?? "\n\(indent)}"
+        sink("\n" + indent + "  ]" + rest)
     }
 }
