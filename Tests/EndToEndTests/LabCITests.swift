@@ -12,6 +12,17 @@ import TestSupport
     static let enabled = requested && getuid() == 0
     static let scenarios = ["ikev2-psk-ok", "ikev2-wrong-psk", "natt-4500-blocked"]
 
+    /// The test runner's threads block SIGINT/SIGTERM and a child inherits that mask: lab.sh could not
+    /// stop its tcpdumps (it would wait forever) nor run its cleanup trap. Unblock them for the spawn.
+    static func withStopSignalsUnblocked<T>(_ body: () throws -> T) rethrows -> T {
+        var stop = sigset_t(), old = sigset_t()
+        sigemptyset(&stop)
+        for signal in [SIGINT, SIGTERM, SIGHUP, SIGQUIT] { sigaddset(&stop, signal) }
+        pthread_sigmask(SIG_UNBLOCK, &stop, &old)
+        defer { pthread_sigmask(SIG_SETMASK, &old, nil) }
+        return try body()
+    }
+
     @Test(.enabled(if: enabled, "lab CI subset: needs root and CI=true or VPNDOCTOR_LAB=1 (network namespaces, real daemons)"),
           .timeLimit(.minutes(10)))
     func freshLabCapturesAreDiagnosedAsExpected() throws {
@@ -19,7 +30,7 @@ import TestSupport
         try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: out) }
         let script = Corpus.captures.appendingPathComponent("lab/lab.sh").path
-        let lab = try runCommand("/bin/bash", [script, "ci", out.path])
+        let lab = try Self.withStopSignalsUnblocked { try runCommand("/bin/bash", [script, "ci", out.path]) }
         #expect(lab.status == 0, "lab.sh ci failed:\n\(lab.stderr.suffix(3000))")
 
         let rows = Dictionary(uniqueKeysWithValues: ExpectedCapturesTests.rows.map { ($0.capture, $0) })
