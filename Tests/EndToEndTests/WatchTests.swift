@@ -156,7 +156,7 @@ struct WatchLab {
         process.standardOutput = out
         process.standardError = err
         process.standardInput = FileHandle.nullDevice
-        try process.run()
+        try withStopSignalsUnblocked { try process.run() }
         return Running(process: process, out: out, err: err)
     }
 

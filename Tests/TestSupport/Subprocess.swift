@@ -25,7 +25,7 @@ public func runCommand(_ executable: String, _ arguments: [String], stdin: Data?
     process.standardOutput = out
     process.standardError = err
     process.standardInput = stdin == nil ? FileHandle.nullDevice : input
-    try process.run()
+    try withStopSignalsUnblocked { try process.run() }
     if let stdin {
         try input.fileHandleForWriting.write(contentsOf: stdin)
         try input.fileHandleForWriting.close()
@@ -69,4 +69,16 @@ public func which(_ tool: String) -> String? {
         if FileManager.default.isExecutableFile(atPath: path) { return path }
     }
     return nil
+}
+
+/// Runs `body` (a spawn) with SIGINT, SIGTERM, SIGHUP and SIGQUIT unblocked on this thread. The test
+/// runner's threads block them and a child inherits the mask: lab.sh could not stop its tcpdumps nor
+/// run its cleanup trap, and `vpndoctor watch` would ignore Ctrl-C.
+public func withStopSignalsUnblocked<T>(_ body: () throws -> T) rethrows -> T {
+    var stop = sigset_t(), old = sigset_t()
+    sigemptyset(&stop)
+    for signal in [SIGINT, SIGTERM, SIGHUP, SIGQUIT] { sigaddset(&stop, signal) }
+    pthread_sigmask(SIG_UNBLOCK, &stop, &old)
+    defer { pthread_sigmask(SIG_SETMASK, &old, nil) }
+    return try body()
 }
