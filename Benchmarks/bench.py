@@ -4,10 +4,11 @@
 Generates the inputs once (Benchmarks/data/, gitignored) with make-bench-pcap.py (a copy of the
 shared generator, output unchanged), builds the C floor and the release binary, then runs floor and
 `vpndoctor analyze` alternately RUNS times on the 2M-packet file, and once each on the 500k file for
-the memory growth check. Reports median wall time, ratio, packets/s and peak RSS (/usr/bin/time -v),
+the memory growth check, and once on a 1M-distinct-flows flood (make-flow-flood.py) for the flow
+table's cap and its capture.flow-table-full finding. Reports median wall time, ratio, packets/s and peak RSS (/usr/bin/time -v),
 plus tshark's conversation table for the record when tshark is installed. Prints a table and writes
 it to Benchmarks/results.txt."""
-import os, platform, re, statistics, subprocess, sys, time
+import json, os, platform, re, statistics, subprocess, sys, time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BENCH = os.path.join(ROOT, "Benchmarks")
@@ -27,6 +28,11 @@ def ensure_inputs():
             print(f"generating {name} ({count} packets)…", flush=True)
             sh([sys.executable, os.path.join(BENCH, "make-bench-pcap.py"), path + ".tmp", str(count)])
             os.rename(path + ".tmp", path)
+    flood = os.path.join(DATA, "flow-flood-1m.pcap")
+    if not os.path.exists(flood):
+        print("generating flow-flood-1m.pcap (1,000,000 distinct flows)…", flush=True)
+        sh([sys.executable, os.path.join(BENCH, "make-flow-flood.py"), flood + ".tmp", "1000000"])
+        os.rename(flood + ".tmp", flood)
     if not os.path.exists(FLOOR) or os.path.getmtime(FLOOR) < os.path.getmtime(os.path.join(BENCH, "floor.c")):
         sh(["cc", "-O2", "-o", FLOOR, os.path.join(BENCH, "floor.c"), "-lpcap"])
     if not os.path.exists("/usr/bin/time"):
@@ -53,6 +59,10 @@ def main():
         vd_runs.append(measure(analyze(big)))
         print(f"run {i + 1}/{RUNS}: floor {floor_runs[-1][0]:.3f} s, vpndoctor {vd_runs[-1][0]:.3f} s", flush=True)
     small_vd = measure(analyze(small))
+    flood = os.path.join(DATA, "flow-flood-1m.pcap")
+    flood_vd = measure(analyze(flood))
+    flood_report = json.loads(subprocess.run(analyze(flood), stdout=subprocess.PIPE, text=True).stdout)
+    flood_finding = any(f["rule"] == "capture.flow-table-full" for f in flood_report["captureFindings"])
     f_med = statistics.median(w for w, _ in floor_runs)
     v_med = statistics.median(w for w, _ in vd_runs)
     v_rss = max(r for _, r in vd_runs)
@@ -60,6 +70,8 @@ def main():
         ("C floor (pcap_next_ex)", f"{f_med:.3f}", f"{2e6 / f_med / 1e6:.2f} M", f"{max(r for _, r in floor_runs) / 1024:.1f}"),
         ("vpndoctor analyze", f"{v_med:.3f}", f"{2e6 / v_med / 1e6:.2f} M", f"{v_rss / 1024:.1f}"),
         ("vpndoctor analyze, 500k file", f"{small_vd[0]:.3f}", f"{5e5 / small_vd[0] / 1e6:.2f} M", f"{small_vd[1] / 1024:.1f}"),
+        ("vpndoctor analyze, 1M-flow flood", f"{flood_vd[0]:.3f}", f"{flood_report['capture']['packets'] / flood_vd[0] / 1e6:.2f} M",
+         f"{flood_vd[1] / 1024:.1f}"),
     ]
     if subprocess.run(["which", "tshark"], stdout=subprocess.DEVNULL).returncode == 0 and os.environ.get("TSHARK", "1") == "1":
         w, r = measure(["tshark", "-q", "-z", "conv,ip", "-r", big])
@@ -75,6 +87,8 @@ def main():
         "",
         f"ratio vpndoctor / floor: {v_med / f_med:.2f}  (target ≤ 2.0)",
         f"peak RSS 2M / 500k: {growth:.2f}  (target: flat within ±10%, ≤ 64 MiB)",
+        f"1M-flow flood: {flood_report['capture']['flowsEvicted']:,} flows evicted, capture.flow-table-full "
+        f"{'reported' if flood_finding else 'MISSING'}",
     ]
     text = "\n".join(lines)
     print(text)

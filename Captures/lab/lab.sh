@@ -184,6 +184,15 @@ start_captures() { # scenario outdir
   CAP_C="$2/lab-$1-client.pcap"; CAP_S="$2/lab-$1-server.pcap"
   start_capture $NS_C vdc0 "$CAP_C"; CAP_PIDS=("${PIDS[-1]}")
   start_capture $NS_S vds0 "$CAP_S"; CAP_PIDS+=("${PIDS[-1]}")
+  # LAB_WATCH=/path/to/vpndoctor: also watch the client's interface live (Tests/EndToEndTests/
+  # WatchTests.swift); its events and report go to lab-<scenario>-watch.out, its packets to
+  # lab-<scenario>-watch.pcap, and SIGINT with the tcpdumps ends it.
+  if [ -n "${LAB_WATCH:-}" ]; then
+    ip netns exec $NS_C "$LAB_WATCH" watch -i vdc0 --json --write "$2/lab-$1-watch.pcap" \
+      >"$2/lab-$1-watch.out" 2>"$2/lab-$1-watch.err" &
+    PIDS+=($!); CAP_PIDS+=($!)
+    sleep 1
+  fi
 }
 stop_captures() {
   sleep 0.3
@@ -667,6 +676,10 @@ main() {
     ci) list=$CI_SCENARIOS ;;
     *) list=$what; case "$what" in l2tp*|pptp*) NEED_L2TP_PPTP=1 ;; esac ;;
   esac
+  # One lab at a time on a machine: the namespaces have fixed names, so a second run (two test
+  # suites in parallel, two people) waits here for the first to finish.
+  exec 9>/tmp/vpndoctor-lab.lock
+  flock 9
   ensure_packages
   WORK=$(mktemp -d /tmp/vdlab.XXXXXX)
   trap cleanup EXIT

@@ -67,6 +67,13 @@ public struct Report: Codable, Sendable {
     public var sessions: [SessionReport]
     /// Findings about the capture as a whole (no session).
     public var captureFindings: [Finding]
+    /// The capture in one word: the verdict of the session the most important finding is about (or of
+    /// the first session); without a session, failed when an error finding says why, else incomplete.
+    public var verdict: Verdict
+    /// The last stage that completed in that session (nil: none did, or no session).
+    public var furthestStage: Stage?
+    /// The most important finding's rule id (errors first, then `healthy`, warnings, infos).
+    public var primaryFinding: RuleID?
 
     public init(capture: CaptureMetadata, analysis: Analysis, findings: [Finding]) {
         let stats = analysis.capture
@@ -85,6 +92,12 @@ public struct Report: Codable, Sendable {
                           ladder: s.ladder, findings: ordered.filter { $0.session == s.id }, flows: s.flows, evidence: s)
         }
         self.captureFindings = ordered.filter { $0.session == nil }
+        let primary = ordered.first
+        let session = analysis.sessions.first { $0.id == primary?.session } ?? analysis.sessions.first
+        self.primaryFinding = primary?.rule
+        self.furthestStage = session?.furthest
+        self.verdict = primary?.session == nil && primary?.severity == .error ? .failed
+            : session?.verdict ?? (primary?.severity == .error ? .failed : .incomplete)
     }
 
     /// Every finding, capture-wide ones first.
@@ -103,17 +116,77 @@ public struct Report: Codable, Sendable {
 
 /// Reports as JSON: `[.prettyPrinted, .sortedKeys]`, capture-relative times, so output diffs cleanly.
 /// One report encodes as an object, several as an array of objects.
+///
+/// Written a session at a time: the encoder's whole-document tree of a gateway capture's report
+/// is several times the size of its text, so each session is encoded on its own and spliced into
+/// the report's shell at its indentation. The bytes are those of encoding the whole document
+/// (`sessions` is the report's last key in sorted order; strings never hold a raw newline).
 public enum JSONRenderer {
     public static func render(_ reports: [Report]) -> String {
+        var out = ""
+        self.write(reports) { out += $0 }
+        return out
+    }
+
+    /// Hands the JSON text to `sink` in pieces, in order.
+    public static func write(_ reports: [Report], to sink: (String) -> Void) {
+        do {
+            if reports.count == 1 {
+                try self.write(reports[0], indent: "", to: sink)
+            } else {
+                sink("[\n")
+                for (i, report) in reports.enumerated() {
+                    if i > 0 { sink(",\n") }
+                    sink("  ")
+                    try self.write(report, indent: "  ", to: sink)
+                }
+                sink("\n]")
+            }
+        } catch {
+            sink("{\"error\": \"\(error)\"}\n")
+            return
+        }
+        sink("\n")
+    }
+
+    static func encode<T: Encodable>(_ value: T, indent: String) throws -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        let data: Data
-        do {
-            data = reports.count == 1 ? try encoder.encode(reports[0]) : try encoder.encode(reports)
-        } catch {
-            return "{\"error\": \"\(error)\"}\n"
+        let data = try encoder.encode(value)
+        guard !indent.isEmpty else { return String(decoding: data, as: UTF8.self) }
+        // Re-indent on bytes (Foundation's replacingOccurrences costs more than the encoding).
+        // Blank lines (inside an empty array) stay blank, as the encoder writes them.
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(data.count + data.count / 8)
+        data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) in
+            for i in raw.indices {
+                bytes.append(raw[i])
+                if raw[i] == UInt8(ascii: "\n"), i + 1 < raw.count, raw[i + 1] != UInt8(ascii: "\n") {
+                    bytes.append(contentsOf: indent.utf8)
+                }
+            }
         }
-        return String(decoding: data, as: UTF8.self) + "\n"
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// One report as an object whose first line is already indented by the caller.
+    static func write(_ report: Report, indent: String, to sink: (String) -> Void) throws {
+        var shell = report
+        shell.sessions = []
+        let text = try self.encode(shell, indent: indent)
+        guard !report.sessions.isEmpty, let open = text.range(of: "\"sessions\" : [", options: .backwards) else {
+            sink(text)
+            return
+        }
+        sink(String(text[..<open.upperBound]))
+        let inner = indent + "    "
+        for (i, session) in report.sessions.enumerated() {
+            sink(i == 0 ? "\n" + inner : ",\n" + inner)
+            sink(try self.encode(session, indent: inner))
+        }
+        // The keys sorted after "sessions" follow the empty array the shell was encoded with.
+        let rest = text[open.upperBound...].firstIndex(of: "]").map { text[text.index(after: $0)...] } ?? "\n\(indent)}"
+        sink("\n" + indent + "  ]" + rest)
     }
 }

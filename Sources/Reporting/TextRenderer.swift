@@ -26,7 +26,10 @@ struct Renderer {
         out.append(self.paint("\(c.file)", .bold) + " — \(c.format), \(c.linkType), \(c.packets) packets, \(Self.seconds(c.duration))"
                    + (r.server.map { ", server \($0)" } ?? ""))
         if let error = c.error { out.append(self.paint("  capture file error: \(error) (analysed the frames before it)", .yellow)) }
-        if r.sessions.isEmpty && r.captureFindings.isEmpty { out.append("  No VPN session found.") }
+        if r.sessions.isEmpty {
+            let line = r.verdict == .failed ? "FAILED before any VPN session started (see below)" : "INCOMPLETE — no VPN session in the capture"
+            out.append("  " + self.paint(line, r.verdict == .failed ? .red : .yellow))
+        }
         for s in r.sessions { out += [""] + self.session(s) }
         if !r.captureFindings.isEmpty {
             out.append("")
@@ -78,7 +81,10 @@ struct Renderer {
                 line += "  " + (end > start ? "\(Self.time(start))–\(Self.time(end))" : Self.time(start))
             }
         }
-        if let detail = r.detail, r.status != .notReached { line += self.paint("  \(detail)", r.status == .ok ? .dim : style) }
+        if let detail = r.detail, r.status != .notReached {
+            let gap = r.frames.isEmpty && r.start == nil ? " " : "  "
+            line += self.paint(gap + detail, r.status == .ok ? .dim : style)
+        }
         return line
     }
 

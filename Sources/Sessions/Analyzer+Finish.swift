@@ -6,12 +6,20 @@ extension Analyzer {
     public func finish() -> Analysis {
         let start = self.stats.start ?? Timestamp(seconds: 0, nanoseconds: 0)
         var stats = self.stats
-        stats.protocols = Dictionary(uniqueKeysWithValues: self.layerCounts.map { ($0.key.rawValue, $0.value) })
-        stats.decodeStops = Dictionary(uniqueKeysWithValues: self.stopCounts.map { ($0.key.rawValue, $0.value) })
+        for kind in LayerKind.allCases where self.layerCounts[caseIndex(kind)] > 0 {
+            stats.protocols[kind.rawValue] = self.layerCounts[caseIndex(kind)]
+        }
+        for reason in [DecodeStop.Reason.truncated, .malformed, .unsupported, .fragment, .limit]
+        where self.stopCounts[caseIndex(reason)] > 0 {
+            stats.decodeStops[reason.rawValue] = self.stopCounts[caseIndex(reason)]
+        }
+        var dropped = self.dropped
+        dropped.ikeSAs = self.ike.evicted
+        stats.stateDropped = dropped.named
         stats.flowsEvicted = self.flows.evicted
         stats.firstEvictionFrame = self.flows.firstEvictionFrame
 
-        let vpnFlows = self.flows.flows.filter { $0.key.isVPN }
+        let vpnFlows = self.flows.vpn
             .map { Self.summary($0.key, $0.value, start: start) }
             .sorted { ($0.aToB.firstFrame ?? $0.bToA.firstFrame ?? 0) < ($1.aToB.firstFrame ?? $1.bToA.firstFrame ?? 0) }
         let espStreams = self.esp.map { key, s in
@@ -27,14 +35,22 @@ extension Analyzer {
         let allSAs = self.ike.all
         let incompleteFragments = self.fragments.filter { !$0.value.contains { self.reassembledFrames.contains($0) } }
 
+        // Each list grouped by host pair once (order kept), rather than filtered once per session.
+        let sasByPair = Dictionary(grouping: allSAs) { HostPair($0.initiator.address, $0.responder.address) }
+        let espByPair = Dictionary(grouping: espStreams) { HostPair($0.source, $0.destination) }
+        let greByPair = Dictionary(grouping: greStreams) { HostPair($0.source, $0.destination) }
+        let flowsByPair = Dictionary(grouping: vpnFlows) { HostPair($0.a.address, $0.b.address) }
+        // Every address of the flow table, built once and only when some SA carries NAT-D hashes.
+        var known: Set<IPAddress>?
+
         var sessions: [Session] = []
         var matchedICMP = Set<Int>()
         for pair in self.pairOrder {
             guard let state = self.pairs[pair] else { continue }
-            let sas = allSAs.filter { HostPair($0.initiator.address, $0.responder.address) == pair }
-            let esp = espStreams.filter { HostPair($0.source, $0.destination) == pair }
-            let gre = greStreams.filter { HostPair($0.source, $0.destination) == pair }
-            let flows = vpnFlows.filter { HostPair($0.a.address, $0.b.address) == pair }
+            let sas = sasByPair[pair] ?? []
+            let esp = espByPair[pair] ?? []
+            let gre = greByPair[pair] ?? []
+            let flows = flowsByPair[pair] ?? []
             let roles = self.roles(pair, state, sas, flows)
             var session = Session(
                 id: sessions.count + 1, client: roles.client, server: roles.server, rolesFrom: roles.from,
@@ -58,27 +74,18 @@ extension Analyzer {
             matchedICMP.formUnion(session.icmpErrors.map(\.frame))
             session.incompleteFragmentFrames = incompleteFragments
                 .filter { HostPair($0.key.source, $0.key.destination) == pair }.flatMap(\.value).sorted()
-            session.nat = NATDetection.conclude(sas: sas, client: roles.client, knownAddresses: self.knownAddresses())
+            if known == nil, sas.contains(where: { !$0.natD.isEmpty }) { known = self.flows.addresses }
+            session.nat = NATDetection.conclude(sas: sas, client: roles.client, knownAddresses: known ?? [])
             session.protocolLabel = Self.protocolLabel(session)
             StageLadder.build(&session, captureEnd: stats.duration)
             for i in session.icmpErrors.indices { session.icmpErrors[i].stage = Self.stage(of: session.icmpErrors[i], in: session) }
             sessions.append(session)
         }
-        let oneWay = self.flows.flows.values.filter(\.isOneWay).count
+        let oneWay = self.flows.oneWayCount
         return Analysis(
             server: self.options.server, capture: stats, sessions: sessions, dnsQueries: self.dns,
             unmatchedICMPErrors: self.icmpErrors.filter { !matchedICMP.contains($0.frame) }, vpnFlows: vpnFlows,
-            serverPackets: self.serverPackets, totalFlows: self.flows.flows.count, oneWayFlows: oneWay)
-    }
-
-    /// Every address seen in the capture's flows: candidates for a NAT-D hash.
-    func knownAddresses() -> Set<IPAddress> {
-        var set = Set<IPAddress>()
-        for key in self.flows.flows.keys {
-            set.insert(key.low.address)
-            set.insert(key.high.address)
-        }
-        return set
+            serverPackets: self.serverPackets, totalFlows: self.flows.count, oneWayFlows: oneWay)
     }
 
     /// Client and server from protocol roles, and what decided them.

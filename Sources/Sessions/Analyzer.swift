@@ -9,8 +9,11 @@ public struct Analyzer {
     public let options: AnalysisOptions
 
     var stats = CaptureStatistics()
-    var layerCounts: [LayerKind: Int] = [:]
-    var stopCounts: [DecodeStop.Reason: Int] = [:]
+    /// Per-packet counts by case index (no hashing per layer); named by `finish()`.
+    var layerCounts = [Int](repeating: 0, count: 256)
+    var stopCounts = [Int](repeating: 0, count: 256)
+    let limits: AnalysisLimits
+    var dropped = DroppedState()
     var flows: FlowTable
     var esp: [ESPStreamKey: ESPStreamStats] = [:]
     var gre: [GREStreamKey: TrafficCounter] = [:]
@@ -18,6 +21,8 @@ public struct Analyzer {
     var pairs: [HostPair: PairState] = [:]
     var pairOrder: [HostPair] = []
     var dns: [DNSQueryRecord] = []
+    /// The record of each (client, name, type) query still awaiting its answer, by index in `dns`.
+    var dnsOpen: [DNSQueryKey: Int] = [:]
     var icmpErrors: [ICMPErrorRecord] = []
     var fragments: [FragmentKey: [Int]] = [:]
     var reassembledFrames: Set<Int> = []
@@ -41,11 +46,14 @@ public struct Analyzer {
     struct L2TPSignature: Hashable { var source: IPAddress; var tunnel: UInt16; var ns: UInt16; var type: UInt16 }
     struct PPPSignature: Hashable { var source: IPAddress; var proto: UInt16; var code: UInt8; var id: UInt8 }
     struct FragmentKey: Hashable { var source: IPAddress; var destination: IPAddress; var id: UInt32 }
+    struct DNSQueryKey: Hashable { var client: IPAddress; var name: String; var type: UInt16 }
 
     public init(options: AnalysisOptions) {
         self.options = options
+        self.limits = options.limits
         self.flows = FlowTable(capacity: options.flowTableCapacity)
         self.esp.reserveCapacity(1024)
+        self.ike.limits = options.limits
         self.stats.flowTableCapacity = self.flows.capacity
     }
 
@@ -60,7 +68,7 @@ public struct Analyzer {
         if self.stats.start == nil { self.stats.start = frame.timestamp }
         self.stats.end = frame.timestamp
         if frame.isTruncatedBySnaplen { self.noteSnaplenCut(frame) }
-        for layer in packet.layers { self.layerCounts[layer.kind, default: 0] &+= 1 }
+        for i in packet.layers.indices { self.layerCounts[caseIndex(packet.layers[i].kind)] &+= 1 }
         if let stop = packet.stop { self.noteStop(stop, frame: frame.number) }
         if let fact = Classifier.fact(from: packet) {
             if packet.stop?.reason == .truncated, fact.isVPN, self.stats.truncatedVPNFrames.count < 50 {
@@ -91,7 +99,7 @@ public struct Analyzer {
     }
 
     mutating func noteStop(_ stop: DecodeStop, frame: Int) {
-        self.stopCounts[stop.reason, default: 0] &+= 1
+        self.stopCounts[caseIndex(stop.reason)] &+= 1
         if self.stats.decodeStopExamples.count < 20 {
             self.stats.decodeStopExamples.append(DecodeStopRecord(frame: frame, reason: stop.reason, layer: stop.layer,
                                                                   detail: stop.detail))
@@ -129,17 +137,15 @@ public struct Analyzer {
                 self.addPPTPTCP(tcp, fact)
             }
         case .esp(let e):
-            let key = ESPStreamKey(source: fact.source, destination: fact.destination, spi: e.spi)
-            self.esp[key, default: ESPStreamStats()].add(e, frame: fact.frame, time: fact.time, bytes: bytes)
+            self.addESP(e, fact, isAH: false)
         case .ah(let spi, let sequence):
-            let key = ESPStreamKey(source: fact.source, destination: fact.destination, spi: spi)
-            self.esp[key, default: ESPStreamStats()].add(ESPFact(spi: spi, sequence: sequence), frame: fact.frame,
-                                                         time: fact.time, bytes: bytes)
-            self.esp[key]!.isAH = true
+            self.addESP(ESPFact(spi: spi, sequence: sequence), fact, isAH: true)
         case .gre(let g):
             self.addGRE(g, fact)
         case .natKeepalive:
-            self.pairs[HostPair(fact.source, fact.destination)]?.natKeepalives += 1
+            if let index = self.pairs.index(forKey: HostPair(fact.source, fact.destination)) {
+                self.pairs.values[index].natKeepalives &+= 1
+            }
         case .ike(let m):
             self.ike.add(m, fact, time: time)
         case .pptp(let messages):
@@ -162,16 +168,29 @@ public struct Analyzer {
             self.addICMPError(e, fact, time: time)
         case .icmpEcho(let request, _, _):
             let pair = HostPair(fact.source, fact.destination)
-            if request { self.pairs[pair]?.echoRequests.append(fact.frame) } else { self.pairs[pair]?.echoReplies.append(fact.frame) }
-            if self.pairs[pair] == nil, let server = self.options.server, pair.contains(server) {
-                self.touchPair(fact, time: time)
-                if request { self.pairs[pair]!.echoRequests.append(fact.frame) } else { self.pairs[pair]!.echoReplies.append(fact.frame) }
-            }
+            if self.pairs[pair] == nil, let server = self.options.server, pair.contains(server) { self.touchPair(fact, time: time) }
+            guard let index = self.pairs.index(forKey: pair) else { break }
+            let limit = self.limits.framesPerList
+            if request { self.pairs.values[index].echoRequests.append(fact.frame, limit: limit, dropped: &self.dropped.frames) }
+            else { self.pairs.values[index].echoReplies.append(fact.frame, limit: limit, dropped: &self.dropped.frames) }
         case .ipFragment(let id, _, _):
             let key = FragmentKey(source: fact.source, destination: fact.destination, id: id)
-            self.fragments[key, default: []].append(fact.frame)
+            if let index = self.fragments.index(forKey: key) {
+                self.fragments.values[index].append(fact.frame, limit: self.limits.framesPerList, dropped: &self.dropped.frames)
+            } else if self.fragments.count < self.limits.records {
+                self.fragments[key] = [fact.frame]
+            } else {
+                self.dropped.records &+= 1
+            }
         }
-        if !fact.reassembledFrom.isEmpty { self.reassembledFrames.formUnion(fact.reassembledFrom) }
+        if !fact.reassembledFrom.isEmpty {
+            // Only fragments still held can be matched against these; a full set stops growing.
+            if self.reassembledFrames.count < self.limits.records * self.limits.framesPerList {
+                self.reassembledFrames.formUnion(fact.reassembledFrom)
+            } else {
+                self.dropped.frames &+= fact.reassembledFrom.count
+            }
+        }
     }
 
     // MARK: - Per protocol
@@ -181,15 +200,42 @@ public struct Analyzer {
         if let index = self.pairs.index(forKey: pair) {
             self.pairs.values[index].lastFrame = fact.frame
             self.pairs.values[index].end = time
-        } else {
+        } else if self.pairs.count < self.limits.hostPairs {
             self.pairs[pair] = PairState(firstFrame: fact.frame, lastFrame: fact.frame, start: time, end: time)
             self.pairOrder.append(pair)
+        } else {
+            self.dropped.hostPairs &+= 1
         }
+    }
+
+    /// ESP or AH by stream, updated in place; when the table is full its idlest quarter goes.
+    mutating func addESP(_ e: ESPFact, _ fact: PacketFact, isAH: Bool) {
+        let key = ESPStreamKey(source: fact.source, destination: fact.destination, spi: e.spi)
+        if let index = self.esp.index(forKey: key) {
+            self.esp.values[index].add(e, frame: fact.frame, time: fact.time, bytes: fact.ipLength)
+            return
+        }
+        if self.esp.count >= self.limits.streams {
+            self.dropped.streams += self.esp.evictIdle(max(1, self.limits.streams / 4), lastFrame: \.counter.lastFrame)
+        }
+        var stats = ESPStreamStats()
+        stats.isAH = isAH
+        stats.add(e, frame: fact.frame, time: fact.time, bytes: fact.ipLength)
+        self.esp[key] = stats
     }
 
     mutating func addGRE(_ g: GREFact, _ fact: PacketFact) {
         let key = GREStreamKey(source: fact.source, destination: fact.destination, callID: g.callID)
-        self.gre[key, default: TrafficCounter()].add(frame: fact.frame, time: fact.time, bytes: fact.ipLength)
+        if let index = self.gre.index(forKey: key) {
+            self.gre.values[index].add(frame: fact.frame, time: fact.time, bytes: fact.ipLength)
+            return
+        }
+        if self.gre.count >= self.limits.streams {
+            self.dropped.streams += self.gre.evictIdle(max(1, self.limits.streams / 4), lastFrame: \.lastFrame)
+        }
+        var counter = TrafficCounter()
+        counter.add(frame: fact.frame, time: fact.time, bytes: fact.ipLength)
+        self.gre[key] = counter
     }
 
     mutating func addPPTPTCP(_ tcp: TCPFact, _ fact: PacketFact) {
@@ -216,6 +262,8 @@ public struct Analyzer {
         let pair = HostPair(fact.source, fact.destination)
         let fromClient = fact.destinationPort == 1723
         for m in messages {
+            guard let count = self.pairs[pair]?.pptp?.messages.count else { return }
+            guard count < self.limits.messagesPerSession else { self.dropped.messages &+= 1; continue }
             self.pairs[pair]?.pptp?.messages.append(PPTPMessageRecord(
                 frame: fact.frame, time: time, fromClient: fromClient, type: m.type, callID: m.callID,
                 peerCallID: m.peerCallID, resultCode: m.resultCode, errorCode: m.errorCode, resultText: m.resultText))
@@ -225,6 +273,10 @@ public struct Analyzer {
     mutating func addL2TP(_ c: L2TPControlFact, _ fact: PacketFact, time: Double) {
         let pair = HostPair(fact.source, fact.destination)
         guard self.pairs[pair] != nil else { return }
+        guard (self.pairs[pair]!.l2tp?.messages.count ?? 0) < self.limits.messagesPerSession else {
+            self.dropped.messages &+= 1
+            return
+        }
         if self.pairs[pair]!.l2tp == nil {
             // The LAC sends SCCRQ; mid-session, the side not bound to 1701 (or the first sender).
             let sourceIsClient: Bool = switch c.messageType {
@@ -261,6 +313,10 @@ public struct Analyzer {
     mutating func addPPP(_ p: PPPControlFact, _ fact: PacketFact, time: Double) {
         let pair = HostPair(fact.source, fact.destination)
         guard self.pairs[pair] != nil else { return }
+        guard self.pairs[pair]!.ppp.messages.count < self.limits.messagesPerSession else {
+            self.dropped.messages &+= 1
+            return
+        }
         let signature = PPPSignature(source: fact.source, proto: p.protocolNumber.rawValue, code: p.code, id: p.identifier)
         let count = self.pairs[pair]!.ppp.messages.count
         var retransmissionOf: Int?
@@ -277,18 +333,19 @@ public struct Analyzer {
 
     mutating func addDNS(_ d: DNSFact, _ fact: PacketFact, time: Double) {
         if !d.isResponse {
-            if let i = self.dns.lastIndex(where: {
-                $0.client == fact.source && $0.name == d.queryName && $0.queryType == d.queryType && $0.responseFrame == nil
-            }) {
-                self.dns[i].queryFrames.append(fact.frame)
-            } else {
+            let key = DNSQueryKey(client: fact.source, name: d.queryName, type: d.queryType)
+            if let i = self.dnsOpen[key] {
+                self.dns[i].queryFrames.append(fact.frame, limit: self.limits.framesPerList, dropped: &self.dropped.frames)
+            } else if self.dns.count < self.limits.records {
+                self.dnsOpen[key] = self.dns.count
                 self.dns.append(DNSQueryRecord(name: d.queryName, queryType: d.queryType, client: fact.source,
                                                resolver: fact.destination, queryFrames: [fact.frame], time: time,
                                                responseFrame: nil, rcode: nil, answers: []))
+            } else {
+                self.dropped.records &+= 1
             }
-        } else if let i = self.dns.lastIndex(where: {
-            $0.client == fact.destination && $0.name == d.queryName && $0.queryType == d.queryType && $0.responseFrame == nil
-        }) {
+        } else if let i = self.dnsOpen.removeValue(forKey: DNSQueryKey(client: fact.destination, name: d.queryName,
+                                                                        type: d.queryType)) {
             self.dns[i].responseFrame = fact.frame
             self.dns[i].rcode = d.rcode
             self.dns[i].answers = d.answers
@@ -296,6 +353,7 @@ public struct Analyzer {
     }
 
     mutating func addICMPError(_ e: ICMPErrorFact, _ fact: PacketFact, time: Double) {
+        guard self.icmpErrors.count < self.limits.records else { self.dropped.records &+= 1; return }
         self.icmpErrors.append(ICMPErrorRecord(frame: fact.frame, time: time, reporter: fact.source, error: e,
                                                meaning: e.meaning, quotedWhat: Self.describeQuoted(e)))
     }
@@ -329,10 +387,17 @@ extension PacketFact {
         case .other:
             switch self.ipProtocol {
             case .esp, .ah, .gre: return true
-            case .udp: return [500, 4500, 1701].contains(self.sourcePort) || [500, 4500, 1701].contains(self.destinationPort)
+            case .udp: return FlowKey.isVPNUDPPort(self.sourcePort) || FlowKey.isVPNUDPPort(self.destinationPort)
             case .tcp: return self.sourcePort == 1723 || self.destinationPort == 1723
             default: return false
             }
         }
     }
+}
+
+/// The case index of a payload-free enum (its one-byte in-memory form): counts by case without hashing.
+@inline(__always)
+func caseIndex<E>(_ value: E) -> Int {
+    precondition(MemoryLayout<E>.size == 1)
+    return withUnsafeBytes(of: value) { Int($0[0]) }
 }

@@ -45,11 +45,12 @@ extension Classifier {
 
     /// The PPP control packet carried after `index` (GRE or L2TP → PPP framing → control), if any.
     static func pppControl(_ layers: [DecodedLayer], after index: Int) -> PPPControlFact? {
-        for layer in layers[(index + 1)...] {
-            switch layer {
+        var i = index + 1
+        while i < layers.count {
+            switch layers[i] {
             case .pppControl(let c): return self.fact(c)
             case .ipv4, .ipv6: return nil
-            default: continue
+            default: i += 1
             }
         }
         return nil

@@ -9,7 +9,11 @@ public enum Classifier {
     public static func fact(from packet: DecodedPacket) -> PacketFact? {
         let layers = packet.layers
         // The outermost IP header, and the layer right after it (its transport, if any).
-        guard let ipIndex = layers.firstIndex(where: { $0.isIP }) else { return nil }
+        // Index loops, not `firstIndex(where:)`: generic collection code copies a layer through the
+        // heap in an unoptimised build (and the allocation guard runs there).
+        var ipIndex = 0
+        while ipIndex < layers.count, !layers[ipIndex].isIP { ipIndex += 1 }
+        guard ipIndex < layers.count else { return nil }
         let info = packet.frame
         var fact: PacketFact
         var isFragment = false

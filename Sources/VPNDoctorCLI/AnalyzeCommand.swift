@@ -70,7 +70,7 @@ struct AnalyzeCommand: ParsableCommand {
         }
         if !reports.isEmpty {
             if self.output.json {
-                print(JSONRenderer.render(reports), terminator: "")
+                JSONRenderer.write(reports) { print($0, terminator: "") }
             } else {
                 print(TextRenderer.render(reports, color: self.output.useColor, verbose: self.diagnosis.verbose), terminator: "")
             }

@@ -10,45 +10,8 @@ import TestSupport
 /// where it cannot count, the suite is skipped.
 @Suite(.enabled(if: Corpus.publicCorpusAvailable && vpd_allocation_counting_active()))
 struct AllocationTests {
-    /// Layers that hold plain values only; a frame with any other layer is control plane.
-    static let dataPlane: Set<LayerKind> = [.ethernet, .vlan, .linuxSLL, .linuxSLL2, .null, .pppoe, .ppp, .ipv4, .ipv6,
-                                            .udp, .tcp, .esp, .ah, .udpEncapsulation, .gre, .l2tp]
-
-    struct Frame {
-        var file: String
-        var info: FrameInfo
-        var bytes: [UInt8]
-        var kinds: [LayerKind]
-    }
-
-    /// Real data-plane frames, at most `limit` per file:
-    /// - flowcontainer/l2tp.pcap: L2TP/IPsec client through NAT, UDP 4500 ESP (RFC 3948) both ways;
-    /// - arkime/wireshark-esp.pcap: raw ESP over IPv4 and IPv6, many SPIs;
-    /// - flowcontainer/pptp.pcap: PPTP's GRE v1 carrying MPPE-compressed PPP (stops, unsupported:
-    ///   the stop must not allocate either);
-    /// - nDPI/anyconnect-vpn.pcap: TCP (TLS) and UDP (DNS is control plane and left out).
-    static func frames(limit: Int = 200) throws -> [Frame] {
-        var out: [Frame] = []
-        for file in ["flowcontainer/l2tp.pcap", "arkime/wireshark-esp.pcap", "flowcontainer/pptp.pcap",
-                     "nDPI/anyconnect-vpn.pcap"] {
-            let source = try PcapFile(path: Corpus.publicPath(file))
-            var decoder = PacketDecoder()
-            var kept = 0
-            while kept < limit, let frame = try source.next() {
-                let packet = decoder.decode(frame)
-                let kinds = packet.layers.map(\.kind)
-                // IP fragments go to the reassembler, which keeps their bytes: not the data plane.
-                guard packet.reassembledFrom.isEmpty, packet.stop?.reason != .fragment,
-                      kinds.allSatisfy(Self.dataPlane.contains) else { continue }
-                out.append(Frame(file: file, info: frame.info, bytes: Array(frame.bytes), kinds: kinds))
-                kept += 1
-            }
-        }
-        return out
-    }
-
     @Test func dataPlaneDecodesWithoutAllocating() throws {
-        let frames = try Self.frames()
+        let frames = try DataPlaneFrame.corpus()
         // The batch covers what a gateway capture is mostly made of.
         #expect(frames.contains { $0.kinds == [.ethernet, .ipv4, .udp, .esp] })
         #expect(frames.contains { $0.kinds == [.ethernet, .ipv4, .esp] })
@@ -58,7 +21,7 @@ struct AllocationTests {
 
         var decoder = PacketDecoder()
         var packet = DecodedPacket(frame: frames[0].info)
-        func decode(_ f: Frame) {
+        func decode(_ f: DataPlaneFrame) {
             f.bytes.withUnsafeBytes { decoder.decode(RawFrame(info: f.info, bytes: $0), into: &packet) }
         }
         // Index loop: iterating `frames` itself would allocate in an unoptimised build.

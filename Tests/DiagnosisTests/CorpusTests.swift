@@ -65,4 +65,19 @@ import Testing
         let decoded = try JSONDecoder().decode(Report.self, from: Data(a.utf8))
         #expect(decoded.sessions.count == report.sessions.count)
     }
+
+    /// The renderer encodes a session at a time (issue 7: bounded memory); its bytes must be those of
+    /// encoding the whole document at once, for one report and for several. nDPI/ipsec_isakmp_esp.pcap
+    /// has several sessions (with empty arrays: blank lines stay blank); arkime/IKEv2.pcap one.
+    @Test func sessionAtATimeJSONMatchesWholeDocument() throws {
+        let reports = [try Self.report("nDPI/ipsec_isakmp_esp.pcap"), try Self.report("arkime/IKEv2.pcap")]
+        #expect(reports[0].sessions.count > 1)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        for batch in [[reports[0]], [reports[1]], reports] {
+            let whole = String(decoding: batch.count == 1 ? try encoder.encode(batch[0]) : try encoder.encode(batch), as: UTF8.self)
+            #expect(JSONRenderer.render(batch) == whole + "\n")
+        }
+    }
 }

@@ -5,14 +5,21 @@ public struct CommandResult: Sendable {
     public var status: Int32
     public var stdout: String
     public var stderr: String
+
+    public init(status: Int32, stdout: String, stderr: String) {
+        self.status = status
+        self.stdout = stdout
+        self.stderr = stderr
+    }
 }
 
 /// Runs `executable` with `arguments` (and `stdin` bytes), collecting its output.
 public func runCommand(_ executable: String, _ arguments: [String], stdin: Data? = nil,
-                       environment: [String: String]? = nil) throws -> CommandResult {
+                       environment: [String: String]? = nil, directory: URL? = nil) throws -> CommandResult {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: executable)
     process.arguments = arguments
+    if let directory { process.currentDirectoryURL = directory }
     if let environment { process.environment = environment }
     let out = Pipe(), err = Pipe(), input = Pipe()
     process.standardOutput = out
@@ -39,8 +46,10 @@ public func runCommand(_ executable: String, _ arguments: [String], stdin: Data?
 }
 
 /// Runs the built `vpndoctor` binary (from `swift build --build-tests`).
-public func runVPNDoctor(_ arguments: [String], stdin: Data? = nil, environment: [String: String]? = nil) throws -> CommandResult {
-    try runCommand(vpndoctorBinary, arguments, stdin: stdin, environment: environment)
+/// `directory` is its working directory (relative capture paths keep reports free of absolute paths).
+public func runVPNDoctor(_ arguments: [String], stdin: Data? = nil, environment: [String: String]? = nil,
+                         directory: URL? = nil) throws -> CommandResult {
+    try runCommand(vpndoctorBinary, arguments, stdin: stdin, environment: environment, directory: directory)
 }
 
 /// Path of the `vpndoctor` binary next to the test bundle, or in .build/debug.

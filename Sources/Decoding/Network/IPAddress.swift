@@ -16,6 +16,15 @@ public enum IPAddress: Hashable, Sendable, Comparable, CustomStringConvertible, 
 
     public var isV4: Bool { if case .v4 = self { true } else { false } }
 
+    /// Hashes as one word (IPv4) or two (IPv6): flow and stream keys hash once per packet.
+    @inline(__always)
+    public func hash(into h: inout Hasher) {
+        switch self {
+        case .v4(let a): h.combine(UInt64(a))
+        case .v6(let hi, let lo): h.combine(hi); h.combine(lo)
+        }
+    }
+
     /// Network-order bytes (4 or 16).
     public var bytes: [UInt8] {
         switch self {

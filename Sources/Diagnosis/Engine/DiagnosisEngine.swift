@@ -23,10 +23,14 @@ public struct DiagnosisEngine: Sendable {
         return Self.ordered(findings)
     }
 
-    /// Errors first, then by stage (earliest failure first: it explains the rest), then by session and rule.
+    /// Errors first, then the verdict of a working session (`healthy`), then warnings and infos; within
+    /// those by session, by stage (earliest failure first: it explains the rest), then by rule.
     public static func ordered(_ findings: [Finding]) -> [Finding] {
-        findings.sorted { a, b in
-            if a.severity != b.severity { return a.severity > b.severity }
+        func importance(_ f: Finding) -> Int {
+            f.severity == .error ? 0 : f.rule == Healthy.id ? 1 : f.severity == .warning ? 2 : 3
+        }
+        return findings.sorted { a, b in
+            if importance(a) != importance(b) { return importance(a) < importance(b) }
             if (a.session ?? 0) != (b.session ?? 0) { return (a.session ?? 0) < (b.session ?? 0) }
             if a.stage != b.stage { return (a.stage ?? .nameResolution) < (b.stage ?? .nameResolution) }
             return a.rule < b.rule

@@ -31,4 +31,13 @@ enum Text {
 extension Session {
     var title: String { "\(self.client) ⇄ \(self.server) (\(self.protocolLabel))" }
     func status(_ stage: Stage) -> StageStatus? { self.stage(stage)?.status }
+
+    /// The server accepted the PPTP call (result 1), then closed TCP 1723 before any GRE flowed: the
+    /// call failed on the server (pptp.call-failed), which is not a GRE block.
+    var pptpServerHungUpAfterCall: Bool {
+        guard let p = self.pptp, let reply = p.first(.outgoingCallReply), reply.resultCode == 1,
+              p.finFromServer || p.resetFromServer, self.gre.isEmpty,
+              let close = (p.finFrames + p.resetFrames).min() else { return false }
+        return close > reply.frame
+    }
 }

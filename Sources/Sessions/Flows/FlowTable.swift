@@ -39,16 +39,30 @@ public struct FlowKey: Hashable, Sendable {
             : (FlowKey(low: destination, high: source, ipProtocol: proto), 1)
     }
 
+    /// IPv4 addresses in one word, ports and protocol in another.
+    @inline(__always)
+    public func hash(into h: inout Hasher) {
+        if case .v4(let a) = self.low.address, case .v4(let b) = self.high.address {
+            h.combine(UInt64(a) << 32 | UInt64(b))
+        } else {
+            self.low.address.hash(into: &h)
+            self.high.address.hash(into: &h)
+        }
+        h.combine(UInt64(self.low.port) << 24 | UInt64(self.high.port) << 8 | UInt64(self.ipProtocol.rawValue))
+    }
+
     /// True for the protocols and ports a VPN uses (never evicted before other flows).
     public var isVPN: Bool {
         switch self.ipProtocol {
         case .esp, .ah, .gre: return true
-        case .udp: return Self.vpnUDPPorts.contains(self.low.port) || Self.vpnUDPPorts.contains(self.high.port)
+        case .udp: return Self.isVPNUDPPort(self.low.port) || Self.isVPNUDPPort(self.high.port)
         case .tcp: return self.low.port == 1723 || self.high.port == 1723
         default: return false
         }
     }
-    static let vpnUDPPorts: Set<UInt16> = [500, 4500, 1701]
+    /// IKE (500), NAT-T (4500), L2TP (1701).
+    @inline(__always)
+    static func isVPNUDPPort(_ port: UInt16) -> Bool { port == 500 || port == 4500 || port == 1701 }
 }
 
 /// Counters for both directions of one flow: `directions[0]` is low → high.
@@ -61,6 +75,7 @@ public struct FlowStats: Hashable, Sendable {
         h.combine(self.directions.1)
     }
     public var last: Timestamp { max(self.directions.0.last, self.directions.1.last) }
+    public var lastFrame: Int { max(self.directions.0.lastFrame, self.directions.1.lastFrame) }
     public var isOneWay: Bool { self.directions.0.packets == 0 || self.directions.1.packets == 0 }
     @inline(__always)
     public mutating func add(direction: Int, frame: Int, time: Timestamp, bytes: Int) {
@@ -72,44 +87,84 @@ public struct FlowStats: Hashable, Sendable {
     }
 }
 
+/// A non-VPN flow as the table keeps it: packets each way and when it was last seen. Small, as
+/// such flows are most of a gateway's table and only counted (flows, one-way flows).
+public struct FlowActivity: Hashable, Sendable {
+    public var packets: (UInt32, UInt32) = (0, 0)
+    public var lastFrame = 0
+    public static func == (a: Self, b: Self) -> Bool { a.packets == b.packets && a.lastFrame == b.lastFrame }
+    public func hash(into h: inout Hasher) {
+        h.combine(self.packets.0)
+        h.combine(self.packets.1)
+        h.combine(self.lastFrame)
+    }
+    public var isOneWay: Bool { self.packets.0 == 0 || self.packets.1 == 0 }
+}
+
 /// Every flow of the capture, bounded: when `capacity` flows are held, the idle non-VPN flows are
-/// evicted first (then the idlest VPN flows), and the table records that it happened.
+/// evicted first (then the idlest VPN flows), and the table records that it happened. VPN flows keep
+/// full counters (they are reported); the others only their activity.
 public struct FlowTable: Sendable {
-    public private(set) var flows: [FlowKey: FlowStats]
+    public private(set) var vpn: [FlowKey: FlowStats] = [:]
+    public private(set) var other: [FlowKey: FlowActivity] = [:]
     public let capacity: Int
     public private(set) var evicted = 0
     public private(set) var firstEvictionFrame: Int?
 
     public init(capacity: Int) {
         self.capacity = max(16, capacity)
-        self.flows = [:]
-        self.flows.reserveCapacity(min(self.capacity, 1 << 16))
+        self.other.reserveCapacity(min(self.capacity, 1 << 16))
+    }
+
+    public var count: Int { self.vpn.count + self.other.count }
+    public var oneWayCount: Int { self.vpn.values.lazy.filter(\.isOneWay).count + self.other.values.lazy.filter(\.isOneWay).count }
+    /// Every address of the table's flows.
+    public var addresses: Set<IPAddress> {
+        var set = Set<IPAddress>()
+        for key in self.vpn.keys { set.insert(key.low.address); set.insert(key.high.address) }
+        for key in self.other.keys { set.insert(key.low.address); set.insert(key.high.address) }
+        return set
     }
 
     @inline(__always)
     public mutating func add(_ source: Endpoint, _ destination: Endpoint, _ proto: IPProtocol, frame: Int,
                              time: Timestamp, bytes: Int) {
         let (key, direction) = FlowKey.make(source, destination, proto)
-        if let index = self.flows.index(forKey: key) {
-            self.flows.values[index].add(direction: direction, frame: frame, time: time, bytes: bytes)
-            return
+        if key.isVPN {
+            if let index = self.vpn.index(forKey: key) {
+                self.vpn.values[index].add(direction: direction, frame: frame, time: time, bytes: bytes)
+                return
+            }
+            if self.count >= self.capacity { self.evict(frame: frame) }
+            var stats = FlowStats()
+            stats.add(direction: direction, frame: frame, time: time, bytes: bytes)
+            self.vpn[key] = stats
+        } else {
+            if let index = self.other.index(forKey: key) {
+                self.other.values[index].count(direction: direction, frame: frame)
+                return
+            }
+            if self.count >= self.capacity { self.evict(frame: frame) }
+            var activity = FlowActivity()
+            activity.count(direction: direction, frame: frame)
+            self.other[key] = activity
         }
-        if self.flows.count >= self.capacity { self.evict(frame: frame) }
-        var stats = FlowStats()
-        stats.add(direction: direction, frame: frame, time: time, bytes: bytes)
-        self.flows[key] = stats
     }
 
     /// Removes a quarter of the table, idle non-VPN flows first. Rare (amortised), so it may allocate.
     mutating func evict(frame: Int) {
         if self.firstEvictionFrame == nil { self.firstEvictionFrame = frame }
         let target = max(1, self.capacity / 4)
-        var candidates = self.flows.filter { !$0.key.isVPN }.map { ($0.key, $0.value.last) }
-        if candidates.count < target {
-            candidates += self.flows.filter { $0.key.isVPN }.map { ($0.key, $0.value.last) }
-        }
-        candidates.sort { $0.1 < $1.1 }
-        for (key, _) in candidates.prefix(target) { self.flows.removeValue(forKey: key) }
-        self.evicted += min(target, candidates.count)
+        let fromOther = self.other.evictIdle(target, lastFrame: \.lastFrame)
+        self.evicted += fromOther
+        if fromOther < target { self.evicted += self.vpn.evictIdle(target - fromOther, lastFrame: \.lastFrame) }
+    }
+}
+
+extension FlowActivity {
+    @inline(__always)
+    mutating func count(direction: Int, frame: Int) {
+        if direction == 0 { self.packets.0 &+= 1 } else { self.packets.1 &+= 1 }
+        self.lastFrame = frame
     }
 }

@@ -6,6 +6,8 @@ public struct AnalysisOptions: Sendable {
     public var server: IPAddress?
     /// Flows held at most; idle non-VPN flows are evicted first when it is reached.
     public var flowTableCapacity: Int
+    /// Ceilings on every other table the analyzer keeps.
+    public var limits = AnalysisLimits()
     public init(server: IPAddress? = nil) {
         self.server = server
         self.flowTableCapacity = 65_536
@@ -134,6 +136,8 @@ public struct CaptureStatistics: Sendable, Codable, Hashable {
     public var flowTableCapacity = 0
     public var flowsEvicted = 0
     public var firstEvictionFrame: Int?
+    /// What the other ceilings of `AnalysisLimits` dropped ("IKE SAs": 1234), when any.
+    public var stateDropped: [String: Int] = [:]
 }
 
 /// How a session ended up.

@@ -8,6 +8,9 @@ enum StageLadder {
     /// A stage that stopped this long before the capture ended failed (rather than the capture
     /// ending during it).
     static let quietSeconds = 5.0
+    /// ESP both ways that stops this long before the capture ends, after a short burst: the tunnel came
+    /// up and went quiet (what ran inside it, e.g. L2TP/PPP, is not visible), so not "connected".
+    static let idleDataSeconds = 3.0
 
     static func build(_ s: inout Session, captureEnd: Double) {
         var ladder: [StageResult] = []
@@ -26,7 +29,7 @@ enum StageLadder {
             ladder += self.l2tpAndPPP(s, insideIPsec: false, dataPlane: nil)
         }
         if isPPTP { ladder += self.ppp(s) }
-        ladder.append(self.connected(s, ladder))
+        ladder.append(self.connected(s, ladder, captureEnd: captureEnd))
         self.settle(&ladder)
         s.ladder = ladder
         s.furthest = ladder.last { $0.status == .ok }?.stage
@@ -163,7 +166,8 @@ enum StageLadder {
                 rungs.append(result(.ikeAuth, status, "MM5–MM6", frames: msgs.map(\.frame), times: msgs.map(\.time),
                                     "MM5 sent \(msgs.count)×, no MM6"))
             } else {
-                rungs.append(result(.ikeAuth, p1Done ? .incomplete : .notReached, "MM5–MM6"))
+                rungs.append(self.nothingAfterPhase1(s, sa, p1Done: p1Done, label: "MM5–MM6", next: "MM5",
+                                                     lastIKE: lastIKE, captureEnd: captureEnd))
             }
         case .aggressiveMode?:
             let am3 = sa.messages(.aggressiveMode, index: 3)
@@ -195,7 +199,8 @@ enum StageLadder {
                 rungs.append(result(.ikeAuth, status, "IKE_AUTH", frames: auth.map(\.frame), times: auth.map(\.time),
                                     "IKE_AUTH request sent \(auth.count)×, no response"))
             } else {
-                rungs.append(result(.ikeAuth, p1Done ? .incomplete : .notReached, "IKE_AUTH"))
+                rungs.append(self.nothingAfterPhase1(s, sa, p1Done: p1Done, label: "IKE_AUTH", next: "IKE_AUTH",
+                                                     lastIKE: lastIKE, captureEnd: captureEnd))
             }
         }
         let authOK = rungs.last?.status == .ok
@@ -237,6 +242,25 @@ enum StageLadder {
         rungs.append(self.espDataPlane(s, childOK: childOK, captureEnd: captureEnd))
         _ = espBothWays
         return rungs
+    }
+
+    /// Phase 1 done, and the authentication message never seen: lost as IP fragments that never
+    /// reassembled (the first fragment reaches the capture point, the rest does not), given up by the
+    /// initiator while the responder repeats its last answer, or simply not captured yet.
+    static func nothingAfterPhase1(_ s: Session, _ sa: IKESA, p1Done: Bool, label: String, next: String,
+                                   lastIKE: Double, captureEnd: Double) -> StageResult {
+        guard p1Done else { return result(.ikeAuth, .notReached, label) }
+        let fragments = s.incompleteFragmentFrames
+        if !fragments.isEmpty {
+            return result(.ikeAuth, fragments.count > 1 ? .failed : unfinished(lastTime: lastIKE, captureEnd: captureEnd, retried: false),
+                          label, frames: fragments, "\(next) arrives only as IP fragments that never complete (\(fragments.count)×)")
+        }
+        let repeated = sa.messages.filter { !$0.fromInitiator && $0.retransmissionOf != nil }
+        if let last = repeated.last {
+            return result(.ikeAuth, .failed, label, frames: repeated.map(\.frame), times: repeated.map(\.time),
+                          "no \(next): the initiator stopped, the responder repeated \(last.step.shortName) \(repeated.count)×")
+        }
+        return result(.ikeAuth, unfinished(lastTime: lastIKE, captureEnd: captureEnd, retried: false), label)
     }
 
     /// The first IKE_AUTH request and its response, unfragmented: a response much smaller than the
@@ -317,7 +341,8 @@ enum StageLadder {
         let times = (out + back).compactMap(\.traffic.start)
         if !out.isEmpty && !back.isEmpty { return result(.dataPlane, .ok, "GRE both ways", frames: frames, times: times) }
         if control.status == .ok || control.status == .notSeen || !out.isEmpty || !back.isEmpty {
-            let detail = out.isEmpty && back.isEmpty ? "no GRE at all"
+            let hungUp = s.pptp.map { $0.finFromServer || $0.resetFromServer } ?? false
+            let detail = out.isEmpty && back.isEmpty ? (hungUp ? "no GRE: the server closed TCP 1723 after the call" : "no GRE at all")
                 : "GRE only \(out.isEmpty ? "server → client" : "client → server")"
             return result(.dataPlane, control.status == .ok || !(out.isEmpty && back.isEmpty) ? .failed : .notReached,
                           "GRE both ways", frames: frames, times: times, detail)
@@ -352,8 +377,17 @@ enum StageLadder {
         } else {
             rungs.append(result(.tunnelControl, .notSeen, label))
         }
-        return rungs + self.ppp(s)
+        var ppp = self.ppp(s)
+        // Tunnel and session up (ICCN), then CDN/StopCCN before a single PPP frame: PPP never started.
+        if s.ppp == nil, let l = s.l2tp, let iccn = l.first(.iccn),
+           let stop = l.messages.first(where: { ($0.type == .cdn || $0.type == .stopCCN) && $0.time >= iccn.time }) {
+            ppp[0] = result(.pppLink, .failed, "LCP", frames: [stop.frame], times: [stop.time],
+                            "no LCP: \(stop.type!) from the \(stop.fromClient ? "client" : "server") \(Self.milliseconds(stop.time - iccn.time)) after ICCN")
+        }
+        return rungs + ppp
     }
+
+    static func milliseconds(_ t: Double) -> String { t < 1 ? "\(Int((t * 1000).rounded())) ms" : String(format: "%.1f s", t) }
 
     static func ppp(_ s: Session) -> [StageResult] {
         guard let p = s.ppp else {
@@ -397,7 +431,7 @@ enum StageLadder {
 
     // MARK: - Verdict
 
-    static func connected(_ s: Session, _ ladder: [StageResult]) -> StageResult {
+    static func connected(_ s: Session, _ ladder: [StageResult], captureEnd: Double) -> StageResult {
         let data = ladder.first { $0.stage == .dataPlane }
         let network = ladder.first { $0.stage == .pppNetwork }
         if ladder.contains(where: { $0.status == .failed }) { return result(.connected, .notReached, "connected") }
@@ -405,6 +439,9 @@ enum StageLadder {
         if let data, data.status == .ok {
             // PPTP/L2TP in clear: GRE both ways is enough when PPP is not visible (mid-session capture).
             let pppVisible = ladder.contains { [.pppLink, .pppAuth, .pppNetwork].contains($0.stage) && $0.status != .notSeen && $0.status != .notObservable }
+            if !pppVisible, let quiet = self.quietAfterBurst(s, captureEnd: captureEnd) {
+                return result(.connected, .incomplete, "connected", quiet)
+            }
             if !pppVisible { return result(.connected, .ok, "connected", frames: data.frames) }
         }
         if network == nil, data == nil, let control = ladder.first(where: { $0.stage == .tunnelControl }), control.status == .ok,
@@ -412,6 +449,17 @@ enum StageLadder {
             return result(.connected, .ok, "connected")
         }
         return result(.connected, .notReached, "connected")
+    }
+
+    /// ESP both ways in a short burst (under `idleDataSeconds`), then silence for at least as long up to
+    /// the end of the capture.
+    static func quietAfterBurst(_ s: Session, captureEnd: Double) -> String? {
+        let traffic = s.esp.map(\.traffic)
+        let packets = traffic.reduce(0) { $0 + $1.packets }
+        guard !traffic.isEmpty, let first = traffic.compactMap(\.start).min(), let last = traffic.compactMap(\.end).max(),
+              captureEnd - last >= idleDataSeconds, last - first < idleDataSeconds else { return nil }
+        let name = s.esp.allSatisfy(\.isAH) ? "AH" : "ESP"
+        return "\(name) both ways for \(Self.milliseconds(last - first)) (\(packets) packets), then nothing for \(String(format: "%.1f", captureEnd - last)) s"
     }
 
     static func verdictLine(_ s: Session) -> String {
@@ -424,6 +472,9 @@ enum StageLadder {
             let stop = s.ladder.first { $0.status == .failed }!
             return "FAILED at \(stop.stage.title)\(stop.detail.map { ": \($0)" } ?? "")"
         case .incomplete:
+            if let stop = s.ladder.first(where: { $0.status == .incomplete }), stop.stage == .connected {
+                return "INCOMPLETE — tunnel up, then quiet: \(stop.detail ?? "no traffic")"
+            }
             if let stop = s.ladder.first(where: { $0.status == .incomplete }) {
                 return "INCOMPLETE — capture ends during \(stop.stage.title)\(stop.detail.map { ": \($0)" } ?? "")"
             }

@@ -102,7 +102,7 @@ public enum NATDetection {
                     }
                 }
                 if !o.destinationHashes.isEmpty, !matches(o.destinationHashes, o.destination, o, algorithms) {
-                    c.details.append("frame \(o.frame): the \(sender) addressed the \(receiver) as another address than \(o.destination) seen here: the \(receiver) is behind NAT")
+                    c.details.append("frame \(o.frame): the \(sender)'s NAT-D hash of the \(receiver) is not of \(o.destination) seen here: the \(sender) sees the \(receiver) at another address, so the \(receiver) is behind NAT")
                     if senderIsClient { c.serverBehindNAT = true } else { c.clientBehindNAT = true }
                 }
             }
@@ -113,7 +113,7 @@ public enum NATDetection {
             if c.forcedEncapsulation.contains(other) {
                 // Its partner is seen faking its hash: this peer likely does the same (one setting,
                 // e.g. both strongSwan with kernel-libipsec); do not claim NAT.
-                c.details.append("frame \(frames): the \(side.rawValue)'s NAT-D source hash matches no address seen here; as the \(other.rawValue) forces encapsulation, it likely does too (or is behind NAT: cannot tell from here)")
+                c.details.append("frame \(frames): the \(side.rawValue)'s NAT-D source hash matches no address seen here either: it likely forces encapsulation like the \(other.rawValue) (same setting on both), or is behind NAT (cannot tell from here)")
             } else if side == .client ? c.clientBehindNAT : c.serverBehindNAT {
                 c.details.append("frame \(frames): the \(side.rawValue)'s NAT-D source hash does not match its address seen here either")
             } else {

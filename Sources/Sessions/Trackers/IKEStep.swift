@@ -25,6 +25,16 @@ public struct IKEStep: Hashable, Sendable, Codable, CustomStringConvertible {
         }
     }
 
+    /// "MM4", "QM1", "IKE_AUTH request": the description without "of N".
+    public var shortName: String {
+        switch self.exchange {
+        case .mainMode: "MM\(self.index)"
+        case .aggressiveMode: "AM\(self.index)"
+        case .quickMode: "QM\(self.index)"
+        default: self.description
+        }
+    }
+
     public var description: String {
         switch self.exchange {
         case .mainMode: "MM\(self.index) of 6"

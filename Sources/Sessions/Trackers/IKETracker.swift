@@ -127,14 +127,25 @@ struct IKETracker {
     }
     struct State {
         var sa: IKESA
+        /// Creation order: `all` lists SAs as they first appeared.
+        var sequence = 0
         var signatures: [Signature: Int] = [:]
         /// Quick Mode: per message ID, whether the IKE SA initiator started it, and how many distinct
         /// messages its starter has sent.
         var quickMode: [UInt32: (starterIsInitiator: Bool, sentByStarter: Int)] = [:]
+
+        var pair: HostPair { HostPair(self.sa.initiator.address, self.sa.responder.address) }
+        /// Eviction order: least advanced first, then the idlest.
+        var keepScore: (Int, Int) { (self.sa.progress, self.sa.messages.last?.frame ?? 0) }
     }
 
-    var order: [Key] = []
     var states: [Key: State] = [:]
+    /// The SAs of each host pair, to bound them per pair (`AnalysisLimits.ikeSAsPerPair`).
+    var pairKeys: [HostPair: [Key]] = [:]
+    var created = 0
+    var limits = AnalysisLimits()
+    /// SAs evicted by the ceilings.
+    var evicted = 0
 
     mutating func add(_ m: IKEMessageFact, _ fact: PacketFact, time: Double) {
         let key = Key(version: m.version, initiatorSPI: m.initiatorSPI)
@@ -151,15 +162,40 @@ struct IKETracker {
             case .ikeSAInit, .ikeAuth: .ikeSAInit
             default: nil
             }
-            self.order.append(key)
+            self.makeRoom(for: HostPair(src.address, dst.address))
+            self.pairKeys[HostPair(src.address, dst.address), default: []].append(key)
             self.states[key] = State(sa: IKESA(version: m.version, initiatorSPI: m.initiatorSPI, responderSPI: m.responderSPI,
                                                initiator: initiator, responder: responder, phase1: phase1,
-                                               startedMidExchange: !isStart))
+                                               startedMidExchange: !isStart), sequence: self.created)
+            self.created += 1
         }
         self.states[key]!.add(m, fact, time: time)
     }
 
-    var all: [IKESA] { self.order.compactMap { self.states[$0]?.sa } }
+    /// Evicts the least advanced SA of `pair` when it holds its ceiling, and the least advanced
+    /// quarter of all SAs when the table is full.
+    mutating func makeRoom(for pair: HostPair) {
+        if let keys = self.pairKeys[pair], keys.count >= self.limits.ikeSAsPerPair,
+           let victim = keys.min(by: { self.states[$0]!.keepScore < self.states[$1]!.keepScore }) {
+            self.remove([victim])
+        }
+        if self.states.count >= self.limits.ikeSAs {
+            let victims = self.states.map { ($0.value.keepScore, $0.key) }.sorted { $0.0 < $1.0 }
+                .prefix(max(1, self.limits.ikeSAs / 4)).map(\.1)
+            self.remove(victims)
+        }
+    }
+
+    mutating func remove(_ keys: [Key]) {
+        for key in keys {
+            guard let state = self.states.removeValue(forKey: key) else { continue }
+            self.pairKeys[state.pair]?.removeAll { $0 == key }
+            if self.pairKeys[state.pair]?.isEmpty == true { self.pairKeys[state.pair] = nil }
+            self.evicted += 1
+        }
+    }
+
+    var all: [IKESA] { self.states.values.sorted { $0.sequence < $1.sequence }.map(\.sa) }
 }
 
 extension IKETracker.State {

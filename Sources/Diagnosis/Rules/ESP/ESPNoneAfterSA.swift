@@ -16,7 +16,8 @@ struct ESPNoneAfterSA: SessionRule {
     ]
 
     func evaluate(_ s: Session, in a: Analysis) -> [Finding] {
-        guard let rung = s.stage(.dataPlane), rung.status == .failed, s.esp.isEmpty else { return [] }
+        // IPsec only: a PPTP or L2TP session has no ESP to miss (GRE is pptp.gre-blocked).
+        guard !s.ike.isEmpty, let rung = s.stage(.dataPlane), rung.status == .failed, s.esp.isEmpty else { return [] }
         // IKEv2 followed by an INFORMATIONAL is reported as a refused child SA.
         if s.status(.childSA) == .failed { return [] }
         let ike = s.allIKEMessages

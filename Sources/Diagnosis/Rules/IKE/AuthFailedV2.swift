@@ -21,7 +21,7 @@ struct AuthFailedV2: SessionRule {
         guard let response = auth.last(where: \.step.isResponse) else { return [] }
         let request = auth.first { !$0.step.isResponse }
         return [self.finding(s, stage: .ikeAuth,
-                             "The server answered IKE_AUTH with a \(response.length)-byte message and no ESP followed: authentication likely failed.",
+                             "The server answered IKE_AUTH with a short message (\(response.length) bytes) and no ESP followed: authentication likely failed.",
                              evidence: [Evidence("IKE_AUTH request (\(request?.length ?? 0) bytes)", frames: request.map { [$0.frame] } ?? []),
                                         Evidence("IKE_AUTH response of \(response.length) bytes: room for one encrypted notify only", frames: [response.frame], time: response.time),
                                         Evidence("no ESP between the peers")],

@@ -31,8 +31,11 @@ struct FragmentsLost: SessionRule {
                            Evidence("no answer from \(s.server)")]))
         }
         if findings.isEmpty, !s.incompleteFragmentFrames.isEmpty, s.verdict != .connected {
-            findings.append(self.finding(s, stage: s.stoppedAt, "IP fragments between the peers were never completed: a fragment was lost before the capture point.",
-                                         evidence: [Evidence("fragments of datagrams never reassembled", frames: s.incompleteFragmentFrames)],
+            let frames = s.incompleteFragmentFrames
+            findings.append(self.finding(s, stage: s.stoppedAt,
+                                         "Only part of a fragmented IKE message arrives (\(Text.plural(frames.count, "fragment")), never completed): the other IP fragments are lost on the way.",
+                                         evidence: [Evidence("IP fragments never reassembled", frames: frames),
+                                                    Evidence("the message they belong to (likely IKE_AUTH with certificates) never arrives whole, so it is never answered")],
                                          confidence: .medium))
         }
         return findings

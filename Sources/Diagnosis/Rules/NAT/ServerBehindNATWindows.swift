@@ -19,9 +19,16 @@ struct ServerBehindNATWindows: SessionRule {
         guard let nat = s.nat, nat.serverBehindNAT || nat.possiblyBehindNAT.contains(.server),
               let sa = s.ike.first(where: \.microsoftClient) else { return [] }
         let vid = sa.messages.first { $0.fromInitiator }
-        return [self.finding(s, stage: .ikeSAInit, "Windows client, server behind NAT: set AssumeUDPEncapsulationContextOnSendRule = 2 on the client.",
-                             evidence: [Evidence("MS NT5 ISAKMPOAKLEY vendor ID from the client", frames: vid.map { [$0.frame] } ?? []),
-                                        Evidence("server behind NAT (NAT-D)", frames: nat.frames)],
-                             severity: s.verdict == .connected ? .warning : .error)]
+        let likely = nat.serverBehindNAT ? "" : "likely "
+        var evidence = [Evidence("MS NT5 ISAKMPOAKLEY vendor ID from the client", frames: vid.map { [$0.frame] } ?? []),
+                        Evidence(nat.serverBehindNAT ? "server behind NAT (NAT-D)" : "server likely behind NAT: its NAT-D hash matches no address seen here",
+                                 frames: nat.frames)]
+        if let stop = s.stage(.ikeAuth), stop.status == .failed, let detail = stop.detail {
+            evidence.append(Evidence(detail, frames: stop.frames))
+        }
+        return [self.finding(s, stage: .ikeSAInit,
+                             "Windows client to a server \(likely)behind NAT: Windows will not use NAT-T with it until AssumeUDPEncapsulationContextOnSendRule = 2 is set on the client.",
+                             evidence: evidence, severity: s.verdict == .connected ? .warning : .error,
+                             confidence: nat.serverBehindNAT ? nil : .medium)]
     }
 }

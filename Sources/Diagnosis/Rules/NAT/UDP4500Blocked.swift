@@ -41,10 +41,12 @@ struct UDP4500Blocked: SessionRule {
         guard let sa = s.primaryIKE, sa.version == 2, let nat = s.nat, nat.anyNAT || !nat.forcedEncapsulation.isEmpty,
               let response = sa.messages.last(where: { $0.step.exchange == .ikeSAInit && $0.step.isResponse }),
               !sa.messages.contains(where: { $0.step.exchange != .ikeSAInit }), s.esp.isEmpty,
+              // IP fragments of the next message did arrive (on 4500): ike.fragments-lost, not a blocked port.
+              s.incompleteFragmentFrames.isEmpty,
               a.capture.duration - response.time >= 4 else { return nil }
         return self.finding(s, stage: .ikeAuth,
-                            "IKE_SA_INIT completed with NAT detected, then nothing arrived on UDP 4500: UDP 4500 is likely blocked.",
-                            evidence: [Evidence("IKE_SA_INIT on UDP 500 with NAT-D", frames: sa.messages.map(\.frame), time: response.time),
+                            "IKE_SA_INIT completed and its NAT-D moves IKE to UDP 4500, but nothing arrived there: UDP 4500 is likely blocked.",
+                            evidence: [Evidence("IKE_SA_INIT on UDP 500, NAT-D: \(nat.anyNAT ? "NAT detected" : "UDP encapsulation forced")", frames: sa.messages.map(\.frame), time: response.time),
                                        Evidence("no IKE_AUTH on UDP 4500 in the \(Text.seconds(a.capture.duration - response.time)) that follow")],
                             confidence: .medium)
     }

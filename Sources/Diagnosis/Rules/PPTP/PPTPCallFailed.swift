@@ -24,8 +24,7 @@ struct PPTPCallFailed: SessionRule {
         }
         // All replies say success, but the server closes the control connection right after the call
         // and no GRE ever flows: the server gave up on the call (its PPP could not start).
-        if let reply = p.first(.outgoingCallReply), reply.resultCode == 1, p.finFromServer || p.resetFromServer,
-           s.gre.isEmpty, let close = (p.finFrames + p.resetFrames).min(), close > reply.frame {
+        if s.pptpServerHungUpAfterCall, let reply = p.first(.outgoingCallReply) {
             return [self.finding(s, stage: .tunnelControl,
                                  "The server accepted the call, then closed the control connection without any GRE: the call failed on the server.",
                                  evidence: [Evidence("Outgoing-Call-Reply: connected", frames: [reply.frame], time: reply.time),

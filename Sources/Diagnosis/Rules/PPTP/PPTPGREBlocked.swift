@@ -18,7 +18,7 @@ struct PPTPGREBlocked: SessionRule {
 
     func evaluate(_ s: Session, in a: Analysis) -> [Finding] {
         guard s.protocolLabel == "PPTP", s.status(.tunnelControl) == .ok, s.status(.dataPlane) == .failed,
-              !s.oneSidedCapture else { return [] }
+              !s.oneSidedCapture, !s.pptpServerHungUpAfterCall else { return [] }
         let out = s.greFromClient.reduce(0) { $0 + $1.traffic.packets }
         let back = s.greFromServer.reduce(0) { $0 + $1.traffic.packets }
         let what = out == 0 && back == 0 ? "no GRE at all" : "GRE only \(out > 0 ? "client → server (\(out))" : "server → client (\(back))")"

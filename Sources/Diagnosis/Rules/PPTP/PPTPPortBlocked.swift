@@ -17,7 +17,7 @@ struct PPTPPortBlocked: SessionRule {
     func evaluate(_ s: Session, in a: Analysis) -> [Finding] {
         guard !s.oneSidedCapture, let p = s.pptp, !p.synFrames.isEmpty, p.synAckFrames.isEmpty, p.resetFrames.isEmpty,
               p.messages.isEmpty else { return [] }
-        return [self.finding(s, stage: .tunnelControl, "TCP SYN to \(p.server) port 1723 sent \(p.synFrames.count)×, never answered.",
+        return [self.finding(s, stage: .tunnelControl, "TCP SYN to \(p.server) (PPTP control) sent \(p.synFrames.count)×, never answered.",
                              evidence: [Evidence("SYN from \(p.client) to \(p.server)", frames: p.synFrames)])]
     }
 }

@@ -1,0 +1,48 @@
+import AllocationCounter
+import Capture
+import Decoding
+import Sessions
+import Testing
+import TestSupport
+
+/// Issue 7's guard for the whole per-packet path: once a flow, a host pair and a stream exist,
+/// a data-plane frame (ESP, NAT-T ESP, GRE, bulk TCP) goes through `PacketDecoder` and
+/// `Analyzer.add` without a single heap allocation. Counted (AllocationCounter, Linux), not timed.
+@Suite(.enabled(if: Corpus.publicCorpusAvailable && vpd_allocation_counting_active()))
+struct AnalyzerAllocationTests {
+    @Test func dataPlaneAnalyzesWithoutAllocating() throws {
+        let frames = try DataPlaneFrame.corpus()  // ESP, NAT-T ESP, GRE, TCP (see there)
+        #expect(frames.contains { $0.kinds == [.ethernet, .ipv4, .udp, .esp] })
+        #expect(frames.contains { $0.kinds == [.ethernet, .ipv4, .esp] })
+        #expect(frames.contains { $0.kinds == [.ethernet, .ipv6, .esp] })
+        #expect(frames.contains { $0.kinds.starts(with: [.ethernet, .ipv4, .gre]) })
+        #expect(frames.contains { $0.kinds == [.ethernet, .ipv4, .tcp] })
+
+        var decoder = PacketDecoder()
+        var analyzer = Analyzer(options: AnalysisOptions())
+        var packet = DecodedPacket(frame: frames[0].info)
+        func analyze(_ f: DataPlaneFrame) {
+            f.bytes.withUnsafeBytes { decoder.decode(RawFrame(info: f.info, bytes: $0), into: &packet) }
+            analyzer.add(packet)
+        }
+        // Index loop: iterating `frames` itself would allocate in an unoptimised build.
+        func analyzeAll() { for i in frames.indices { analyze(frames[i]) } }
+        analyzeAll()  // first sight: flows, host pairs, streams, capacities, first decode-stop examples
+
+        let before = vpd_thread_allocations()
+        for _ in 0..<5 { analyzeAll() }
+        let allocations = vpd_thread_allocations() - before
+        #expect(allocations == 0, "\(allocations) allocations analyzing \(frames.count) data-plane frames 5 times")
+
+        // On failure, name the frames that allocate.
+        if allocations > 0 {
+            for f in frames {
+                let start = vpd_thread_allocations()
+                analyze(f)
+                let n = vpd_thread_allocations() - start
+                if n > 0 { Issue.record("\(f.file) frame \(f.info.number) \(f.kinds): \(n) allocations") }
+            }
+        }
+        #expect(analyzer.finish().capture.packets == frames.count * 6)
+    }
+}
