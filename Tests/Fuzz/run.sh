@@ -29,7 +29,7 @@ for target in $TARGETS; do
   maxlen=16384; [ "$target" = file ] && maxlen=65536; [ "$target" = stream ] && maxlen=32768
   log="fuzz-corpus/$target.log"
   ASAN_OPTIONS=detect_leaks=0 ".build-fuzz/$CONFIG/$product" "fuzz-corpus/$target" "fuzz-corpus/seeds/$target" \
-    -max_total_time="$SECONDS_EACH" -timeout=10 -rss_limit_mb=2048 -max_len=$maxlen -print_final_stats=1 \
+    -max_total_time="$SECONDS_EACH" -seed="${FUZZ_SEED:-1}" -timeout=10 -rss_limit_mb=2048 -max_len=$maxlen -print_final_stats=1 \
     -artifact_prefix="fuzz-corpus/crashes/$target/" >"$log" 2>&1
   rc=$?
   runs=$(grep -oE '^stat::number_of_executed_units: *[0-9]+' "$log" | grep -oE '[0-9]+$' || echo '?')
