@@ -24,7 +24,7 @@ import TestSupport
         try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: out) }
         let script = Corpus.captures.appendingPathComponent("lab/lab.sh").path
-        let lab = try runCommand("/bin/bash", [script, "ci", out.path])
+        let lab = try runCommand("/usr/bin/timeout", ["--kill-after=10", "300", "/bin/bash", script, "ci", out.path])
         #expect(lab.status == 0, "lab.sh ci failed:\n\(lab.stderr.suffix(3000))")
 
         let rows = Dictionary(uniqueKeysWithValues: ExpectedCapturesTests.rows.map { ($0.capture, $0) })

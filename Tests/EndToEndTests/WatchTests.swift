@@ -203,7 +203,8 @@ struct LabWatchTests {
         defer { try? FileManager.default.removeItem(atPath: out) }
         var environment = ProcessInfo.processInfo.environment
         environment["LAB_WATCH"] = vpndoctorBinary
-        let lab = try runCommand("/bin/bash", [Corpus.capturePath("lab/lab.sh"), "ikev2-psk-ok", out], environment: environment)
+        let lab = try runCommand("/usr/bin/timeout", ["--kill-after=10", "180", "/bin/bash", Corpus.capturePath("lab/lab.sh"), "ikev2-psk-ok", out],
+                                 environment: environment)
         #expect(lab.status == 0, "\(lab.stderr.suffix(2000))")
         let output = try String(contentsOfFile: out + "/lab-ikev2-psk-ok-watch.out", encoding: .utf8)
         let events = output.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
