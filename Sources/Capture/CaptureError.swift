@@ -22,7 +22,7 @@ public struct CaptureError: Error, Hashable, Sendable, CustomStringConvertible {
 
     public var description: String {
         var line = "\(self.source): \(self.message)"
-        if let n = self.framesRead { line += " (after frame \(n))" }
+        if let n = self.framesRead { line += n == 0 ? " (before the first frame)" : " (after frame \(n))" }
         return line
     }
 }
