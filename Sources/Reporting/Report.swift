@@ -119,8 +119,8 @@ public struct Report: Codable, Sendable {
 ///
 /// Written a session at a time: the encoder's whole-document tree of a gateway capture's report
 /// is several times the size of its text, so each session is encoded on its own and spliced into
-/// the report's shell at its indentation. The bytes are those of encoding the whole document
-/// (`sessions` is the report's last key in sorted order; strings never hold a raw newline).
+/// the report's shell at its indentation, in place of the shell's empty `sessions` array. The bytes
+/// are those of encoding the whole document (strings never hold a raw newline).
 public enum JSONRenderer {
     public static func render(_ reports: [Report]) -> String {
         var out = ""
@@ -175,7 +175,11 @@ public enum JSONRenderer {
         var shell = report
         shell.sessions = []
         let text = try self.encode(shell, indent: indent)
-        guard !report.sessions.isEmpty, let open = text.range(of: "\"sessions\" : [", options: .backwards) else {
+        // The shell's empty array, `[` blank line `]`, is replaced by the sessions; the keys after
+        // it in sorted order (`verdict`) follow as encoded.
+        let empty = "\n\n" + indent + "  ]"
+        guard !report.sessions.isEmpty, let open = text.range(of: "\"sessions\" : [", options: .backwards),
+              text[open.upperBound...].hasPrefix(empty) else {
             sink(text)
             return
         }
@@ -185,8 +189,7 @@ public enum JSONRenderer {
             sink(i == 0 ? "\n" + inner : ",\n" + inner)
             sink(try self.encode(session, indent: inner))
         }
-        // The keys sorted after "sessions" follow the empty array the shell was encoded with.
-        let rest = text[open.upperBound...].firstIndex(of: "]").map { text[text.index(after: $0)...] } ?? "\n\(indent)}"
-        sink("\n" + indent + "  ]" + rest)
+        sink("\n" + indent + "  ]")
+        sink(String(text[text.index(open.upperBound, offsetBy: empty.count)...]))
     }
 }

@@ -70,6 +70,10 @@ public struct Analyzer {
         if frame.isTruncatedBySnaplen { self.noteSnaplenCut(frame) }
         for i in packet.layers.indices { self.layerCounts[caseIndex(packet.layers[i].kind)] &+= 1 }
         if let stop = packet.stop { self.noteStop(stop, frame: frame.number) }
+        if let d = Classifier.dataPlane(packet) {
+            self.record(d, frame: frame.number, time: frame.timestamp)
+            return
+        }
         if let fact = Classifier.fact(from: packet) {
             if packet.stop?.reason == .truncated, fact.isVPN, self.stats.truncatedVPNFrames.count < 50 {
                 self.stats.truncatedVPNFrames.append(frame.number)
@@ -110,6 +114,33 @@ public struct Analyzer {
         }
     }
 
+    /// The data-plane fast path: the evidence `record(_: PacketFact)` derives from the same packet's
+    /// `.esp`, `.gre` or `.other` fact, through the same calls.
+    mutating func record(_ d: DataPlaneFact, frame: Int, time: Timestamp) {
+        if let server = self.options.server, d.source != server, d.destination != server { return }
+        let isVPN: Bool = switch d.kind {
+        case .esp, .gre: true
+        case .other: PacketFact.isVPNTraffic(d.ipProtocol, d.sourcePort, d.destinationPort)
+        }
+        self.countTraffic(Endpoint(d.source, d.sourcePort), Endpoint(d.destination, d.destinationPort), d.ipProtocol,
+                          isVPN: isVPN, frame: frame, time: time, bytes: d.ipLength)
+        switch d.kind {
+        case .other: break
+        case .esp(let e): self.addESP(e, d.source, d.destination, frame: frame, time: time, bytes: d.ipLength, isAH: false)
+        case .gre(let callID): self.addGRE(callID, d.source, d.destination, frame: frame, time: time, bytes: d.ipLength)
+        }
+    }
+
+    /// A packet to or from the server (any packet without `--server`): its flow, the server's
+    /// count, and the host pair of VPN traffic.
+    @inline(__always)
+    mutating func countTraffic(_ source: Endpoint, _ destination: Endpoint, _ ipProtocol: IPProtocol, isVPN: Bool,
+                               frame: Int, time: Timestamp, bytes: Int) {
+        self.flows.add(source, destination, ipProtocol, frame: frame, time: time, bytes: bytes)
+        if self.options.server != nil || isVPN { self.serverPackets &+= 1 }
+        if isVPN { self.touchPair(source.address, destination.address, frame: frame, time: time.seconds(since: self.stats.start!)) }
+    }
+
     /// Derives the evidence of one packet's fact.
     mutating func record(_ fact: PacketFact) {
         if self.stats.start == nil { self.stats.start = fact.time }
@@ -125,11 +156,8 @@ public struct Analyzer {
             }
             return
         }
-        let bytes = fact.ipLength
-        self.flows.add(fact.sourceEndpoint, fact.destinationEndpoint, fact.ipProtocol, frame: fact.frame,
-                       time: fact.time, bytes: bytes)
-        if self.options.server != nil || fact.isVPN { self.serverPackets &+= 1 }
-        if fact.isVPN { self.touchPair(fact, time: time) }
+        self.countTraffic(fact.sourceEndpoint, fact.destinationEndpoint, fact.ipProtocol, isVPN: fact.isVPN,
+                          frame: fact.frame, time: fact.time, bytes: fact.ipLength)
 
         switch fact.kind {
         case .other:
@@ -137,11 +165,12 @@ public struct Analyzer {
                 self.addPPTPTCP(tcp, fact)
             }
         case .esp(let e):
-            self.addESP(e, fact, isAH: false)
+            self.addESP(e, fact.source, fact.destination, frame: fact.frame, time: fact.time, bytes: fact.ipLength, isAH: false)
         case .ah(let spi, let sequence):
-            self.addESP(ESPFact(spi: spi, sequence: sequence), fact, isAH: true)
+            self.addESP(ESPFact(spi: spi, sequence: sequence), fact.source, fact.destination, frame: fact.frame,
+                        time: fact.time, bytes: fact.ipLength, isAH: true)
         case .gre(let g):
-            self.addGRE(g, fact)
+            self.addGRE(g.callID, fact.source, fact.destination, frame: fact.frame, time: fact.time, bytes: fact.ipLength)
         case .natKeepalive:
             if let index = self.pairs.index(forKey: HostPair(fact.source, fact.destination)) {
                 self.pairs.values[index].natKeepalives &+= 1
@@ -157,7 +186,8 @@ public struct Analyzer {
             self.countL2TPData(fact)
         case .pppControl(let p, let carrier):
             switch carrier {
-            case .gre(let g): self.addGRE(g, fact)
+            case .gre(let g):
+                self.addGRE(g.callID, fact.source, fact.destination, frame: fact.frame, time: fact.time, bytes: fact.ipLength)
             case .l2tp: self.countL2TPData(fact)
             case .direct: break
             }
@@ -168,7 +198,9 @@ public struct Analyzer {
             self.addICMPError(e, fact, time: time)
         case .icmpEcho(let request, _, _):
             let pair = HostPair(fact.source, fact.destination)
-            if self.pairs[pair] == nil, let server = self.options.server, pair.contains(server) { self.touchPair(fact, time: time) }
+            if self.pairs[pair] == nil, let server = self.options.server, pair.contains(server) {
+                self.touchPair(fact.source, fact.destination, frame: fact.frame, time: time)
+            }
             guard let index = self.pairs.index(forKey: pair) else { break }
             let limit = self.limits.framesPerList
             if request { self.pairs.values[index].echoRequests.append(fact.frame, limit: limit, dropped: &self.dropped.frames) }
@@ -195,13 +227,13 @@ public struct Analyzer {
 
     // MARK: - Per protocol
 
-    mutating func touchPair(_ fact: PacketFact, time: Double) {
-        let pair = HostPair(fact.source, fact.destination)
+    mutating func touchPair(_ source: IPAddress, _ destination: IPAddress, frame: Int, time: Double) {
+        let pair = HostPair(source, destination)
         if let index = self.pairs.index(forKey: pair) {
-            self.pairs.values[index].lastFrame = fact.frame
+            self.pairs.values[index].lastFrame = frame
             self.pairs.values[index].end = time
         } else if self.pairs.count < self.limits.hostPairs {
-            self.pairs[pair] = PairState(firstFrame: fact.frame, lastFrame: fact.frame, start: time, end: time)
+            self.pairs[pair] = PairState(firstFrame: frame, lastFrame: frame, start: time, end: time)
             self.pairOrder.append(pair)
         } else {
             self.dropped.hostPairs &+= 1
@@ -209,10 +241,11 @@ public struct Analyzer {
     }
 
     /// ESP or AH by stream, updated in place; when the table is full its idlest quarter goes.
-    mutating func addESP(_ e: ESPFact, _ fact: PacketFact, isAH: Bool) {
-        let key = ESPStreamKey(source: fact.source, destination: fact.destination, spi: e.spi)
+    mutating func addESP(_ e: ESPFact, _ source: IPAddress, _ destination: IPAddress, frame: Int, time: Timestamp,
+                         bytes: Int, isAH: Bool) {
+        let key = ESPStreamKey(source: source, destination: destination, spi: e.spi)
         if let index = self.esp.index(forKey: key) {
-            self.esp.values[index].add(e, frame: fact.frame, time: fact.time, bytes: fact.ipLength)
+            self.esp.values[index].add(e, frame: frame, time: time, bytes: bytes)
             return
         }
         if self.esp.count >= self.limits.streams {
@@ -220,21 +253,22 @@ public struct Analyzer {
         }
         var stats = ESPStreamStats()
         stats.isAH = isAH
-        stats.add(e, frame: fact.frame, time: fact.time, bytes: fact.ipLength)
+        stats.add(e, frame: frame, time: time, bytes: bytes)
         self.esp[key] = stats
     }
 
-    mutating func addGRE(_ g: GREFact, _ fact: PacketFact) {
-        let key = GREStreamKey(source: fact.source, destination: fact.destination, callID: g.callID)
+    mutating func addGRE(_ callID: UInt16, _ source: IPAddress, _ destination: IPAddress, frame: Int, time: Timestamp,
+                         bytes: Int) {
+        let key = GREStreamKey(source: source, destination: destination, callID: callID)
         if let index = self.gre.index(forKey: key) {
-            self.gre.values[index].add(frame: fact.frame, time: fact.time, bytes: fact.ipLength)
+            self.gre.values[index].add(frame: frame, time: time, bytes: bytes)
             return
         }
         if self.gre.count >= self.limits.streams {
             self.dropped.streams += self.gre.evictIdle(max(1, self.limits.streams / 4), lastFrame: \.lastFrame)
         }
         var counter = TrafficCounter()
-        counter.add(frame: fact.frame, time: fact.time, bytes: fact.ipLength)
+        counter.add(frame: frame, time: time, bytes: bytes)
         self.gre[key] = counter
     }
 
@@ -384,13 +418,18 @@ extension PacketFact {
         switch self.kind {
         case .ike, .esp, .ah, .natKeepalive, .gre, .pptp, .l2tpControl, .l2tpData, .pppControl: return true
         case .dns, .icmpError, .icmpEcho, .ipFragment: return false
-        case .other:
-            switch self.ipProtocol {
-            case .esp, .ah, .gre: return true
-            case .udp: return FlowKey.isVPNUDPPort(self.sourcePort) || FlowKey.isVPNUDPPort(self.destinationPort)
-            case .tcp: return self.sourcePort == 1723 || self.destinationPort == 1723
-            default: return false
-            }
+        case .other: return Self.isVPNTraffic(self.ipProtocol, self.sourcePort, self.destinationPort)
+        }
+    }
+
+    /// A packet with no VPN meaning of its own is VPN traffic by its IP protocol or ports.
+    @inline(__always)
+    static func isVPNTraffic(_ ipProtocol: IPProtocol, _ sourcePort: UInt16, _ destinationPort: UInt16) -> Bool {
+        switch ipProtocol {
+        case .esp, .ah, .gre: return true
+        case .udp: return FlowKey.isVPNUDPPort(sourcePort) || FlowKey.isVPNUDPPort(destinationPort)
+        case .tcp: return sourcePort == 1723 || destinationPort == 1723
+        default: return false
         }
     }
 }

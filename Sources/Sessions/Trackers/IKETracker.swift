@@ -150,7 +150,7 @@ struct IKETracker {
     mutating func add(_ m: IKEMessageFact, _ fact: PacketFact, time: Double) {
         let key = Key(version: m.version, initiatorSPI: m.initiatorSPI)
         let src = fact.sourceEndpoint, dst = fact.destinationEndpoint
-        if self.states[key] == nil {
+        if self.states.index(forKey: key) == nil {
             // Who started the SA: IKEv2 says (I flag); IKEv1's first message has no responder cookie.
             let senderIsInitiator = m.fromInitiator ?? true
             let initiator = senderIsInitiator ? src : dst, responder = senderIsInitiator ? dst : src
@@ -175,9 +175,16 @@ struct IKETracker {
     /// Evicts the least advanced SA of `pair` when it holds its ceiling, and the least advanced
     /// quarter of all SAs when the table is full.
     mutating func makeRoom(for pair: HostPair) {
-        if let keys = self.pairKeys[pair], keys.count >= self.limits.ikeSAsPerPair,
-           let victim = keys.min(by: { self.states[$0]!.keepScore < self.states[$1]!.keepScore }) {
-            self.remove([victim])
+        if let keys = self.pairKeys[pair], keys.count >= self.limits.ikeSAsPerPair {
+            // Each score once, read in place (comparing by lookup copied every state twice a step);
+            // the first of equal scores, as `min(by:)`.
+            var victim: Key?, lowest = (Int.max, Int.max)
+            for key in keys {
+                guard let index = self.states.index(forKey: key) else { continue }
+                let score = self.states.values[index].keepScore
+                if victim == nil || score < lowest { victim = key; lowest = score }
+            }
+            if let victim { self.remove([victim]) }
         }
         if self.states.count >= self.limits.ikeSAs {
             let victims = self.states.map { ($0.value.keepScore, $0.key) }.sorted { $0.0 < $1.0 }
