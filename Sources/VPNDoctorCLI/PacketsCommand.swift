@@ -2,6 +2,7 @@ import ArgumentParser
 import Capture
 import Decoding
 import Foundation
+import Sessions
 
 /// `vpndoctor packets`: one line per packet, like tcpdump's, with the VPN meaning of each.
 struct PacketsCommand: ParsableCommand {
@@ -27,6 +28,9 @@ struct PacketsCommand: ParsableCommand {
                 continue
             }
             if self.input.files.count > 1, !self.output.json { print("==> \(path) <==") }
+            // Text lines name each IKE message's place in its exchange, which takes the analyzer a
+            // first pass over the file (not possible on standard input, which is read once).
+            let steps = self.output.json || path == "-" ? [:] : Self.exchangeSteps(path, reader)
             var start: Timestamp?
             do {
                 try reader.forEachFrame(in: &file, serverOnly: true) { _, packet in
@@ -35,6 +39,8 @@ struct PacketsCommand: ParsableCommand {
                     if self.output.json {
                         json.write(file: path, packet: packet, start: origin)
                         json.flush(threshold: 1 << 16)
+                    } else if let step = steps[packet.frame.number] {
+                        print(PacketLine.text(packet, start: origin) + "  [\(step)]")
                     } else {
                         print(PacketLine.text(packet, start: origin))
                     }
@@ -46,6 +52,25 @@ struct PacketsCommand: ParsableCommand {
             }
         }
         if failed { throw ExitCode(ExitStatus.usageOrInput) }
+    }
+
+    /// Each IKE message's place in its exchange by frame ("MM3 of 6", "retransmission of
+    /// frame 3"), from the analyzer. Empty when the file cannot be read again.
+    static func exchangeSteps(_ path: String, _ reader: CaptureReader) -> [Int: String] {
+        guard var file = try? reader.open(path) else { return [:] }
+        var analyzer = Analyzer(options: AnalysisOptions())
+        try? reader.forEachFrame(in: &file, serverOnly: false) { _, packet in analyzer.add(packet) }
+        var steps: [Int: String] = [:]
+        for session in analyzer.finish().sessions {
+            for message in session.ike.flatMap(\.messages) {
+                // What the line does not say already: the position in a v1 exchange, a repeat.
+                var parts: [String] = []
+                if message.step.index > 0 { parts.append(message.step.description) }
+                if let first = message.retransmissionOf { parts.append("retransmission of frame \(first)") }
+                if !parts.isEmpty { steps[message.frame] = parts.joined(separator: ", ") }
+            }
+        }
+        return steps
     }
 }
 
