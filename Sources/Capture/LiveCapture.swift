@@ -65,13 +65,8 @@ public final class LiveCapture: FrameSource {
         switch self.handle.next() {
         case .frame(let header, let data):
             self.frameCount += 1
-            let h = header.pointee
             // Live handles deliver microseconds.
-            let info = FrameInfo(
-                number: self.frameCount,
-                timestamp: Timestamp(seconds: Int64(h.ts.tv_sec), nanoseconds: Int32(truncatingIfNeeded: h.ts.tv_usec) * 1000),
-                capturedLength: Int(h.caplen), originalLength: Int(h.len), linkType: self.linkType)
-            return .frame(RawFrame(info: info, bytes: UnsafeRawBufferPointer(start: data, count: Int(h.caplen))))
+            return .frame(PcapHandle.rawFrame(header, data, number: self.frameCount, linkType: self.linkType, tickNanoseconds: 1000))
         case .timeout:
             // Non-blocking handle with nothing queued: wait for the descriptor, briefly.
             self.handle.waitReadable(milliseconds: 100)

@@ -61,12 +61,7 @@ public final class PcapFile: FrameSource {
             case .frame(let header, let data):
                 self.frameCount += 1
                 guard self.handle.matches(header: header, data: data) else { continue }
-                let h = header.pointee
-                let info = FrameInfo(
-                    number: self.frameCount,
-                    timestamp: Timestamp(seconds: Int64(h.ts.tv_sec), subsecondNanoseconds: Int64(h.ts.tv_usec)),
-                    capturedLength: Int(h.caplen), originalLength: Int(h.len), linkType: self.linkType)
-                return RawFrame(info: info, bytes: UnsafeRawBufferPointer(start: data, count: Int(h.caplen)))
+                return PcapHandle.rawFrame(header, data, number: self.frameCount, linkType: self.linkType, tickNanoseconds: 1)
             case .timeout:
                 continue
             case .end:
@@ -83,8 +78,6 @@ public final class PcapFile: FrameSource {
 
     /// How far into the file libpcap has read, for a progress bar.
     public var bytesRead: Int? { self.handle.fileOffset }
-
-    public static var libpcapVersion: String { PcapHandle.libraryVersion }
 
     private static func openError(path: String, libpcapMessage message: String) -> CaptureError {
         if message.contains("unknown file format") || message.contains("bad dump file format") {

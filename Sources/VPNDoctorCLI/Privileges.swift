@@ -24,8 +24,6 @@ enum Privileges {
         return (uid, gid)
     }
 
-    static var isRoot: Bool { geteuid() == 0 }
-
     private static func errnoText() -> String { String(cString: strerror(errno)) }
 
     #if canImport(Darwin)

@@ -69,6 +69,19 @@ final class PcapHandle {
         }
     }
 
+    /// The frame libpcap just returned, numbered `number`. `tickNanoseconds` is 1 for handles opened
+    /// at nanosecond precision (files) and 1000 for live handles (microseconds); a damaged record's
+    /// sub-second field (≥ 1 s) carries into the seconds instead of overflowing.
+    static func rawFrame(_ header: UnsafePointer<pcap_pkthdr>, _ data: UnsafePointer<UInt8>, number: Int,
+                         linkType: LinkType, tickNanoseconds: Int64) -> RawFrame {
+        let h = header.pointee
+        let info = FrameInfo(
+            number: number,
+            timestamp: Timestamp(seconds: Int64(h.ts.tv_sec), subsecondNanoseconds: Int64(h.ts.tv_usec) &* tickNanoseconds),
+            capturedLength: Int(h.caplen), originalLength: Int(h.len), linkType: linkType)
+        return RawFrame(info: info, bytes: UnsafeRawBufferPointer(start: data, count: Int(h.caplen)))
+    }
+
     /// Byte offset in the file being read (for progress), when libpcap reads a seekable file.
     var fileOffset: Int? {
         guard let file = pcap_file(self.pointer) else { return nil }
@@ -161,9 +174,6 @@ final class PcapHandle {
         }
         return .success(out)
     }
-
-    /// libpcap's own version string.
-    static var libraryVersion: String { String(cString: pcap_lib_version()) }
 }
 
 /// libpcap's activation status codes, named (pcap/pcap.h).

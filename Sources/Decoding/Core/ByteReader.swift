@@ -65,16 +65,6 @@ public struct ByteReader {
         return T(bigEndian: value)
     }
 
-    /// Reads a little-endian integer (BSD loopback family, pcap headers).
-    @inline(__always)
-    public mutating func readLittleEndian<T: FixedWidthInteger>(_: T.Type = T.self) throws(DecodeError) -> T {
-        let n = MemoryLayout<T>.size
-        guard n <= self.remaining else { throw self.truncated(n) }
-        let value = self.base.loadUnaligned(fromByteOffset: self.offset, as: T.self)
-        self.offset += n
-        return T(littleEndian: value)
-    }
-
     /// Reads a big-endian integer `at` bytes ahead without consuming anything.
     @inline(__always)
     public func peek<T: FixedWidthInteger>(_: T.Type = T.self, at relative: Int = 0) throws(DecodeError) -> T {
@@ -157,11 +147,6 @@ public struct ByteReader {
             i += 1
         }
         return true
-    }
-
-    /// Calls `body` with the unread bytes, borrowed (for hashing, comparisons): nothing is copied.
-    public func withUnreadBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
-        try body(UnsafeRawBufferPointer(rebasing: self.base[self.offset..<self.end]))
     }
 
     /// A thrown error at the current offset for a malformed field.
