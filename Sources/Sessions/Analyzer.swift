@@ -59,21 +59,38 @@ public struct Analyzer {
 
     // MARK: - Input
 
+    /// What `add(_:decoder:into:)` did with a frame.
+    public enum Reading {
+        /// Counted from its header bytes (`packet` was not touched).
+        case dataPlane(source: IPAddress, destination: IPAddress)
+        /// Decoded into `packet`, then added.
+        case decoded
+    }
+
+    /// Every frame, in capture order: a data-plane packet (ESP, NAT-T ESP, PPTP GRE data, bulk
+    /// TCP/UDP) is counted straight from its header bytes, without decoding or allocating; any other
+    /// is decoded with `decoder` into `packet` (reused) and added.
+    @inline(__always)
+    public mutating func add(_ frame: RawFrame, decoder: inout PacketDecoder, into packet: inout DecodedPacket) -> Reading {
+        guard let reading = Classifier.wire(frame, limits: decoder.dissector.limits) else {
+            decoder.decode(frame, into: &packet)
+            self.add(packet)
+            return .decoded
+        }
+        let info = frame.info
+        self.count(info)
+        reading.layers.forEach { self.layerCounts[caseIndex($0)] &+= 1 }
+        if let stop = reading.stop { self.noteStop(stop, frame: info.number) }
+        self.record(reading.fact, frame: info.number, time: info.timestamp)
+        return .dataPlane(source: reading.fact.source, destination: reading.fact.destination)
+    }
+
     /// Every decoded frame, in capture order.
     public mutating func add(_ packet: DecodedPacket) {
         let frame = packet.frame
-        self.stats.packets &+= 1
-        self.stats.bytes &+= frame.originalLength
-        self.stats.capturedBytes &+= frame.capturedLength
-        if self.stats.start == nil { self.stats.start = frame.timestamp }
-        self.stats.end = frame.timestamp
-        if frame.isTruncatedBySnaplen { self.noteSnaplenCut(frame) }
+        self.count(frame)
         for i in packet.layers.indices { self.layerCounts[caseIndex(packet.layers[i].kind)] &+= 1 }
         if let stop = packet.stop { self.noteStop(stop, frame: frame.number) }
-        if let d = Classifier.dataPlane(packet) {
-            self.record(d, frame: frame.number, time: frame.timestamp)
-            return
-        }
         if let fact = Classifier.fact(from: packet) {
             if packet.stop?.reason == .truncated, fact.isVPN, self.stats.truncatedVPNFrames.count < 50 {
                 self.stats.truncatedVPNFrames.append(frame.number)
@@ -82,17 +99,20 @@ public struct Analyzer {
         }
     }
 
+    @inline(__always)
+    mutating func count(_ frame: FrameInfo) {
+        self.stats.packets &+= 1
+        self.stats.bytes &+= frame.originalLength
+        self.stats.capturedBytes &+= frame.capturedLength
+        if self.stats.start == nil { self.stats.start = frame.timestamp }
+        self.stats.end = frame.timestamp
+        if frame.isTruncatedBySnaplen { self.noteSnaplenCut(frame) }
+    }
+
     /// One packet known only by its fact (tests build these directly): counts it, then records it.
     public mutating func add(fact: PacketFact) {
-        self.stats.packets &+= 1
-        self.stats.bytes &+= fact.originalLength
-        self.stats.capturedBytes &+= fact.capturedLength
-        if self.stats.start == nil { self.stats.start = fact.time }
-        self.stats.end = fact.time
-        if fact.capturedLength < fact.originalLength {
-            self.noteSnaplenCut(FrameInfo(number: fact.frame, timestamp: fact.time, capturedLength: fact.capturedLength,
-                                          originalLength: fact.originalLength, linkType: .ethernet))
-        }
+        self.count(FrameInfo(number: fact.frame, timestamp: fact.time, capturedLength: fact.capturedLength,
+                             originalLength: fact.originalLength, linkType: .ethernet))
         self.record(fact)
     }
 

@@ -51,10 +51,14 @@ struct AnalyzeCommand: ParsableCommand {
             var damage: String?
             let progress = Progress(total: file.fileSize, enabled: !self.output.quiet)
             do {
-                var source = file
-                try reader.forEachFrame(in: &source, serverOnly: false) { frame, packet in
-                    analyzer.add(packet)
-                    if let writer, server.map({ packet.involves($0) }) ?? true { writer.write(frame) }
+                try reader.analyze(file, into: &analyzer) { frame, reading, packet in
+                    if let writer {
+                        let involved = switch reading {
+                        case .dataPlane(let source, let destination): server.map { source == $0 || destination == $0 } ?? true
+                        case .decoded: server.map { packet.involves($0) } ?? true
+                        }
+                        if involved { writer.write(frame) }
+                    }
                     progress.update(frame: frame.info.number) { file.bytesRead }
                 }
             } catch {

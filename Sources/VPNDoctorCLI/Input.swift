@@ -1,5 +1,6 @@
 import Capture
 import Decoding
+import Sessions
 
 /// Reads capture files frame by frame and decodes them, applying `--filter` (in libpcap) and, when
 /// asked, `--server`.
@@ -27,6 +28,24 @@ struct CaptureReader {
             decoder.decode(frame, into: &packet)
             if let server, !packet.involves(server) { continue }
             body(frame, &packet)
+        }
+    }
+}
+
+extension CaptureReader {
+    /// Feeds every frame of `source` to `analyzer` (the data plane counted from its header bytes,
+    /// the rest decoded), then calls `body` with the frame, what the analyzer did with it and the
+    /// decoded packet (meaningful only for `.decoded`). Throws as `forEachFrame` does.
+    func analyze<Source: FrameSource>(
+        _ source: Source, into analyzer: inout Analyzer, _ body: (RawFrame, Analyzer.Reading, DecodedPacket) -> Void = { _, _, _ in }
+    ) throws(CaptureError) {
+        var source = source
+        var decoder = PacketDecoder()
+        var packet = DecodedPacket(frame: FrameInfo(number: 0, timestamp: Timestamp(seconds: 0, nanoseconds: 0),
+                                                    capturedLength: 0, originalLength: 0, linkType: source.linkType))
+        while let frame = try source.next() {
+            let reading = analyzer.add(frame, decoder: &decoder, into: &packet)
+            body(frame, reading, packet)
         }
     }
 }

@@ -57,9 +57,9 @@ struct PacketsCommand: ParsableCommand {
     /// Each IKE message's place in its exchange by frame ("MM3 of 6", "retransmission of
     /// frame 3"), from the analyzer. Empty when the file cannot be read again.
     static func exchangeSteps(_ path: String, _ reader: CaptureReader) -> [Int: String] {
-        guard var file = try? reader.open(path) else { return [:] }
+        guard let file = try? reader.open(path) else { return [:] }
         var analyzer = Analyzer(options: AnalysisOptions())
-        try? reader.forEachFrame(in: &file, serverOnly: false) { _, packet in analyzer.add(packet) }
+        try? reader.analyze(file, into: &analyzer)
         var steps: [Int: String] = [:]
         for session in analyzer.finish().sessions {
             for message in session.ike.flatMap(\.messages) {

@@ -41,17 +41,41 @@ struct DroppedState {
 }
 
 extension Dictionary {
-    /// Removes about `count` of the idlest entries (smallest `lastFrame`). Rare (a quarter of a
-    /// table at a time), so it may allocate; the cut is the quantile of a sample of frame numbers
-    /// (the table's order is its hash order: random), not a sort of the table. Returns how many went.
+    /// Removes the `count` idlest entries (smallest `lastFrame`), and those idle as long as the
+    /// last of them. Rare (a quarter of a table at a time), so it may allocate. The victims are a
+    /// set fixed by the frame numbers, not by the table's order (its hash order: random per
+    /// process), so what is evicted is the same on every run. Returns how many went.
     @discardableResult
     mutating func evictIdle(_ count: Int, lastFrame: (Value) -> Int) -> Int {
         guard count > 0, !self.isEmpty else { return 0 }
-        let sample = self.values.prefix(1_024).map(lastFrame).sorted()
-        let cut = sample[Swift.min(sample.count - 1, sample.count * Swift.min(count, self.count) / self.count)]
+        // The count-th smallest frame number: narrow [low, high] with a 256-bin histogram, each
+        // pass dividing the range by 256 (a few passes over the table, no sort).
+        var low = Int.max, high = Int.min
+        for value in self.values {
+            let frame = lastFrame(value)
+            low = Swift.min(low, frame)
+            high = Swift.max(high, frame)
+        }
+        var need = Swift.min(count, self.count)
+        var bins = [Int](repeating: 0, count: 256)
+        while low < high {
+            let width = (high - low) / 256 + 1
+            for i in bins.indices { bins[i] = 0 }
+            for value in self.values {
+                let frame = lastFrame(value)
+                if frame >= low, frame <= high { bins[(frame - low) / width] += 1 }
+            }
+            var bin = 0
+            while need > bins[bin] {
+                need -= bins[bin]
+                bin += 1
+            }
+            low += bin * width
+            high = Swift.min(high, low + width - 1)
+        }
         var victims: [Key] = []
         victims.reserveCapacity(count + count / 4)
-        for (key, value) in self where lastFrame(value) <= cut { victims.append(key) }
+        for (key, value) in self where lastFrame(value) <= low { victims.append(key) }
         for key in victims { self.removeValue(forKey: key) }
         return victims.count
     }

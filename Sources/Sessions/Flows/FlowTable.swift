@@ -51,6 +51,12 @@ public struct FlowKey: Hashable, Sendable {
         h.combine(UInt64(self.low.port) << 24 | UInt64(self.high.port) << 8 | UInt64(self.ipProtocol.rawValue))
     }
 
+    @inline(__always)
+    public func _rawHashValue(seed: Int) -> Int {
+        KeyHash.hash(self.low.address, self.high.address,
+                     UInt64(self.low.port) << 24 | UInt64(self.high.port) << 8 | UInt64(self.ipProtocol.rawValue), seed: seed)
+    }
+
     /// True for the protocols and ports a VPN uses (never evicted before other flows).
     public var isVPN: Bool {
         switch self.ipProtocol {

@@ -9,6 +9,8 @@ public struct ESPStreamKey: Hashable, Sendable {
     public var spi: UInt32
     @inline(__always)
     public func hash(into h: inout Hasher) { h.streamKey(self.source, self.destination, UInt64(self.spi)) }
+    @inline(__always)
+    public func _rawHashValue(seed: Int) -> Int { KeyHash.hash(self.source, self.destination, UInt64(self.spi), seed: seed) }
 }
 
 public struct ESPStreamStats: Hashable, Sendable {
@@ -56,6 +58,8 @@ public struct GREStreamKey: Hashable, Sendable {
     public var callID: UInt16
     @inline(__always)
     public func hash(into h: inout Hasher) { h.streamKey(self.source, self.destination, UInt64(self.callID)) }
+    @inline(__always)
+    public func _rawHashValue(seed: Int) -> Int { KeyHash.hash(self.source, self.destination, UInt64(self.callID), seed: seed) }
 }
 
 extension Hasher {

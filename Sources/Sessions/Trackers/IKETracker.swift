@@ -104,17 +104,25 @@ public struct IKESA: Sendable, Codable, Hashable {
     /// (both peers initiating at once) loses to the one that completed.
     public var progress: Int {
         let distinct = self.distinctMessages
-        let answered = distinct.contains { !$0.fromInitiator } ? 100 : 0
-        let furthest = distinct.map { m -> Int in
-            switch m.step.exchange {
-            case .mainMode, .aggressiveMode: m.step.index * 10
-            case .ikeSAInit: m.step.isResponse ? 20 : 10
-            case .ikeAuth: m.step.isResponse ? 60 : 50
-            case .quickMode, .createChildSA: 70
-            default: 0
-            }
-        }.max() ?? 0
-        return answered + furthest + (self.startedMidExchange ? 0 : 1)
+        return Self.progress(answered: distinct.contains { !$0.fromInitiator },
+                             furthest: distinct.map { Self.progress(of: $0.step) }.max() ?? 0,
+                             startedMidExchange: self.startedMidExchange)
+    }
+
+    /// `progress` from its parts (the tracker keeps them up to date per message, for eviction).
+    static func progress(answered: Bool, furthest: Int, startedMidExchange: Bool) -> Int {
+        (answered ? 100 : 0) + furthest + (startedMidExchange ? 0 : 1)
+    }
+
+    /// How far one step goes.
+    static func progress(of step: IKEStep) -> Int {
+        switch step.exchange {
+        case .mainMode, .aggressiveMode: step.index * 10
+        case .ikeSAInit: step.isResponse ? 20 : 10
+        case .ikeAuth: step.isResponse ? 60 : 50
+        case .quickMode, .createChildSA: 70
+        default: 0
+        }
     }
 }
 
@@ -135,8 +143,16 @@ struct IKETracker {
         var quickMode: [UInt32: (starterIsInitiator: Bool, sentByStarter: Int)] = [:]
 
         var pair: HostPair { HostPair(self.sa.initiator.address, self.sa.responder.address) }
-        /// Eviction order: least advanced first, then the idlest.
-        var keepScore: (Int, Int) { (self.sa.progress, self.sa.messages.last?.frame ?? 0) }
+        /// `sa.progress`'s parts and the last message's frame, kept up to date by `add`: eviction
+        /// compares many SAs per new one.
+        var answered = false
+        var furthest = 0
+        var lastFrame = 0
+        /// Eviction order: least advanced first (`sa.progress`), then the idlest.
+        var keepScore: (Int, Int) {
+            (IKESA.progress(answered: self.answered, furthest: self.furthest, startedMidExchange: self.sa.startedMidExchange),
+             self.lastFrame)
+        }
     }
 
     var states: [Key: State] = [:]
@@ -154,8 +170,10 @@ struct IKETracker {
             // Who started the SA: IKEv2 says (I flag); IKEv1's first message has no responder cookie.
             let senderIsInitiator = m.fromInitiator ?? true
             let initiator = senderIsInitiator ? src : dst, responder = senderIsInitiator ? dst : src
-            let isStart = m.responderSPI == 0 && !m.isResponse
-                && [.identityProtection, .aggressive, .ikeSAInit].contains(m.exchange)
+            let isStart = switch m.exchange {
+            case .identityProtection, .aggressive, .ikeSAInit: m.responderSPI == 0 && !m.isResponse
+            default: false
+            }
             let phase1: IKEStep.Exchange? = switch m.exchange {
             case .identityProtection: .mainMode
             case .aggressive: .aggressiveMode
@@ -246,7 +264,10 @@ extension IKETracker.State {
             requestedGroup: m.version == 2 ? m.notify(.invalidKEPayload).flatMap { n in
                 n.data.count >= 2 ? UInt16(n.data[0]) << 8 | UInt16(n.data[1]) : nil
             } : nil))
+        self.lastFrame = fact.frame
         guard retransmissionOf == nil else { return }
+        if !fromInitiator { self.answered = true }
+        self.furthest = max(self.furthest, IKESA.progress(of: step))
 
         // Cleartext evidence.
         if !m.proposals.isEmpty {

@@ -1,0 +1,215 @@
+import Capture
+import Decoding
+
+/// The header fields a data-plane packet is counted by: what `Analyzer` reads of an ESP, NAT-T
+/// ESP, PPTP GRE data or plain TCP/UDP packet instead of a whole `PacketFact` (a plain value, a few
+/// words, built and consumed in registers).
+struct DataPlaneFact {
+    enum Kind { case other, esp(ESPFact), gre(callID: UInt16) }
+    var source: IPAddress
+    var destination: IPAddress
+    var ipProtocol: IPProtocol
+    var sourcePort: UInt16 = 0
+    var destinationPort: UInt16 = 0
+    var ipLength: Int
+    var kind: Kind = .other
+}
+
+/// A data-plane frame read straight from its header bytes: its fact, and exactly the layers (and
+/// the stop, for PPTP's encrypted PPP) that `Dissector` would have produced for it.
+struct WireReading {
+    var fact: DataPlaneFact
+    var layers = WireLayers()
+    var stop: DecodeStop?
+}
+
+/// Up to eight layer kinds, inline (no array: nothing to allocate).
+struct WireLayers {
+    var kinds: (LayerKind, LayerKind, LayerKind, LayerKind, LayerKind, LayerKind, LayerKind, LayerKind) =
+        (.link, .link, .link, .link, .link, .link, .link, .link)
+    var count = 0
+
+    @inline(__always)
+    mutating func append(_ kind: LayerKind) {
+        withUnsafeMutableBytes(of: &self.kinds) { $0.storeBytes(of: kind, toByteOffset: self.count, as: LayerKind.self) }
+        self.count += 1
+    }
+
+    @inline(__always)
+    func forEach(_ body: (LayerKind) -> Void) {
+        withUnsafeBytes(of: self.kinds) { raw in
+            for i in 0..<self.count { body(raw.load(fromByteOffset: i, as: LayerKind.self)) }
+        }
+    }
+}
+
+extension Classifier {
+    /// Reads `frame` as a data-plane packet from a few header fields, without decoding it: ESP
+    /// (over IP or UDP 4500), PPTP's GRE carrying non-IP, non-control PPP (MPPE), and TCP/UDP on
+    /// ports no decoder of ours looks into. Only whole frames of exactly those shapes, well formed
+    /// by every check the decoders make: anything else is nil and goes to `PacketDecoder`, so both
+    /// ways record the same evidence (`WireReadingTests` compares them frame by frame).
+    @inline(__always)
+    static func wire(_ frame: RawFrame, limits: DecodeLimits) -> WireReading? {
+        let info = frame.info
+        guard !info.isTruncatedBySnaplen else { return nil }
+        let bytes = frame.bytes
+        let end = bytes.count
+        var layers = WireLayers()
+        var offset = 0
+        var etherType: UInt16
+
+        @inline(__always) func u8(_ at: Int) -> UInt8 { bytes[at] }
+        @inline(__always) func u16(_ at: Int) -> UInt16 { UInt16(bigEndian: bytes.loadUnaligned(fromByteOffset: at, as: UInt16.self)) }
+        @inline(__always) func u32(_ at: Int) -> UInt32 { UInt32(bigEndian: bytes.loadUnaligned(fromByteOffset: at, as: UInt32.self)) }
+        @inline(__always) func u64(_ at: Int) -> UInt64 { UInt64(bigEndian: bytes.loadUnaligned(fromByteOffset: at, as: UInt64.self)) }
+
+        // Link layer: where the IP header starts.
+        switch info.linkType {
+        case .ethernet:
+            guard end >= 14 else { return nil }
+            layers.append(.ethernet)
+            etherType = u16(12)
+            offset = 14
+            var tags = 0
+            while etherType == EtherType.vlan.rawValue || etherType == EtherType.qinq.rawValue
+                || etherType == EtherType.qinqLegacy.rawValue {
+                guard tags < limits.maxVLANTags, end >= offset + 4 else { return nil }
+                tags += 1
+                layers.append(.vlan)
+                etherType = u16(offset + 2)
+                offset += 4
+            }
+        case .linuxSLL:
+            guard end >= 16 else { return nil }
+            layers.append(.linuxSLL)
+            etherType = u16(14)
+            offset = 16
+        case .linuxSLL2:
+            guard end >= 20 else { return nil }
+            layers.append(.linuxSLL2)
+            etherType = u16(0)
+            offset = 20
+        case .raw, .rawOpenBSD, .linktypeRaw:
+            guard end >= 1 else { return nil }
+            switch u8(0) >> 4 {
+            case 4: etherType = EtherType.ipv4.rawValue
+            case 6: etherType = EtherType.ipv6.rawValue
+            default: return nil
+            }
+        case .ipv4: etherType = EtherType.ipv4.rawValue
+        case .ipv6: etherType = EtherType.ipv6.rawValue
+        default: return nil
+        }
+
+        // IP: whole, unfragmented, no IPv6 extension headers; its declared length inside the frame.
+        let source: IPAddress, destination: IPAddress, proto: UInt8, ipLength: Int, payloadEnd: Int
+        if etherType == EtherType.ipv4.rawValue {
+            guard end >= offset + 20 else { return nil }
+            let versionIHL = u8(offset)
+            let headerLength = Int(versionIHL & 0x0F) * 4
+            let totalLength = Int(u16(offset + 2))
+            guard versionIHL >> 4 == 4, headerLength >= 20, totalLength >= headerLength, offset + totalLength <= end,
+                  u16(offset + 6) & 0x3FFF == 0 else { return nil }
+            layers.append(.ipv4)
+            proto = u8(offset + 9)
+            source = .v4(u32(offset + 12))
+            destination = .v4(u32(offset + 16))
+            ipLength = totalLength
+            payloadEnd = offset + totalLength
+            offset += headerLength
+        } else if etherType == EtherType.ipv6.rawValue {
+            guard end >= offset + 40 else { return nil }
+            let payloadLength = Int(u16(offset + 4))
+            guard u8(offset) >> 4 == 6, offset + 40 + payloadLength <= end else { return nil }
+            layers.append(.ipv6)
+            proto = u8(offset + 6)
+            source = .v6(u64(offset + 8), u64(offset + 16))
+            destination = .v6(u64(offset + 24), u64(offset + 32))
+            ipLength = payloadLength + 40
+            offset += 40
+            payloadEnd = offset + payloadLength
+        } else {
+            return nil
+        }
+
+        var reading = WireReading(fact: DataPlaneFact(source: source, destination: destination,
+                                                      ipProtocol: IPProtocol(rawValue: proto), ipLength: ipLength))
+        switch proto {
+        case IPProtocol.esp.rawValue:
+            guard payloadEnd - offset >= 8 else { return nil }
+            layers.append(.esp)
+            reading.fact.kind = .esp(ESPFact(spi: u32(offset), sequence: u32(offset + 4), udpEncapsulated: false))
+
+        case IPProtocol.udp.rawValue:
+            guard payloadEnd - offset >= 8 else { return nil }
+            let sourcePort = u16(offset), destinationPort = u16(offset + 2), length = Int(u16(offset + 4))
+            guard length >= 8, offset + length <= payloadEnd else { return nil }
+            layers.append(.udp)
+            reading.fact.sourcePort = sourcePort
+            reading.fact.destinationPort = destinationPort
+            let payload = offset + 8, payloadCount = length - 8
+            @inline(__always) func either(_ port: UInt16) -> Bool { sourcePort == port || destinationPort == port }
+            if payloadCount == 0 { break }
+            if either(4500) {
+                // RFC 3948: not a keepalive (0xFF) nor a non-ESP marker (IKE), and a whole ESP header.
+                guard payloadCount >= 8, u32(payload) != 0 else { return nil }
+                layers.append(.esp)
+                reading.fact.kind = .esp(ESPFact(spi: u32(payload), sequence: u32(payload + 4), udpEncapsulated: true))
+            } else if either(500) || either(1701) || either(4754) || either(53) {
+                return nil
+            }
+
+        case IPProtocol.tcp.rawValue:
+            guard payloadEnd - offset >= 20 else { return nil }
+            let sourcePort = u16(offset), destinationPort = u16(offset + 2)
+            let headerLength = Int(u8(offset + 12) >> 4) * 4
+            guard headerLength >= 20, offset + headerLength <= payloadEnd,
+                  sourcePort != 1723, destinationPort != 1723, sourcePort != 53, destinationPort != 53 else { return nil }
+            layers.append(.tcp)
+            reading.fact.sourcePort = sourcePort
+            reading.fact.destinationPort = destinationPort
+
+        case IPProtocol.gre.rawValue:
+            // PPTP's enhanced GRE (v1: key present, no C/R/s bits) carrying PPP that is neither IP nor
+            // control: the dissector stops at the PPP protocol (MPPE's 0x00FD above all).
+            guard limits.maxTunnelDepth > 0, payloadEnd - offset >= 8 else { return nil }
+            let flags = u16(offset)
+            guard flags & 0xEF7F == 0x2001, u16(offset + 2) == EtherType.ppp.rawValue else { return nil }
+            let declared = Int(u16(offset + 4))
+            let callID = u16(offset + 6)
+            var r = offset + 8
+            if flags & GRE.sequenceBit != 0 { r += 4 }
+            if flags & GRE.acknowledgmentBit != 0 { r += 4 }
+            guard r <= payloadEnd else { return nil }
+            let greEnd = declared <= payloadEnd - r ? r + declared : payloadEnd
+            layers.append(.gre)
+            reading.fact.kind = .gre(callID: callID)
+            if r == greEnd { break }  // acknowledgment only
+            guard greEnd - r >= 3 else { return nil }
+            if u8(r) == 0xFF {
+                guard u8(r + 1) == 0x03, greEnd - r >= 4 else { return nil }
+                r += 2
+            }
+            let first = u8(r)
+            let pppProtocol: PPPProtocol
+            if first & 1 == 1 {
+                pppProtocol = PPPProtocol(rawValue: UInt16(first))
+                r += 1
+            } else {
+                guard r + 2 <= greEnd, u8(r + 1) & 1 == 1 else { return nil }
+                pppProtocol = PPPProtocol(rawValue: UInt16(first) << 8 | UInt16(u8(r + 1)))
+                r += 2
+            }
+            guard pppProtocol != .ipv4, pppProtocol != .ipv6, !pppProtocol.isControl else { return nil }
+            layers.append(.ppp)
+            reading.stop = DecodeStop(reason: .unsupported, layer: .ppp, offset: r, note: .pppProtocol(pppProtocol))
+
+        default:
+            return nil
+        }
+        guard layers.count < limits.maxLayers else { return nil }
+        reading.layers = layers
+        return reading
+    }
+}
