@@ -65,6 +65,11 @@ public enum FuzzHarness {
         var packet = DecodedPacket(frame: FrameInfo(number: 0, timestamp: Timestamp(seconds: 0, nanoseconds: 0),
                                                     capturedLength: 0, originalLength: 0, linkType: linkType))
         var analyzer = Analyzer(options: Self.analysisOptions)
+        // The same frames through the analyzer's own entry (data plane read from header bytes):
+        // both analyses must come out the same (`Classifier.wire` against the decoder).
+        var wireAnalyzer = Analyzer(options: Self.analysisOptions)
+        var wireDecoder = PacketDecoder()
+        var wirePacket = packet
         var offset = 1
         var number = 0
         var seconds: Int64 = 1_000_000_000
@@ -82,11 +87,19 @@ public enum FuzzHarness {
             let info = FrameInfo(number: number, timestamp: Timestamp(seconds: seconds, nanoseconds: Int32(step) * 1000),
                                  capturedLength: bytes.count, originalLength: bytes.count + (truncated ? 100 : 0),
                                  linkType: linkType)
-            decoder.decode(RawFrame(info: info, bytes: bytes), into: &packet)
+            let frame = RawFrame(info: info, bytes: bytes)
+            decoder.decode(frame, into: &packet)
             work += self.consume(packet, bytes: bytes, decoder: decoder, streams: &streams)
             analyzer.add(packet)
+            _ = wireAnalyzer.add(frame, decoder: &wireDecoder, into: &wirePacket)
         }
-        work += DiagnosisEngine().diagnose(analyzer.finish()).count
+        let analysis = analyzer.finish()
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        let plain = try? encoder.encode(analysis), wire = try? encoder.encode(wireAnalyzer.finish())
+        precondition(plain == wire, "the analyzer's wire path and the decoder disagree")
+        work += DiagnosisEngine().diagnose(analysis).count
         decoder.reassembler.finish()
         work += decoder.reassembler.expired.reduce(0) { $0 + $1.holes.count + $1.frames.count }
         return work + streams.gaps + streams.overflows + streams.framingErrors

@@ -6,8 +6,9 @@ import Testing
 import TestSupport
 
 /// Issue 7's guard for the whole per-packet path: once a flow, a host pair and a stream exist,
-/// a data-plane frame (ESP, NAT-T ESP, GRE, bulk TCP) goes through `PacketDecoder` and
-/// `Analyzer.add` without a single heap allocation. Counted (AllocationCounter, Linux), not timed.
+/// a data-plane frame (ESP, NAT-T ESP, GRE, bulk TCP) goes through `Analyzer.add(_:decoder:into:)`
+/// (header bytes read directly, or decoded by `PacketDecoder` when the wire path refuses the frame)
+/// without a single heap allocation. Counted (AllocationCounter, Linux), not timed.
 @Suite(.enabled(if: Corpus.publicCorpusAvailable && vpd_allocation_counting_active()))
 struct AnalyzerAllocationTests {
     @Test func dataPlaneAnalyzesWithoutAllocating() throws {
@@ -20,10 +21,16 @@ struct AnalyzerAllocationTests {
 
         var decoder = PacketDecoder()
         var analyzer = Analyzer(options: AnalysisOptions())
+        var decodedAnalyzer = Analyzer(options: AnalysisOptions())
         var packet = DecodedPacket(frame: frames[0].info)
         func analyze(_ f: DataPlaneFrame) {
-            f.bytes.withUnsafeBytes { decoder.decode(RawFrame(info: f.info, bytes: $0), into: &packet) }
-            analyzer.add(packet)
+            f.bytes.withUnsafeBytes { raw in
+                let frame = RawFrame(info: f.info, bytes: raw)
+                _ = analyzer.add(frame, decoder: &decoder, into: &packet)
+                // And fully decoded (what the wire path refuses takes this way).
+                decoder.decode(frame, into: &packet)
+                decodedAnalyzer.add(packet)
+            }
         }
         // Index loop: iterating `frames` itself would allocate in an unoptimised build.
         func analyzeAll() { for i in frames.indices { analyze(frames[i]) } }
@@ -44,5 +51,6 @@ struct AnalyzerAllocationTests {
             }
         }
         #expect(analyzer.finish().capture.packets == frames.count * 6)
+        #expect(decodedAnalyzer.finish().capture.packets == frames.count * 6)
     }
 }

@@ -1,0 +1,203 @@
+import Capture
+import Decoding
+import Foundation
+@testable import Sessions
+import Testing
+import TestSupport
+
+/// `Classifier.wire` reads data-plane frames from their header bytes instead of decoding them
+/// (issue 7). It must agree with the decoder exactly: for every frame it accepts, the same layers,
+/// the same stop and the same fact as `PacketDecoder` + `Classifier.fact`; and whole captures
+/// analyzed either way give the same analysis. Real frames from every capture we have, the benchmark
+/// generator's mix, and seeded mutations of data-plane headers (to walk the edges of every check).
+@Suite(.enabled(if: Corpus.publicCorpusAvailable))
+struct WireReadingTests {
+    /// Frames the wire path accepted, by layer shape, over everything read (to show it was exercised).
+    final class Tally: @unchecked Sendable {
+        var shapes: [[LayerKind]: Int] = [:]
+        var accepted = 0
+        var frames = 0
+    }
+
+    /// Compares the wire reading of `frame` (when there is one) with its decode.
+    static func check(_ frame: RawFrame, decoder: inout PacketDecoder, tally: Tally, _ where_: String) {
+        tally.frames += 1
+        guard let wire = Classifier.wire(frame, limits: decoder.dissector.limits) else { return }
+        // A fresh decoder state matters only for fragments, which the wire path never accepts.
+        let packet = decoder.decode(frame)
+        var kinds: [LayerKind] = []
+        wire.layers.forEach { kinds.append($0) }
+        tally.accepted += 1
+        tally.shapes[kinds, default: 0] += 1
+        let decodedKinds = packet.layers.map(\.kind)
+        #expect(kinds == decodedKinds, "\(where_): layers")
+        #expect(wire.stop == packet.stop, "\(where_): stop \(String(describing: wire.stop)) vs \(String(describing: packet.stop))")
+        #expect(packet.reassembledFrom.isEmpty)
+        guard let fact = Classifier.fact(from: packet) else {
+            Issue.record("\(where_): the decoder gives no fact")
+            return
+        }
+        let d = wire.fact
+        #expect(d.source == fact.source && d.destination == fact.destination && d.ipProtocol == fact.ipProtocol
+                    && d.sourcePort == fact.sourcePort && d.destinationPort == fact.destinationPort
+                    && d.ipLength == fact.ipLength, "\(where_): header fields")
+        switch (d.kind, fact.kind) {
+        case (.other, .other): break
+        case (.esp(let a), .esp(let b)): #expect(a == b, "\(where_): ESP")
+        case (.gre(let callID), .gre(let g)): #expect(callID == g.callID, "\(where_): GRE call ID")
+        default: Issue.record("\(where_): wire kind \(d.kind) but fact kind \(fact.kind)")
+        }
+        #expect(fact.tcp == nil || !(fact.sourcePort == 1723 || fact.destinationPort == 1723), "\(where_): PPTP control")
+    }
+
+    /// Analyzes `path` both ways and compares the analyses (encoded, keys sorted).
+    static func analyzeBothWays(_ path: String, tally: Tally) throws {
+        let file = try PcapFile(path: path)
+        var wireDecoder = PacketDecoder(), checkDecoder = PacketDecoder(), plainDecoder = PacketDecoder()
+        var wireAnalyzer = Analyzer(options: AnalysisOptions()), plainAnalyzer = Analyzer(options: AnalysisOptions())
+        var wirePacket = DecodedPacket(frame: FrameInfo(number: 0, timestamp: Timestamp(seconds: 0, nanoseconds: 0),
+                                                        capturedLength: 0, originalLength: 0, linkType: file.linkType))
+        var plainPacket = wirePacket
+        do {
+            while let frame = try file.next() {
+                Self.check(frame, decoder: &checkDecoder, tally: tally, "\(path) frame \(frame.info.number)")
+                _ = wireAnalyzer.add(frame, decoder: &wireDecoder, into: &wirePacket)
+                plainDecoder.decode(frame, into: &plainPacket)
+                plainAnalyzer.add(plainPacket)
+            }
+        } catch {
+            // A damaged file: both analyzers saw the same frames before the damage.
+        }
+        #expect(try Self.encoded(wireAnalyzer.finish()) == Self.encoded(plainAnalyzer.finish()), "\(path): analyses differ")
+    }
+
+    static func encoded(_ analysis: Analysis) throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        return try encoder.encode(analysis)
+    }
+
+    @Test func everyCaptureAnalyzesTheSameBothWays() throws {
+        let tally = Tally()
+        // Ours: lab and synthetic captures, and the link-type fixtures (SLL, SLL2, raw, VLAN…).
+        let ours = try ["", "fixtures/"].flatMap { folder in
+            try FileManager.default.contentsOfDirectory(atPath: Corpus.captures.path + "/" + folder)
+                .filter { $0.hasSuffix(".pcap") || $0.hasSuffix(".pcapng") }.sorted()
+                .map { Corpus.captures.path + "/" + folder + $0 }
+        }
+        for path in ours + Corpus.publicFiles().map(Corpus.publicPath) {
+            try Self.analyzeBothWays(path, tally: tally)
+        }
+        // Every shape the wire path reads turns up in real captures.
+        let shapes = Set(tally.shapes.keys)
+        #expect(shapes.contains([.ethernet, .ipv4, .esp]))
+        #expect(shapes.contains([.ethernet, .ipv4, .udp, .esp]))
+        #expect(shapes.contains([.ethernet, .ipv6, .esp]))
+        #expect(shapes.contains([.ethernet, .ipv4, .tcp]))
+        #expect(shapes.contains([.ethernet, .ipv4, .udp]))
+        #expect(shapes.contains([.ethernet, .ipv4, .gre, .ppp]))
+        print("wire path: \(tally.accepted) of \(tally.frames) frames, \(tally.shapes.count) shapes")
+    }
+
+    /// The same real data-plane frames under every other link layer the wire path reads: 802.1Q
+    /// and QinQ tags, Linux SLL and SLL2, raw IP (LINKTYPE_RAW, LINKTYPE_IPV4/IPV6). The link
+    /// headers are synthetic (no capture of ours has ESP under them); the IP bytes are real. Each
+    /// also mutated, as above.
+    @Test func otherLinkLayersAgreeWithTheDecoder() throws {
+        let frames = try DataPlaneFrame.corpus().filter { $0.info.linkType == .ethernet && $0.bytes.count > 14 }
+        var generator = SeededGenerator(seed: 11)
+        let tally = Tally()
+        var checkDecoder = PacketDecoder()
+        for mutate in [false, true] {
+            var wireDecoder = PacketDecoder(), plainDecoder = PacketDecoder()
+            var wireAnalyzer = Analyzer(options: AnalysisOptions()), plainAnalyzer = Analyzer(options: AnalysisOptions())
+            var wirePacket = DecodedPacket(frame: frames[0].info), plainPacket = DecodedPacket(frame: frames[0].info)
+            var number = 0
+            for original in frames {
+                let mac = Array(original.bytes[0..<12]), type = Array(original.bytes[12..<14]), ip = Array(original.bytes[14...])
+                let ipLink: LinkType = ip[0] >> 4 == 4 ? .ipv4 : .ipv6
+                let variants: [(LinkType, [UInt8])] = [
+                    (.ethernet, mac + [0x81, 0x00, 0x00, 0x64] + type + ip),
+                    (.ethernet, mac + [0x88, 0xA8, 0x00, 0x0A, 0x81, 0x00, 0x00, 0x64] + type + ip),
+                    (.linuxSLL, [0, 0, 0, 1, 0, 6] + mac[6..<12] + [0, 0] + type + ip),
+                    (.linuxSLL2, type + [0, 0, 0, 0, 0, 2, 0, 1, 4, 6] + mac[6..<12] + [0, 0] + ip),
+                    (.linktypeRaw, ip), (.raw, ip), (ipLink, ip),
+                ]
+                for (linkType, wrapped) in variants {
+                    var bytes = wrapped
+                    if mutate {
+                        let at = generator.below(min(bytes.count, 64))
+                        bytes[at] = generator.below(2) == 0 ? bytes[at] &+ 1 : UInt8(generator.below(256))
+                    }
+                    number += 1
+                    let info = FrameInfo(number: number, timestamp: original.info.timestamp, capturedLength: bytes.count,
+                                         originalLength: bytes.count, linkType: linkType)
+                    bytes.withUnsafeBytes { raw in
+                        let frame = RawFrame(info: info, bytes: raw)
+                        Self.check(frame, decoder: &checkDecoder, tally: tally, "\(linkType) \(original.file) frame \(original.info.number)")
+                        _ = wireAnalyzer.add(frame, decoder: &wireDecoder, into: &wirePacket)
+                        plainDecoder.decode(frame, into: &plainPacket)
+                        plainAnalyzer.add(plainPacket)
+                    }
+                }
+            }
+            #expect(try Self.encoded(wireAnalyzer.finish()) == Self.encoded(plainAnalyzer.finish()), "mutated: \(mutate)")
+        }
+        let shapes = Set(tally.shapes.keys)
+        #expect(shapes.contains([.ethernet, .vlan, .ipv4, .udp, .esp]) && shapes.contains([.ethernet, .vlan, .vlan, .ipv4, .esp]))
+        #expect(shapes.contains([.linuxSLL, .ipv4, .gre, .ppp]) && shapes.contains([.linuxSLL2, .ipv6, .esp]))
+        #expect(shapes.contains([.ipv4, .tcp]) && shapes.contains([.ipv6, .esp]))
+    }
+
+    /// The benchmark's traffic mix (ESP on 200 tunnels, NAT-T ESP and keepalives, IKE, TCP, DNS, PPTP
+    /// GRE with random PPP, ICMP), 40,000 packets from `Benchmarks/make-bench-pcap.py`.
+    @Test func benchmarkMixAnalyzesTheSameBothWays() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("vpndoctor-wire-\(getpid())")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("bench-40k.pcap").path
+        let script = Corpus.packageRoot.appendingPathComponent("Benchmarks/make-bench-pcap.py").path
+        let result = try runCommand("/usr/bin/env", ["python3", script, path, "40000"])
+        try #require(result.status == 0, "make-bench-pcap.py failed: \(result.stderr)")
+        let tally = Tally()
+        try Self.analyzeBothWays(path, tally: tally)
+        #expect(tally.accepted > tally.frames * 8 / 10, "wire path took \(tally.accepted) of \(tally.frames)")
+    }
+
+    /// Data-plane frames with one to three header bytes changed (seeded): whatever the wire path
+    /// still accepts must agree with the decoder, and the analyses of each batch must match.
+    @Test func mutatedHeadersAgreeWithTheDecoder() throws {
+        let frames = try DataPlaneFrame.corpus(limit: 60)
+        var generator = SeededGenerator(seed: 7)
+        let tally = Tally()
+        var checkDecoder = PacketDecoder()
+        for batch in 0..<40 {
+            var wireDecoder = PacketDecoder(), plainDecoder = PacketDecoder()
+            var wireAnalyzer = Analyzer(options: AnalysisOptions()), plainAnalyzer = Analyzer(options: AnalysisOptions())
+            var wirePacket = DecodedPacket(frame: frames[0].info), plainPacket = DecodedPacket(frame: frames[0].info)
+            for (i, original) in frames.enumerated() {
+                var bytes = original.bytes
+                let headerEnd = min(bytes.count, 80)
+                for _ in 0..<(1 + generator.below(3)) where headerEnd > 0 {
+                    let at = generator.below(headerEnd)
+                    // Half small nudges (lengths off by one, flags), half any byte.
+                    bytes[at] = generator.below(2) == 0 ? bytes[at] &+ UInt8(1 + generator.below(2))
+                        : UInt8(generator.below(256))
+                }
+                var info = original.info
+                info.number = batch * frames.count + i + 1
+                bytes.withUnsafeBytes { raw in
+                    let frame = RawFrame(info: info, bytes: raw)
+                    Self.check(frame, decoder: &checkDecoder, tally: tally, "batch \(batch) \(original.file) frame \(original.info.number)")
+                    _ = wireAnalyzer.add(frame, decoder: &wireDecoder, into: &wirePacket)
+                    plainDecoder.decode(frame, into: &plainPacket)
+                    plainAnalyzer.add(plainPacket)
+                }
+            }
+            #expect(try Self.encoded(wireAnalyzer.finish()) == Self.encoded(plainAnalyzer.finish()), "batch \(batch)")
+        }
+        #expect(tally.accepted > tally.frames / 4, "wire path took \(tally.accepted) of \(tally.frames) mutants")
+        #expect(tally.accepted < tally.frames, "some mutants must be refused")
+    }
+}
