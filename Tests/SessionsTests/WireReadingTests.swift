@@ -19,6 +19,30 @@ struct WireReadingTests {
         var frames = 0
     }
 
+    /// One capture analyzed both ways at once: through the analyzer's wire entry, and fully decoded.
+    struct BothWays {
+        var wireDecoder = PacketDecoder(), plainDecoder = PacketDecoder()
+        var wireAnalyzer = Analyzer(options: AnalysisOptions()), plainAnalyzer = Analyzer(options: AnalysisOptions())
+        var wirePacket: DecodedPacket, plainPacket: DecodedPacket
+
+        init(linkType: LinkType) {
+            self.wirePacket = DecodedPacket(frame: FrameInfo(number: 0, timestamp: Timestamp(seconds: 0, nanoseconds: 0),
+                                                             capturedLength: 0, originalLength: 0, linkType: linkType))
+            self.plainPacket = self.wirePacket
+        }
+
+        mutating func add(_ frame: RawFrame) {
+            _ = self.wireAnalyzer.add(frame, decoder: &self.wireDecoder, into: &self.wirePacket)
+            self.plainDecoder.decode(frame, into: &self.plainPacket)
+            self.plainAnalyzer.add(self.plainPacket)
+        }
+
+        /// The two analyses, encoded with sorted keys: equal when the ways agree.
+        mutating func finish() throws -> (Data, Data) {
+            (try WireReadingTests.encoded(self.wireAnalyzer.finish()), try WireReadingTests.encoded(self.plainAnalyzer.finish()))
+        }
+    }
+
     /// Compares the wire reading of `frame` (when there is one) with its decode.
     static func check(_ frame: RawFrame, decoder: inout PacketDecoder, tally: Tally, _ where_: String) {
         tally.frames += 1
@@ -53,22 +77,18 @@ struct WireReadingTests {
     /// Analyzes `path` both ways and compares the analyses (encoded, keys sorted).
     static func analyzeBothWays(_ path: String, tally: Tally) throws {
         let file = try PcapFile(path: path)
-        var wireDecoder = PacketDecoder(), checkDecoder = PacketDecoder(), plainDecoder = PacketDecoder()
-        var wireAnalyzer = Analyzer(options: AnalysisOptions()), plainAnalyzer = Analyzer(options: AnalysisOptions())
-        var wirePacket = DecodedPacket(frame: FrameInfo(number: 0, timestamp: Timestamp(seconds: 0, nanoseconds: 0),
-                                                        capturedLength: 0, originalLength: 0, linkType: file.linkType))
-        var plainPacket = wirePacket
+        var checkDecoder = PacketDecoder()
+        var both = BothWays(linkType: file.linkType)
         do {
             while let frame = try file.next() {
                 Self.check(frame, decoder: &checkDecoder, tally: tally, "\(path) frame \(frame.info.number)")
-                _ = wireAnalyzer.add(frame, decoder: &wireDecoder, into: &wirePacket)
-                plainDecoder.decode(frame, into: &plainPacket)
-                plainAnalyzer.add(plainPacket)
+                both.add(frame)
             }
         } catch {
             // A damaged file: both analyzers saw the same frames before the damage.
         }
-        #expect(try Self.encoded(wireAnalyzer.finish()) == Self.encoded(plainAnalyzer.finish()), "\(path): analyses differ")
+        let (wire, plain) = try both.finish()
+        #expect(wire == plain, "\(path): analyses differ")
     }
 
     static func encoded(_ analysis: Analysis) throws -> Data {
@@ -110,9 +130,7 @@ struct WireReadingTests {
         let tally = Tally()
         var checkDecoder = PacketDecoder()
         for mutate in [false, true] {
-            var wireDecoder = PacketDecoder(), plainDecoder = PacketDecoder()
-            var wireAnalyzer = Analyzer(options: AnalysisOptions()), plainAnalyzer = Analyzer(options: AnalysisOptions())
-            var wirePacket = DecodedPacket(frame: frames[0].info), plainPacket = DecodedPacket(frame: frames[0].info)
+            var both = BothWays(linkType: .ethernet)
             var number = 0
             for original in frames {
                 let mac = Array(original.bytes[0..<12]), type = Array(original.bytes[12..<14]), ip = Array(original.bytes[14...])
@@ -136,13 +154,12 @@ struct WireReadingTests {
                     bytes.withUnsafeBytes { raw in
                         let frame = RawFrame(info: info, bytes: raw)
                         Self.check(frame, decoder: &checkDecoder, tally: tally, "\(linkType) \(original.file) frame \(original.info.number)")
-                        _ = wireAnalyzer.add(frame, decoder: &wireDecoder, into: &wirePacket)
-                        plainDecoder.decode(frame, into: &plainPacket)
-                        plainAnalyzer.add(plainPacket)
+                        both.add(frame)
                     }
                 }
             }
-            #expect(try Self.encoded(wireAnalyzer.finish()) == Self.encoded(plainAnalyzer.finish()), "mutated: \(mutate)")
+            let (wire, plain) = try both.finish()
+            #expect(wire == plain, "mutated: \(mutate)")
         }
         let shapes = Set(tally.shapes.keys)
         #expect(shapes.contains([.ethernet, .vlan, .ipv4, .udp, .esp]) && shapes.contains([.ethernet, .vlan, .vlan, .ipv4, .esp]))
@@ -173,9 +190,7 @@ struct WireReadingTests {
         let tally = Tally()
         var checkDecoder = PacketDecoder()
         for batch in 0..<40 {
-            var wireDecoder = PacketDecoder(), plainDecoder = PacketDecoder()
-            var wireAnalyzer = Analyzer(options: AnalysisOptions()), plainAnalyzer = Analyzer(options: AnalysisOptions())
-            var wirePacket = DecodedPacket(frame: frames[0].info), plainPacket = DecodedPacket(frame: frames[0].info)
+            var both = BothWays(linkType: .ethernet)
             for (i, original) in frames.enumerated() {
                 var bytes = original.bytes
                 let headerEnd = min(bytes.count, 80)
@@ -190,12 +205,11 @@ struct WireReadingTests {
                 bytes.withUnsafeBytes { raw in
                     let frame = RawFrame(info: info, bytes: raw)
                     Self.check(frame, decoder: &checkDecoder, tally: tally, "batch \(batch) \(original.file) frame \(original.info.number)")
-                    _ = wireAnalyzer.add(frame, decoder: &wireDecoder, into: &wirePacket)
-                    plainDecoder.decode(frame, into: &plainPacket)
-                    plainAnalyzer.add(plainPacket)
+                    both.add(frame)
                 }
             }
-            #expect(try Self.encoded(wireAnalyzer.finish()) == Self.encoded(plainAnalyzer.finish()), "batch \(batch)")
+            let (wire, plain) = try both.finish()
+            #expect(wire == plain, "batch \(batch)")
         }
         #expect(tally.accepted > tally.frames / 4, "wire path took \(tally.accepted) of \(tally.frames) mutants")
         #expect(tally.accepted < tally.frames, "some mutants must be refused")
