@@ -4,8 +4,8 @@ import Decoding
 /// The header fields a data-plane packet is counted by: what `Analyzer` reads of an ESP, NAT-T
 /// ESP, PPTP GRE data or plain TCP/UDP packet instead of a whole `PacketFact` (a plain value, a few
 /// words, built and consumed in registers).
-struct DataPlaneFact {
-    enum Kind { case other, esp(ESPFact), gre(callID: UInt16) }
+struct DataPlaneFact: Sendable {
+    enum Kind: Sendable { case other, esp(ESPFact), gre(callID: UInt16) }
     var source: IPAddress
     var destination: IPAddress
     var ipProtocol: IPProtocol
@@ -16,15 +16,23 @@ struct DataPlaneFact {
 }
 
 /// A data-plane frame read straight from its header bytes: its fact, and exactly the layers (and
-/// the stop, for PPTP's encrypted PPP) that `Dissector` would have produced for it.
-struct WireReading {
+/// the stop, for PPTP's encrypted PPP) that `Dissector` would have produced for it. Made by
+/// `Analyzer.read(_:limits:)` on any thread, consumed by `Analyzer.add(_:frame:)`.
+public struct WireReading: Sendable {
     var fact: DataPlaneFact
     var layers = WireLayers()
-    var stop: DecodeStop?
+    /// PPTP's GRE carrying PPP that is neither IP nor control: the protocol and where the
+    /// dissector stops (kept small: readings cross threads in batches).
+    var unsupportedPPP: (proto: PPPProtocol, offset: Int)?
+
+    /// The stop `Dissector` records for the frame.
+    var stop: DecodeStop? {
+        self.unsupportedPPP.map { DecodeStop(reason: .unsupported, layer: .ppp, offset: $0.offset, note: .pppProtocol($0.proto)) }
+    }
 }
 
 /// Up to eight layer kinds, inline (no array: nothing to allocate).
-struct WireLayers {
+struct WireLayers: Sendable {
     var kinds: (LayerKind, LayerKind, LayerKind, LayerKind, LayerKind, LayerKind, LayerKind, LayerKind) =
         (.link, .link, .link, .link, .link, .link, .link, .link)
     var count = 0
@@ -203,7 +211,7 @@ extension Classifier {
             }
             guard pppProtocol != .ipv4, pppProtocol != .ipv6, !pppProtocol.isControl else { return nil }
             layers.append(.ppp)
-            reading.stop = DecodeStop(reason: .unsupported, layer: .ppp, offset: r, note: .pppProtocol(pppProtocol))
+            reading.unsupportedPPP = (pppProtocol, r)
 
         default:
             return nil

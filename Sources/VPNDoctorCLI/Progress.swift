@@ -22,7 +22,13 @@ final class Progress {
 
     @inline(__always)
     func update(frame: Int, position: () -> Int?) {
-        guard self.enabled, frame & 0xFFFF == 0, let done = position() else { return }
+        guard self.enabled, frame & 0xFFFF == 0 else { return }
+        self.show(position: position())
+    }
+
+    /// Shows `position` (bytes read) now, if the percentage changed.
+    func show(position: Int?) {
+        guard self.enabled, let done = position else { return }
         let percent = min(100, done * 100 / max(1, self.total))
         guard percent != self.lastPercent else { return }
         self.lastPercent = percent

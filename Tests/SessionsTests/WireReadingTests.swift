@@ -170,13 +170,7 @@ struct WireReadingTests {
     /// The benchmark's traffic mix (ESP on 200 tunnels, NAT-T ESP and keepalives, IKE, TCP, DNS, PPTP
     /// GRE with random PPP, ICMP), 40,000 packets from `Benchmarks/make-bench-pcap.py`.
     @Test func benchmarkMixAnalyzesTheSameBothWays() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("vpndoctor-wire-\(getpid())")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let path = directory.appendingPathComponent("bench-40k.pcap").path
-        let script = Corpus.packageRoot.appendingPathComponent("Benchmarks/make-bench-pcap.py").path
-        let result = try runCommand("/usr/bin/env", ["python3", script, path, "40000"])
-        try #require(result.status == 0, "make-bench-pcap.py failed: \(result.stderr)")
+        let path = try Corpus.benchmarkMix(packets: 40_000)
         let tally = Tally()
         try Self.analyzeBothWays(path, tally: tally)
         #expect(tally.accepted > tally.frames * 8 / 10, "wire path took \(tally.accepted) of \(tally.frames)")

@@ -66,6 +66,22 @@ public enum Corpus {
     public static func capturePath(_ name: String) -> String {
         captures.appendingPathComponent(name).path
     }
+
+    /// A capture of `packets` packets of the benchmark's traffic mix (ESP on 200 tunnels, NAT-T ESP
+    /// and keepalives, IKE, TCP, DNS, PPTP GRE, ICMP), written by `Benchmarks/make-bench-pcap.py`
+    /// into the temporary directory once (deterministic: later runs reuse it; needs python3).
+    public static func benchmarkMix(packets: Int) throws -> String {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("vpndoctor-bench-mix-\(packets).pcap").path
+        if FileManager.default.fileExists(atPath: path) { return path }
+        let script = packageRoot.appendingPathComponent("Benchmarks/make-bench-pcap.py").path
+        let scratch = path + ".\(UInt64.random(in: 0 ... .max))"
+        let result = try runCommand("/usr/bin/env", ["python3", script, scratch, String(packets)])
+        guard result.status == 0 else { throw BenchmarkMixError(stderr: result.stderr) }
+        _ = rename(scratch, path)
+        return path
+    }
+
+    struct BenchmarkMixError: Error { var stderr: String }
 }
 
 /// Decodes every frame of a capture file as the CLI does (with IP reassembly); tests only: it

@@ -1,0 +1,158 @@
+import Capture
+import Decoding
+import Foundation
+import Sessions
+
+/// `analyze` on two cores. A reader thread runs libpcap's read loop and reads each data-plane
+/// frame from its header bytes (`Analyzer.read`); it hands the analyzer's thread batches of those
+/// readings, with copies of the other frames' bytes, which the analyzer's thread decodes. Every
+/// frame reaches the analyzer once, in capture order: the analysis is the one a single thread
+/// makes, and the wall time is the slower side's instead of the sum of both.
+///
+/// Batches (a few, reused) bound the memory: a reader ahead of the analyzer waits for a free one.
+final class FramePipeline: @unchecked Sendable {
+    /// One frame as the reader hands it over.
+    enum Item {
+        case wire(WireReading, FrameInfo)
+        /// A frame to decode: its bytes are `arena[start ..< start + count]`.
+        case raw(FrameInfo, start: Int, count: Int)
+    }
+
+    final class Batch {
+        static let items = 2_048
+        static let arenaBytes = 1 << 20
+
+        var items: [Item] = []
+        var arena = [UInt8](repeating: 0, count: Batch.arenaBytes)
+        var used = 0
+        /// Bytes of the file read when the batch was handed over (for the progress bar).
+        var position: Int?
+        var error: CaptureError?
+        var isLast = false
+
+        init() { self.items.reserveCapacity(Self.items) }
+
+        func reset() {
+            self.items.removeAll(keepingCapacity: true)
+            self.used = 0
+            self.position = nil
+            self.error = nil
+            self.isLast = false
+        }
+
+        /// Copies `bytes` into the arena; false when the batch must go first (an empty batch grows).
+        func keep(_ bytes: UnsafeRawBufferPointer, _ info: FrameInfo) -> Bool {
+            if self.used + bytes.count > self.arena.count {
+                guard self.used == 0 else { return false }
+                self.arena = [UInt8](repeating: 0, count: bytes.count)
+            }
+            self.arena.withUnsafeMutableBytes { arena in
+                arena.baseAddress!.advanced(by: self.used).copyMemory(from: bytes.baseAddress!, byteCount: bytes.count)
+            }
+            self.items.append(.raw(info, start: self.used, count: bytes.count))
+            self.used += bytes.count
+            return true
+        }
+    }
+
+    private let condition = NSCondition()
+    /// Batches ready for the reader, and those it filled (in order).
+    private var free: [Batch]
+    private var full: [Batch] = []
+
+    private init(batches: Int) {
+        self.free = (0..<batches).map { _ in Batch() }
+    }
+
+    /// Whether this machine has a second core for the reader.
+    static var isWorthIt: Bool { ProcessInfo.processInfo.activeProcessorCount > 1 }
+
+    /// Reads `file` on a thread of its own and feeds every frame to `analyzer`, calling `progress`
+    /// with the bytes read so far after each batch. A file that goes bad part-way throws after the
+    /// frames before the damage were analyzed.
+    static func analyze(_ file: PcapFile, into analyzer: inout Analyzer, limits: DecodeLimits = .standard,
+                        progress: (Int?) -> Void) throws(CaptureError) {
+        let pipeline = FramePipeline(batches: 4)
+        nonisolated(unsafe) let source = file
+        let reader = Thread { pipeline.read(source, limits: limits) }
+        reader.stackSize = 1 << 20
+        reader.start()
+
+        var decoder = PacketDecoder(dissector: Dissector(limits: limits))
+        var packet = DecodedPacket(frame: FrameInfo(number: 0, timestamp: Timestamp(seconds: 0, nanoseconds: 0),
+                                                    capturedLength: 0, originalLength: 0, linkType: file.linkType))
+        while true {
+            let batch = pipeline.take(from: \.full)
+            batch.arena.withUnsafeBytes { arena in
+                for i in batch.items.indices {
+                    switch batch.items[i] {
+                    case .wire(let reading, let info):
+                        analyzer.add(reading, frame: info)
+                    case .raw(let info, let start, let count):
+                        decoder.decode(RawFrame(info: info, bytes: UnsafeRawBufferPointer(rebasing: arena[start ..< start + count])),
+                                       into: &packet)
+                        analyzer.add(packet)
+                    }
+                }
+            }
+            progress(batch.position)
+            let (isLast, error) = (batch.isLast, batch.error)
+            batch.reset()
+            pipeline.put(batch, into: \.free)
+            if isLast {
+                if let error { throw error }
+                return
+            }
+        }
+    }
+
+    /// The reader's loop: fill a free batch, hand it over, until the file ends or fails.
+    private func read(_ file: PcapFile, limits: DecodeLimits) {
+        var batch = self.take(from: \.free)
+        var source = file
+        while true {
+            let frame: RawFrame?
+            do {
+                frame = try source.next()
+            } catch {
+                batch.error = error
+                frame = nil
+            }
+            guard let frame else {
+                batch.isLast = true
+                batch.position = file.bytesRead
+                self.put(batch, into: \.full)
+                return
+            }
+            if let reading = Analyzer.read(frame, limits: limits) {
+                batch.items.append(.wire(reading, frame.info))
+            } else if !batch.keep(frame.bytes, frame.info) {
+                batch.position = file.bytesRead
+                self.put(batch, into: \.full)
+                batch = self.take(from: \.free)
+                _ = batch.keep(frame.bytes, frame.info)
+            }
+            if batch.items.count >= Batch.items {
+                batch.position = file.bytesRead
+                self.put(batch, into: \.full)
+                batch = self.take(from: \.free)
+            }
+        }
+    }
+
+    // MARK: - Handing batches over (one lock operation per batch, not per frame)
+
+    private func take(from queue: ReferenceWritableKeyPath<FramePipeline, [Batch]>) -> Batch {
+        self.condition.lock()
+        defer { self.condition.unlock() }
+        while self[keyPath: queue].isEmpty { self.condition.wait() }
+        return self[keyPath: queue].removeFirst()
+    }
+
+    private func put(_ batch: Batch, into queue: ReferenceWritableKeyPath<FramePipeline, [Batch]>) {
+        self.condition.lock()
+        self[keyPath: queue].append(batch)
+        self.condition.broadcast()
+        self.condition.unlock()
+    }
+}
