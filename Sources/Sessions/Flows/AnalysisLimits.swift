@@ -42,40 +42,17 @@ struct DroppedState {
 
 extension Dictionary {
     /// Removes the `count` idlest entries (smallest `lastFrame`), and those idle as long as the
-    /// last of them. Rare (a quarter of a table at a time), so it may allocate. The victims are a
-    /// set fixed by the frame numbers, not by the table's order (its hash order: random per
-    /// process), so what is evicted is the same on every run. Returns how many went.
+    /// last of them (`idleCut`). Rare (a quarter of a table at a time), so it may allocate. The
+    /// victims are a set fixed by the frame numbers, not by the table's order (its hash order:
+    /// random per process), so what is evicted is the same on every run. Returns how many went.
     @discardableResult
     mutating func evictIdle(_ count: Int, lastFrame: (Value) -> Int) -> Int {
         guard count > 0, !self.isEmpty else { return 0 }
-        // The count-th smallest frame number: narrow [low, high] with a 256-bin histogram, each
-        // pass dividing the range by 256 (a few passes over the table, no sort).
-        var low = Int.max, high = Int.min
-        for value in self.values {
-            let frame = lastFrame(value)
-            low = Swift.min(low, frame)
-            high = Swift.max(high, frame)
-        }
-        var need = Swift.min(count, self.count)
-        var bins = [Int](repeating: 0, count: 256)
-        while low < high {
-            let width = (high - low) / 256 + 1
-            for i in bins.indices { bins[i] = 0 }
-            for value in self.values {
-                let frame = lastFrame(value)
-                if frame >= low, frame <= high { bins[(frame - low) / width] += 1 }
-            }
-            var bin = 0
-            while need > bins[bin] {
-                need -= bins[bin]
-                bin += 1
-            }
-            low += bin * width
-            high = Swift.min(high, low + width - 1)
-        }
+        let values = self.values
+        let cut = idleCut(count, of: self.count) { body in for value in values { body(lastFrame(value)) } }
         var victims: [Key] = []
         victims.reserveCapacity(count + count / 4)
-        for (key, value) in self where lastFrame(value) <= low { victims.append(key) }
+        for (key, value) in self where lastFrame(value) <= cut { victims.append(key) }
         for key in victims { self.removeValue(forKey: key) }
         return victims.count
     }

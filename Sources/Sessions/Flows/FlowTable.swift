@@ -112,23 +112,27 @@ public struct FlowActivity: Hashable, Sendable {
 /// full counters (they are reported); the others only their activity.
 public struct FlowTable: Sendable {
     public private(set) var vpn: [FlowKey: FlowStats] = [:]
-    public private(set) var other: [FlowKey: FlowActivity] = [:]
+    private(set) var other: OtherFlows
     public let capacity: Int
     public private(set) var evicted = 0
     public private(set) var firstEvictionFrame: Int?
 
     public init(capacity: Int) {
         self.capacity = max(16, capacity)
-        self.other.reserveCapacity(min(self.capacity, 1 << 16))
+        self.other = OtherFlows(capacity: self.capacity)
     }
 
     public var count: Int { self.vpn.count + self.other.count }
-    public var oneWayCount: Int { self.vpn.values.lazy.filter(\.isOneWay).count + self.other.values.lazy.filter(\.isOneWay).count }
+    public var oneWayCount: Int {
+        var count = self.vpn.values.lazy.filter(\.isOneWay).count
+        self.other.forEach { _, activity in if activity.isOneWay { count += 1 } }
+        return count
+    }
     /// Every address of the table's flows.
     public var addresses: Set<IPAddress> {
         var set = Set<IPAddress>()
         for key in self.vpn.keys { set.insert(key.low.address); set.insert(key.high.address) }
-        for key in self.other.keys { set.insert(key.low.address); set.insert(key.high.address) }
+        self.other.forEach { key, _ in set.insert(key.low.address); set.insert(key.high.address) }
         return set
     }
 
@@ -146,14 +150,12 @@ public struct FlowTable: Sendable {
             stats.add(direction: direction, frame: frame, time: time, bytes: bytes)
             self.vpn[key] = stats
         } else {
-            if let index = self.other.index(forKey: key) {
-                self.other.values[index].count(direction: direction, frame: frame)
-                return
-            }
+            let hash = self.other.hash(key)
+            if self.other.count(key, hash: hash, direction: direction, frame: frame) { return }
             if self.count >= self.capacity { self.evict(frame: frame) }
             var activity = FlowActivity()
             activity.count(direction: direction, frame: frame)
-            self.other[key] = activity
+            self.other.insert(key, hash: hash, activity: activity)
         }
     }
 
@@ -161,7 +163,7 @@ public struct FlowTable: Sendable {
     mutating func evict(frame: Int) {
         if self.firstEvictionFrame == nil { self.firstEvictionFrame = frame }
         let target = max(1, self.capacity / 4)
-        let fromOther = self.other.evictIdle(target, lastFrame: \.lastFrame)
+        let fromOther = self.other.evictIdle(target)
         self.evicted += fromOther
         if fromOther < target { self.evicted += self.vpn.evictIdle(target - fromOther, lastFrame: \.lastFrame) }
     }

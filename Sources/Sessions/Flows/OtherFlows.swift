@@ -1,0 +1,155 @@
+import Decoding
+
+/// The non-VPN flows of `FlowTable`: most of a gateway's table and nearly all of its churn (every
+/// scan probe or short connection is a new flow, and a full table evicts a quarter of itself).
+///
+/// Open addressing with linear probing over a power of two of slots, at most half full. One byte of
+/// each key's hash sits in a dense array of its own (`tags`), so a probe for a flow that is not in
+/// the table — the common case under churn — reads that array and seldom a key. Deleting shifts the
+/// entries after the hole back (no tombstones), so probes stay short however much is evicted.
+/// Grows by doubling up to twice `FlowTable.capacity`; hashes with `FlowKey`'s seeded hash and a
+/// seed of its own.
+struct OtherFlows {
+    struct Slot {
+        var key: FlowKey
+        var activity: FlowActivity
+        var hash: Int
+    }
+
+    /// 0: empty; otherwise 0x80 | seven bits of the hash.
+    private var tags: [UInt8]
+    private var slots: [Slot]
+    private var mask: Int
+    private let maxSlots: Int
+    private let seed = Int.random(in: .min ... .max)
+    private(set) var count = 0
+
+    init(capacity: Int) {
+        var size = 16
+        while size < capacity * 2 { size <<= 1 }
+        self.maxSlots = size
+        let initial = min(size, 1 << 12)
+        self.tags = [UInt8](repeating: 0, count: initial)
+        self.slots = [Slot](repeating: Self.emptySlot, count: initial)
+        self.mask = initial - 1
+    }
+
+    private static let emptySlot = Slot(key: FlowKey(low: Endpoint(.v4(0)), high: Endpoint(.v4(0)), ipProtocol: IPProtocol(rawValue: 0)),
+                                        activity: FlowActivity(), hash: 0)
+
+    @inline(__always)
+    func hash(_ key: FlowKey) -> Int { key._rawHashValue(seed: self.seed) }
+
+    @inline(__always)
+    private static func tag(_ hash: Int) -> UInt8 { 0x80 | UInt8(truncatingIfNeeded: UInt(bitPattern: hash) >> 57) }
+
+    /// Counts a packet on `key`'s flow; false when the flow is not held (then `insert` it).
+    @inline(__always)
+    mutating func count(_ key: FlowKey, hash: Int, direction: Int, frame: Int) -> Bool {
+        let tag = Self.tag(hash)
+        var i = hash & self.mask
+        while true {
+            let t = self.tags[i]
+            if t == 0 { return false }
+            if t == tag, self.slots[i].key == key {
+                self.slots[i].activity.count(direction: direction, frame: frame)
+                return true
+            }
+            i = (i + 1) & self.mask
+        }
+    }
+
+    /// Adds a flow that is not held (see `count`).
+    mutating func insert(_ key: FlowKey, hash: Int, activity: FlowActivity) {
+        if (self.count + 1) * 2 > self.tags.count, self.tags.count < self.maxSlots { self.grow() }
+        var i = hash & self.mask
+        while self.tags[i] != 0 { i = (i + 1) & self.mask }
+        self.tags[i] = Self.tag(hash)
+        self.slots[i] = Slot(key: key, activity: activity, hash: hash)
+        self.count += 1
+    }
+
+    /// Doubles the slots (rare: amortised, so it may allocate).
+    private mutating func grow() {
+        let old = (self.tags, self.slots)
+        let size = self.tags.count * 2
+        self.tags = [UInt8](repeating: 0, count: size)
+        self.slots = [Slot](repeating: Self.emptySlot, count: size)
+        self.mask = size - 1
+        self.count = 0
+        for i in old.0.indices where old.0[i] != 0 {
+            self.insert(old.1[i].key, hash: old.1[i].hash, activity: old.1[i].activity)
+        }
+    }
+
+    /// Empties slot `i`, shifting back the entries of its probe run that may fill it.
+    private mutating func remove(at i: Int) {
+        var hole = i
+        var j = (i + 1) & self.mask
+        while self.tags[j] != 0 {
+            let home = self.slots[j].hash & self.mask
+            // j may move to the hole when its home is not within (hole, j] (cyclically).
+            if (j - home) & self.mask >= (j - hole) & self.mask {
+                self.tags[hole] = self.tags[j]
+                self.slots[hole] = self.slots[j]
+                hole = j
+            }
+            j = (j + 1) & self.mask
+        }
+        self.tags[hole] = 0
+        self.count -= 1
+    }
+
+    /// Removes the `count` idlest flows and those idle as long as the last of them (see
+    /// `idleCut`); returns how many went.
+    mutating func evictIdle(_ count: Int) -> Int {
+        guard count > 0, self.count > 0 else { return 0 }
+        let cut = idleCut(count, of: self.count) { body in self.forEach { body($1.lastFrame) } }
+        let before = self.count
+        var i = 0
+        // A removal shifts later entries into slot i: look at it again. Entries wrapped from the
+        // start may come back to the end and be looked at twice, which keeps them kept.
+        while i < self.tags.count {
+            if self.tags[i] != 0, self.slots[i].activity.lastFrame <= cut {
+                self.remove(at: i)
+            } else {
+                i += 1
+            }
+        }
+        return before - self.count
+    }
+
+    func forEach(_ body: (FlowKey, FlowActivity) -> Void) {
+        for i in self.tags.indices where self.tags[i] != 0 { body(self.slots[i].key, self.slots[i].activity) }
+    }
+}
+
+/// The frame number at or below which at least `count` of `total` entries lie, and as few more as
+/// ties allow: the count-th smallest of the frames `forEach` yields. Found by narrowing [low, high]
+/// with a 256-bin histogram, each pass dividing the range by 256 (a few passes, no sort). Depends
+/// on the frame numbers only, never on the order they come in.
+func idleCut(_ count: Int, of total: Int, _ forEach: ((Int) -> Void) -> Void) -> Int {
+    var low = Int.max, high = Int.min
+    forEach { frame in
+        low = min(low, frame)
+        high = max(high, frame)
+    }
+    var need = min(count, total)
+    var bins = [Int](repeating: 0, count: 256)
+    while low < high {
+        let width = (high - low) / 256 + 1
+        for i in bins.indices { bins[i] = 0 }
+        let (l, h) = (low, high)
+        forEach { frame in
+            if frame >= l, frame <= h { bins[(frame - l) / width] += 1 }
+        }
+        var bin = 0
+        while need > bins[bin] {
+            need -= bins[bin]
+            bin += 1
+        }
+        low += bin * width
+        high = min(high, low + width - 1)
+    }
+    return low
+}
