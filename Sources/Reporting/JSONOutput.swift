@@ -203,6 +203,9 @@ final class JSONOutputState: Encoder {
         var key: Int
         var keyLength: Int
         var escaped: Bool
+        /// The key's first 8 bytes, big-endian, zero-padded (an unescaped key has no zero byte), so
+        /// most comparisons are one integer comparison.
+        var prefix: UInt64
     }
 
     struct Collected {
@@ -376,15 +379,18 @@ final class JSONOutputState: Encoder {
 
     // MARK: Layout
 
-    private static let spaces = [UInt8](repeating: 0x20, count: 128)
+    /// A newline and 64 levels of indentation.
+    private static let indentation = [0x0A] + [UInt8](repeating: 0x20, count: 128)
 
     func newline(level: Int) {
-        self.out.append(0x0A)
-        var n = 2 * level
-        while n > 0 {
-            let k = min(n, Self.spaces.count)
-            Self.spaces.withUnsafeBufferPointer { self.out.append(contentsOf: UnsafeBufferPointer(rebasing: $0[..<k])) }
-            n -= k
+        var n = 1 + 2 * level
+        Self.indentation.withUnsafeBufferPointer { indentation in
+            self.out.append(contentsOf: UnsafeBufferPointer(rebasing: indentation[..<min(n, indentation.count)]))
+            n -= indentation.count
+            while n > 0 {  // deeper than 64 levels
+                self.out.append(contentsOf: UnsafeBufferPointer(rebasing: indentation[1..<min(n + 1, indentation.count)]))
+                n -= indentation.count - 1
+            }
         }
     }
 
@@ -414,7 +420,16 @@ final class JSONOutputState: Encoder {
         self.out.append(0x22)
         let keyStart = self.out.count
         let escaped = JSONText.appendStringContents(key, to: &self.out)
-        let member = Member(segment: segment, key: keyStart, keyLength: self.out.count - keyStart, escaped: escaped)
+        let keyLength = self.out.count - keyStart
+        var prefix: UInt64 = 0
+        self.out.withUnsafeBytes { out in
+            if keyLength >= 8 {
+                prefix = UInt64(bigEndian: out.loadUnaligned(fromByteOffset: keyStart, as: UInt64.self))
+            } else {
+                for i in 0..<keyLength { prefix |= UInt64(out[keyStart + i]) << (56 - 8 * i) }
+            }
+        }
+        let member = Member(segment: segment, key: keyStart, keyLength: keyLength, escaped: escaped, prefix: prefix)
         self.out.append(0x22)
         if self.pretty {
             self.out.append(contentsOf: [0x20, 0x3A, 0x20])  // " : "
@@ -615,7 +630,9 @@ final class JSONOutputState: Encoder {
             let x = self.unescapedKey(a, in: out), y = self.unescapedKey(b, in: out)
             return x.lexicographicallyPrecedes(y) ? -1 : x == y ? 0 : 1
         }
-        let c = memcmp(out.baseAddress! + a.key, out.baseAddress! + b.key, min(a.keyLength, b.keyLength))
+        if a.prefix != b.prefix { return a.prefix < b.prefix ? -1 : 1 }
+        let common = min(a.keyLength, b.keyLength)
+        let c = common > 8 ? memcmp(out.baseAddress! + a.key + 8, out.baseAddress! + b.key + 8, common - 8) : 0
         return c != 0 ? Int(c) : a.keyLength - b.keyLength
     }
 
