@@ -114,82 +114,33 @@ public struct Report: Codable, Sendable {
     }
 }
 
-/// Reports as JSON: `[.prettyPrinted, .sortedKeys]`, capture-relative times, so output diffs cleanly.
-/// One report encodes as an object, several as an array of objects.
+/// Reports as JSON: what `JSONEncoder` writes with `[.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]`
+/// and non-finite numbers as "inf", "-inf", "nan" (capture-relative times, so output diffs cleanly),
+/// then a newline. One report encodes as an object, several as an array of objects.
 ///
-/// Written a session at a time: the encoder's whole-document tree of a gateway capture's report
-/// is several times the size of its text, so each session is encoded on its own and spliced into
-/// the report's shell at its indentation, in place of the shell's empty `sessions` array. The bytes
-/// are those of encoding the whole document (strings never hold a raw newline).
+/// Written by `JSONOutputEncoder` and streamed: a gateway capture's report is tens of megabytes, and
+/// the sessions go out one at a time as they are written.
 public enum JSONRenderer {
     public static func render(_ reports: [Report]) -> String {
-        var out = ""
-        self.write(reports) { out += $0 }
-        return out
+        var out: [UInt8] = []
+        self.write(reports) { out.append(contentsOf: $0) }
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// Hands the JSON text to `sink` in pieces, in order.
-    public static func write(_ reports: [Report], to sink: (String) -> Void) {
+    public static func write(_ reports: [Report], to sink: (UnsafeRawBufferPointer) -> Void) {
+        let encoder = JSONOutputEncoder(prettyPrinted: true,
+                                        nonConformingFloats: .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan"))
         do {
             if reports.count == 1 {
-                try self.write(reports[0], indent: "", to: sink)
+                try encoder.encode(reports[0], to: sink)
             } else {
-                sink("[\n")
-                for (i, report) in reports.enumerated() {
-                    if i > 0 { sink(",\n") }
-                    sink("  ")
-                    try self.write(report, indent: "  ", to: sink)
-                }
-                sink("\n]")
+                try encoder.encode(reports, to: sink)
             }
         } catch {
-            sink("{\"error\": \"\(error)\"}\n")
+            Array("{\"error\": \"\(error)\"}\n".utf8).withUnsafeBytes(sink)
             return
         }
-        sink("\n")
-    }
-
-    static func encode<T: Encodable>(_ value: T, indent: String) throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        let data = try encoder.encode(value)
-        guard !indent.isEmpty else { return String(decoding: data, as: UTF8.self) }
-        // Re-indent on bytes (Foundation's replacingOccurrences costs more than the encoding).
-        // Blank lines (inside an empty array) stay blank, as the encoder writes them.
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(data.count + data.count / 8)
-        data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) in
-            for i in raw.indices {
-                bytes.append(raw[i])
-                if raw[i] == UInt8(ascii: "\n"), i + 1 < raw.count, raw[i + 1] != UInt8(ascii: "\n") {
-                    bytes.append(contentsOf: indent.utf8)
-                }
-            }
-        }
-        return String(decoding: bytes, as: UTF8.self)
-    }
-
-    /// One report as an object whose first line is already indented by the caller.
-    static func write(_ report: Report, indent: String, to sink: (String) -> Void) throws {
-        var shell = report
-        shell.sessions = []
-        let text = try self.encode(shell, indent: indent)
-        // The shell's empty array, `[` blank line `]`, is replaced by the sessions; the keys after
-        // it in sorted order (`verdict`) follow as encoded.
-        let empty = "\n\n" + indent + "  ]"
-        guard !report.sessions.isEmpty, let open = text.range(of: "\"sessions\" : [", options: .backwards),
-              text[open.upperBound...].hasPrefix(empty) else {
-            sink(text)
-            return
-        }
-        sink(String(text[..<open.upperBound]))
-        let inner = indent + "    "
-        for (i, session) in report.sessions.enumerated() {
-            sink(i == 0 ? "\n" + inner : ",\n" + inner)
-            sink(try self.encode(session, indent: inner))
-        }
-        sink("\n" + indent + "  ]")
-        sink(String(text[text.index(open.upperBound, offsetBy: empty.count)...]))
+        [UInt8(ascii: "\n")].withUnsafeBytes(sink)
     }
 }

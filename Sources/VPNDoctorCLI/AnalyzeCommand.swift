@@ -80,7 +80,7 @@ struct AnalyzeCommand: ParsableCommand {
         }
         if !reports.isEmpty {
             if self.output.json {
-                JSONRenderer.write(reports) { print($0, terminator: "") }
+                JSONRenderer.write(reports, to: writeStandardOutput)
             } else {
                 print(TextRenderer.render(reports, color: self.output.useColor, verbose: self.diagnosis.verbose), terminator: "")
             }

@@ -1,21 +1,20 @@
 import Capture
 import Decoding
 import Foundation
+import Reporting
 
 /// NDJSON for `packets --json`, streamed: byte for byte what `JSONEncoder` (`.sortedKeys`,
 /// `.withoutEscapingSlashes`) writes for a `PacketRecord`, without building its intermediate tree
 /// per packet (7× slower than `tcpdump -n -r`; issue 7).
 ///
-/// The data-plane layers (most of a capture) and the record itself are written here, keys in
-/// sorted order; any other layer (IKE, DNS, L2TP/PPP/PPTP control, ICMP) goes through
-/// `JSONEncoder` and is spliced in. `PacketJSONTests` checks the two agree on the public corpus.
+/// The data-plane layers (most of a capture), DNS and the record itself are written here, keys in
+/// sorted order; any other layer (IKE, L2TP/PPP/PPTP control, ICMP) goes through the compact
+/// `JSONOutputEncoder`. `PacketJSONTests` checks the result against `JSONEncoder` on the public corpus.
 struct PacketJSONWriter {
     private(set) var buffer: [UInt8] = []
-    private let encoder: JSONEncoder
+    private let encoder = JSONOutputEncoder()
 
     init() {
-        self.encoder = JSONEncoder()
-        self.encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         self.buffer.reserveCapacity(1 << 17)
     }
 
@@ -55,15 +54,7 @@ struct PacketJSONWriter {
     /// Writes the buffer to standard output once it holds `threshold` bytes (0: always).
     mutating func flush(threshold: Int = 0) {
         guard self.buffer.count >= max(threshold, 1) else { return }
-        fflush(nil)  // whatever `print` buffered goes first
-        self.buffer.withUnsafeBytes { bytes in
-            var done = 0
-            while done < bytes.count {
-                let n = Foundation.write(STDOUT_FILENO, bytes.baseAddress! + done, bytes.count - done)
-                if n < 0 { if errno == EINTR { continue } else { break } }  // EPIPE: the reader went away
-                done += n
-            }
-        }
+        self.buffer.withUnsafeBytes(writeStandardOutput)
         self.buffer.removeAll(keepingCapacity: true)
     }
 
@@ -80,10 +71,10 @@ struct PacketJSONWriter {
         case .ethernet, .ipv4, .udp, .tcp, .esp, .gre, .ppp, .udpEncapsulation, .dns:
             break
         default:
-            // Control plane and rarer headers: the reference encoder (rare, so its cost is fine).
-            if let data = try? self.encoder.encode(layer) {
-                self.buffer.append(contentsOf: data)
-            } else {
+            // Control plane and rarer headers: through their Codable conformance.
+            do {
+                try self.encoder.encode(layer, appendingTo: &self.buffer)
+            } catch {
                 self.buffer.append(contentsOf: "{}".utf8)
             }
             return
@@ -238,32 +229,16 @@ struct PacketJSONWriter {
     // MARK: Values
 
     private mutating func int(_ v: some BinaryInteger) {
-        if v < 0 { self.buffer.append(UInt8(ascii: "-")) }
-        var n = UInt64(v.magnitude)
-        if n < 10 {
-            self.buffer.append(UInt8(ascii: "0") + UInt8(n))
-            return
-        }
-        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes: enough for 20 digits
-        var count = 0
-        withUnsafeMutableBytes(of: &digits) { d in
-            while n > 0 {
-                d[count] = UInt8(ascii: "0") + UInt8(n % 10)
-                n /= 10
-                count += 1
-            }
-            for i in stride(from: count - 1, through: 0, by: -1) { self.buffer.append(d[i]) }
+        if let signed = Int64(exactly: v) {
+            JSONText.appendInteger(signed, to: &self.buffer)
+        } else {
+            JSONText.appendInteger(UInt64(v), to: &self.buffer)
         }
     }
 
     private mutating func bool(_ v: Bool) { self.buffer.append(contentsOf: (v ? "true" : "false").utf8) }
 
-    /// As `JSONEncoder` writes a Double: its description, without a trailing ".0".
-    private mutating func double(_ v: Double) {
-        var s = v.description
-        if s.hasSuffix(".0") { s.removeLast(2) }
-        self.buffer.append(contentsOf: s.utf8)
-    }
+    private mutating func double(_ v: Double) { JSONText.appendNumber(v, to: &self.buffer) }
 
     private mutating func range(_ r: ByteRange) {
         self.buffer.append(contentsOf: #"{"end":"#.utf8)
@@ -304,28 +279,7 @@ struct PacketJSONWriter {
         self.buffer.append(UInt8(ascii: "\""))
     }
 
-    /// A JSON string, escaped as `JSONEncoder` does (with `.withoutEscapingSlashes`).
-    private mutating func string(_ s: String) {
-        self.buffer.append(UInt8(ascii: "\""))
-        for byte in s.utf8 {
-            switch byte {
-            case UInt8(ascii: "\""): self.buffer.append(contentsOf: #"\""#.utf8)
-            case UInt8(ascii: "\\"): self.buffer.append(contentsOf: #"\\"#.utf8)
-            case 0x0A: self.buffer.append(contentsOf: #"\n"#.utf8)
-            case 0x0D: self.buffer.append(contentsOf: #"\r"#.utf8)
-            case 0x09: self.buffer.append(contentsOf: #"\t"#.utf8)
-            case 0x08: self.buffer.append(contentsOf: #"\b"#.utf8)
-            case 0x0C: self.buffer.append(contentsOf: #"\f"#.utf8)
-            case 0..<0x20:
-                let hex = Array("0123456789abcdef".utf8)
-                self.buffer.append(contentsOf: #"\u00"#.utf8)
-                self.buffer.append(hex[Int(byte >> 4)])
-                self.buffer.append(hex[Int(byte & 0xF)])
-            default: self.buffer.append(byte)
-            }
-        }
-        self.buffer.append(UInt8(ascii: "\""))
-    }
+    private mutating func string(_ s: String) { JSONText.appendString(s, to: &self.buffer) }
 
     /// An object being written: opens with `{`, puts commas between keys. Keys must come sorted.
     private struct Object {
@@ -338,5 +292,16 @@ struct PacketJSONWriter {
             buffer.append(contentsOf: UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount))
             buffer.append(contentsOf: #"":"#.utf8)
         }
+    }
+}
+
+/// Writes bytes to standard output, after whatever `print` buffered.
+func writeStandardOutput(_ bytes: UnsafeRawBufferPointer) {
+    fflush(nil)
+    var done = 0
+    while done < bytes.count {
+        let n = Foundation.write(STDOUT_FILENO, bytes.baseAddress! + done, bytes.count - done)
+        if n < 0 { if errno == EINTR { continue } else { break } }  // EPIPE: the reader went away
+        done += n
     }
 }

@@ -66,9 +66,10 @@ import Testing
         #expect(decoded.sessions.count == report.sessions.count)
     }
 
-    /// The renderer encodes a session at a time (issue 7: bounded memory); its bytes must be those of
-    /// encoding the whole document at once, for one report and for several. nDPI/ipsec_isakmp_esp.pcap
-    /// has several sessions (with empty arrays: blank lines stay blank); arkime/IKEv2.pcap one.
+    /// The renderer streams the report a session at a time (issue 7: bounded memory); its bytes must
+    /// be those of JSONEncoder encoding the whole document, for one report and for several.
+    /// nDPI/ipsec_isakmp_esp.pcap has several sessions (with empty arrays: blank lines stay blank);
+    /// arkime/IKEv2.pcap one.
     @Test func sessionAtATimeJSONMatchesWholeDocument() throws {
         let reports = [try Self.report("nDPI/ipsec_isakmp_esp.pcap"), try Self.report("arkime/IKEv2.pcap")]
         #expect(reports[0].sessions.count > 1)

@@ -1,6 +1,7 @@
 import Capture
 import Decoding
 import Foundation
+import Reporting
 import Testing
 import TestSupport
 @testable import VPNDoctorCLI
@@ -8,7 +9,7 @@ import TestSupport
 /// `packets --json` writes each packet with `PacketJSONWriter` (streamed, hand-ordered keys); it
 /// must produce exactly the bytes `JSONEncoder` (.sortedKeys, .withoutEscapingSlashes) makes of a
 /// `PacketRecord`: same field names, order, number and string formats. Checked on every frame of
-/// the public corpus and of the lab captures.
+/// the public corpus and of the lab captures, as is `JSONOutputEncoder` on the whole record.
 @Suite(.enabled(if: Corpus.publicCorpusAvailable)) struct PacketJSONTests {
     static func files() -> [String] {
         let lab = (try? FileManager.default.contentsOfDirectory(atPath: Corpus.captures.path)) ?? []
@@ -19,6 +20,7 @@ import TestSupport
     @Test func writerMatchesJSONEncoder() throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let ours = JSONOutputEncoder()
         var checked = 0
         var mismatches = 0
         for path in Self.files() {
@@ -32,10 +34,16 @@ import TestSupport
                 decoder.decode(frame, into: &packet)
                 let origin = start ?? packet.frame.timestamp
                 start = origin
-                let expected = try encoder.encode(PacketRecord(file: path, packet: packet, start: origin)) + [0x0A]
+                let record = PacketRecord(file: path, packet: packet, start: origin)
+                let expected = try encoder.encode(record) + [0x0A]
                 writer.write(file: path, packet: packet, start: origin)
                 let actual = writer.take()
                 checked += 1
+                // The whole record through JSONOutputEncoder too (the writer uses it for rare layers).
+                if try ours.encode(record) + [0x0A] != Array(expected), mismatches < 5 {
+                    mismatches += 1
+                    Issue.record("\(path) frame \(packet.frame.number): JSONOutputEncoder differs from JSONEncoder")
+                }
                 if Array(expected) != actual, mismatches < 5 {
                     mismatches += 1
                     Issue.record("""
