@@ -18,7 +18,9 @@ final class FramePipeline: @unchecked Sendable {
         case raw(FrameInfo, start: Int, count: Int)
     }
 
-    final class Batch {
+    /// Frames handed over together. A value: the thread holding it appends to and reads its arrays
+    /// as locals (no exclusivity checks per frame); it moves through the queues under the lock.
+    struct Batch {
         static let items = 2_048
         static let arenaBytes = 1 << 20
 
@@ -32,7 +34,7 @@ final class FramePipeline: @unchecked Sendable {
 
         init() { self.items.reserveCapacity(Self.items) }
 
-        func reset() {
+        mutating func reset() {
             self.items.removeAll(keepingCapacity: true)
             self.used = 0
             self.position = nil
@@ -41,13 +43,14 @@ final class FramePipeline: @unchecked Sendable {
         }
 
         /// Copies `bytes` into the arena; false when the batch must go first (an empty batch grows).
-        func keep(_ bytes: UnsafeRawBufferPointer, _ info: FrameInfo) -> Bool {
+        mutating func keep(_ bytes: UnsafeRawBufferPointer, _ info: FrameInfo) -> Bool {
             if self.used + bytes.count > self.arena.count {
                 guard self.used == 0 else { return false }
                 self.arena = [UInt8](repeating: 0, count: bytes.count)
             }
-            self.arena.withUnsafeMutableBytes { arena in
-                arena.baseAddress!.advanced(by: self.used).copyMemory(from: bytes.baseAddress!, byteCount: bytes.count)
+            if let from = bytes.baseAddress, !bytes.isEmpty {
+                let used = self.used
+                self.arena.withUnsafeMutableBytes { $0.baseAddress!.advanced(by: used).copyMemory(from: from, byteCount: bytes.count) }
             }
             self.items.append(.raw(info, start: self.used, count: bytes.count))
             self.used += bytes.count
@@ -82,7 +85,7 @@ final class FramePipeline: @unchecked Sendable {
         var packet = DecodedPacket(frame: FrameInfo(number: 0, timestamp: Timestamp(seconds: 0, nanoseconds: 0),
                                                     capturedLength: 0, originalLength: 0, linkType: file.linkType))
         while true {
-            let batch = pipeline.take(from: \.full)
+            var batch = pipeline.take(from: \.full)
             batch.arena.withUnsafeBytes { arena in
                 for i in batch.items.indices {
                     switch batch.items[i] {

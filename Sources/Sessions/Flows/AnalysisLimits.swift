@@ -41,15 +41,13 @@ struct DroppedState {
 }
 
 extension Dictionary {
-    /// Removes the `count` idlest entries (smallest `lastFrame`), and those idle as long as the
-    /// last of them (`idleCut`). Rare (a quarter of a table at a time), so it may allocate. The
+    /// Removes the `count` idlest entries (smallest `lastFrame`), and a few more as idle (`idleCut`). Rare (a quarter of a table at a time), so it may allocate. The
     /// victims are a set fixed by the frame numbers, not by the table's order (its hash order:
     /// random per process), so what is evicted is the same on every run. Returns how many went.
     @discardableResult
     mutating func evictIdle(_ count: Int, lastFrame: (Value) -> Int) -> Int {
         guard count > 0, !self.isEmpty else { return 0 }
-        let values = self.values
-        let cut = idleCut(count, of: self.count) { body in for value in values { body(lastFrame(value)) } }
+        let cut = idleCut(count, of: self.values.map(lastFrame))
         var victims: [Key] = []
         victims.reserveCapacity(count + count / 4)
         for (key, value) in self where lastFrame(value) <= cut { victims.append(key) }

@@ -100,11 +100,13 @@ struct OtherFlows {
         self.count -= 1
     }
 
-    /// Removes the `count` idlest flows and those idle as long as the last of them (see
-    /// `idleCut`); returns how many went.
+    /// Removes the `count` idlest flows, and a few more as idle (see `idleCut`); returns how many went.
     mutating func evictIdle(_ count: Int) -> Int {
         guard count > 0, self.count > 0 else { return 0 }
-        let cut = idleCut(count, of: self.count) { body in self.forEach { body($1.lastFrame) } }
+        var frames: [Int] = []
+        frames.reserveCapacity(self.count)
+        for i in self.tags.indices where self.tags[i] != 0 { frames.append(self.slots[i].activity.lastFrame) }
+        let cut = idleCut(count, of: frames)
         let before = self.count
         var i = 0
         // A removal shifts later entries into slot i: look at it again. Entries wrapped from the
@@ -124,25 +126,19 @@ struct OtherFlows {
     }
 }
 
-/// The frame number at or below which at least `count` of `total` entries lie, and as few more as
-/// ties allow: the count-th smallest of the frames `forEach` yields. Found by narrowing [low, high]
-/// with a 256-bin histogram, each pass dividing the range by 256 (a few passes, no sort). Depends
-/// on the frame numbers only, never on the order they come in.
-func idleCut(_ count: Int, of total: Int, _ forEach: ((Int) -> Void) -> Void) -> Int {
-    var low = Int.max, high = Int.min
-    forEach { frame in
-        low = min(low, frame)
-        high = max(high, frame)
-    }
-    var need = min(count, total)
+/// The frame number at or below which at least `count` of `frames` lie, and at most `count / 16`
+/// more (ties may add more): a quantile found by narrowing [low, high] with a 256-bin histogram,
+/// each pass dividing the range by 256 (one or two passes in practice, no sort). It depends on the
+/// frame numbers only, never on their order, so evictions are the same on every run.
+func idleCut(_ count: Int, of frames: [Int]) -> Int {
+    guard var low = frames.min(), var high = frames.max() else { return Int.min }
+    var need = min(count, frames.count)
+    let slack = count / 16
     var bins = [Int](repeating: 0, count: 256)
     while low < high {
         let width = (high - low) / 256 + 1
         for i in bins.indices { bins[i] = 0 }
-        let (l, h) = (low, high)
-        forEach { frame in
-            if frame >= l, frame <= h { bins[(frame - l) / width] += 1 }
-        }
+        for frame in frames where frame >= low && frame <= high { bins[(frame - low) / width] += 1 }
         var bin = 0
         while need > bins[bin] {
             need -= bins[bin]
@@ -150,6 +146,7 @@ func idleCut(_ count: Int, of total: Int, _ forEach: ((Int) -> Void) -> Void) ->
         }
         low += bin * width
         high = min(high, low + width - 1)
+        if bins[bin] - need <= slack { return high }
     }
     return low
 }
