@@ -2,12 +2,13 @@
 """`make bench`: vpndoctor analyze against libpcap's bare read loop, side by side.
 
 Generates the inputs once (Benchmarks/data/, gitignored) with make-bench-pcap.py (a copy of the
-shared generator, output unchanged), builds the C floor and the release binary, then runs floor and
-`vpndoctor analyze` alternately RUNS times on the 2M-packet file, and once each on the 500k file for
-the memory growth check, and once on a 1M-distinct-flows flood (make-flow-flood.py) for the flow
-table's cap and its capture.flow-table-full finding. Reports median wall time, ratio, packets/s and peak RSS (/usr/bin/time -v),
-plus tshark's conversation table for the record when tshark is installed. Prints a table and writes
-it to Benchmarks/results.txt."""
+shared generator, output unchanged), builds the C floor and the release binary, then runs floor,
+`vpndoctor analyze` (the text report) and `vpndoctor analyze --json` alternately RUNS times on the
+2M-packet file; once more pinned to one core (taskset -c 0: no reader thread), once on the 500k
+file for the memory growth check, and once on a 1M-distinct-flows flood (make-flow-flood.py) for
+the flow table's cap and its capture.flow-table-full finding. Reports median wall time, CPU time
+(user + system), ratio, packets/s and peak RSS (/usr/bin/time -v), plus tshark's conversation table
+for the record when tshark is installed. Prints a table and writes it to Benchmarks/results.txt."""
 import json, os, platform, re, statistics, subprocess, sys, time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -39,53 +40,64 @@ def ensure_inputs():
         sys.exit("bench: /usr/bin/time is missing (apt-get install time)")
 
 def measure(cmd):
-    """Wall seconds and peak RSS (KiB) of one run; output discarded; exit 0 or 1 accepted."""
+    """Wall seconds, peak RSS (KiB) and CPU seconds of one run; output discarded; exit 0 or 1 accepted."""
     start = time.perf_counter()
     p = subprocess.run(["/usr/bin/time", "-v"] + cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     wall = time.perf_counter() - start
     if p.returncode not in (0, 1):
         sys.exit(f"bench: {' '.join(cmd)} failed ({p.returncode}):\n{p.stderr[-2000:]}")
     rss = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", p.stderr).group(1))
-    return wall, rss
+    cpu = sum(float(re.search(rf"{kind} time \(seconds\): ([0-9.]+)", p.stderr).group(1)) for kind in ("User", "System"))
+    return wall, rss, cpu
 
 def main():
     ensure_inputs()
     big = os.path.join(DATA, "bench-2m.pcap")
     small = os.path.join(DATA, "bench-500k.pcap")
-    analyze = lambda f: [VPNDOCTOR, "analyze", "--json", f]
-    floor_runs, vd_runs = [], []
+    analyze = lambda f: [VPNDOCTOR, "analyze", f]
+    analyze_json = lambda f: [VPNDOCTOR, "analyze", "--json", f]
+    floor_runs, vd_runs, json_runs = [], [], []
     for i in range(RUNS):
         floor_runs.append(measure([FLOOR, big]))
         vd_runs.append(measure(analyze(big)))
-        print(f"run {i + 1}/{RUNS}: floor {floor_runs[-1][0]:.3f} s, vpndoctor {vd_runs[-1][0]:.3f} s", flush=True)
+        json_runs.append(measure(analyze_json(big)))
+        print(f"run {i + 1}/{RUNS}: floor {floor_runs[-1][0]:.3f} s, vpndoctor {vd_runs[-1][0]:.3f} s, "
+              f"--json {json_runs[-1][0]:.3f} s", flush=True)
+    have_taskset = subprocess.run(["which", "taskset"], stdout=subprocess.DEVNULL).returncode == 0
+    one_core = measure(["taskset", "-c", "0"] + analyze(big)) if have_taskset else None
     small_vd = measure(analyze(small))
     flood = os.path.join(DATA, "flow-flood-1m.pcap")
     flood_vd = measure(analyze(flood))
-    flood_report = json.loads(subprocess.run(analyze(flood), stdout=subprocess.PIPE, text=True).stdout)
+    flood_report = json.loads(subprocess.run(analyze_json(flood), stdout=subprocess.PIPE, text=True).stdout)
     flood_finding = any(f["rule"] == "capture.flow-table-full" for f in flood_report["captureFindings"])
-    f_med = statistics.median(w for w, _ in floor_runs)
-    v_med = statistics.median(w for w, _ in vd_runs)
-    v_rss = max(r for _, r in vd_runs)
+    med = lambda runs, k: statistics.median(r[k] for r in runs)
+    f_med, v_med, j_med = med(floor_runs, 0), med(vd_runs, 0), med(json_runs, 0)
+    v_rss = max(r[1] for r in vd_runs)
+    row = lambda name, wall, cpu, packets, rss: (name, f"{wall:.3f}", f"{cpu:.3f}", f"{packets / wall / 1e6:.2f} M", f"{rss / 1024:.1f}")
     rows = [
-        ("C floor (pcap_next_ex)", f"{f_med:.3f}", f"{2e6 / f_med / 1e6:.2f} M", f"{max(r for _, r in floor_runs) / 1024:.1f}"),
-        ("vpndoctor analyze", f"{v_med:.3f}", f"{2e6 / v_med / 1e6:.2f} M", f"{v_rss / 1024:.1f}"),
-        ("vpndoctor analyze, 500k file", f"{small_vd[0]:.3f}", f"{5e5 / small_vd[0] / 1e6:.2f} M", f"{small_vd[1] / 1024:.1f}"),
-        ("vpndoctor analyze, 1M-flow flood", f"{flood_vd[0]:.3f}", f"{flood_report['capture']['packets'] / flood_vd[0] / 1e6:.2f} M",
-         f"{flood_vd[1] / 1024:.1f}"),
+        row("C floor (pcap_next_ex)", f_med, med(floor_runs, 2), 2e6, max(r[1] for r in floor_runs)),
+        row("vpndoctor analyze", v_med, med(vd_runs, 2), 2e6, v_rss),
+        row("vpndoctor analyze --json", j_med, med(json_runs, 2), 2e6, max(r[1] for r in json_runs)),
+    ]
+    if one_core:
+        rows.append(row("vpndoctor analyze, one core", one_core[0], one_core[2], 2e6, one_core[1]))
+    rows += [
+        row("vpndoctor analyze, 500k file", small_vd[0], small_vd[2], 5e5, small_vd[1]),
+        row("vpndoctor analyze, 1M-flow flood", flood_vd[0], flood_vd[2], flood_report['capture']['packets'], flood_vd[1]),
     ]
     if subprocess.run(["which", "tshark"], stdout=subprocess.DEVNULL).returncode == 0 and os.environ.get("TSHARK", "1") == "1":
-        w, r = measure(["tshark", "-q", "-z", "conv,ip", "-r", big])
-        rows.append(("tshark -q -z conv,ip", f"{w:.3f}", f"{2e6 / w / 1e6:.2f} M", f"{r / 1024:.1f}"))
+        w, r, c = measure(["tshark", "-q", "-z", "conv,ip", "-r", big])
+        rows.append(row("tshark -q -z conv,ip", w, c, 2e6, r))
     growth = v_rss / small_vd[1]
     lines = [
         f"vpndoctor benchmark — {time.strftime('%Y-%m-%d')}, {platform.machine()}, {os.cpu_count()} cores, "
         f"{platform.platform()}",
         f"input: make-bench-pcap.py, 2,000,000 packets ({os.path.getsize(big) / 1e9:.2f} GB); median of {RUNS} alternating runs",
         "",
-        f"{'command':32} {'wall s':>8} {'pkt/s':>9} {'peak RSS MiB':>13}",
-    ] + [f"{a:32} {b:>8} {c:>9} {d:>13}" for a, b, c, d in rows] + [
+        f"{'command':34} {'wall s':>8} {'CPU s':>7} {'pkt/s':>9} {'peak RSS MiB':>13}",
+    ] + [f"{a:34} {b:>8} {c:>7} {d:>9} {e:>13}" for a, b, c, d, e in rows] + [
         "",
-        f"ratio vpndoctor / floor: {v_med / f_med:.2f}  (target ≤ 2.0)",
+        f"ratio vpndoctor analyze / floor: {v_med / f_med:.2f}  (target ≤ 2.0); with --json: {j_med / f_med:.2f}",
         f"peak RSS 2M / 500k: {growth:.2f}  (target: flat within ±10%, ≤ 64 MiB)",
         f"1M-flow flood: {flood_report['capture']['flowsEvicted']:,} flows evicted, capture.flow-table-full "
         f"{'reported' if flood_finding else 'MISSING'}",

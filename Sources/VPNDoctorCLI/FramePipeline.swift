@@ -67,8 +67,18 @@ final class FramePipeline: @unchecked Sendable {
         self.free = (0..<batches).map { _ in Batch() }
     }
 
-    /// Whether this machine has a second core for the reader.
-    static var isWorthIt: Bool { ProcessInfo.processInfo.activeProcessorCount > 1 }
+    /// Whether this process may run on a second core for the reader (its CPU affinity on Linux:
+    /// `taskset -c 0` or a one-CPU container means one thread).
+    static var isWorthIt: Bool {
+        #if os(Linux)
+        if let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+           let line = status.split(separator: "\n").first(where: { $0.hasPrefix("Cpus_allowed:") }) {
+            let cpus = line.dropFirst("Cpus_allowed:".count).compactMap(\.hexDigitValue).reduce(0) { $0 + $1.nonzeroBitCount }
+            return cpus > 1
+        }
+        #endif
+        return ProcessInfo.processInfo.activeProcessorCount > 1
+    }
 
     /// Reads `file` on a thread of its own and feeds every frame to `analyzer`, calling `progress`
     /// with the bytes read so far after each batch. A file that goes bad part-way throws after the

@@ -140,11 +140,10 @@ struct WatchCommand: ParsableCommand {
             switch poll {
             case .frame(let frame):
                 writer?.write(frame)
-                decoder.decode(frame, into: &packet)
-                analyzer.add(packet)
+                // Data-plane frames are counted from their headers and never urgent.
+                if case .decoded = analyzer.add(frame, decoder: &decoder, into: &packet) { urgent = !packet.isBulkData }
                 packets += 1
                 pending = true
-                urgent = !packet.isBulkData
             case .idle:
                 break
             case .stopped:
