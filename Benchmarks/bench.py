@@ -85,6 +85,13 @@ def main():
         row("vpndoctor analyze, 500k file", small_vd[0], small_vd[2], 5e5, small_vd[1]),
         row("vpndoctor analyze, 1M-flow flood", flood_vd[0], flood_vd[2], flood_report['capture']['packets'], flood_vd[1]),
     ]
+    # `packets --json` prints every packet: held only to not being slower than tcpdump's own listing.
+    packets_json = measure([VPNDOCTOR, "packets", "--json", small])
+    rows.append(row("vpndoctor packets --json, 500k", packets_json[0], packets_json[2], 5e5, packets_json[1]))
+    tcpdump = None
+    if subprocess.run(["which", "tcpdump"], stdout=subprocess.DEVNULL).returncode == 0:
+        tcpdump = measure(["tcpdump", "-n", "-r", small])
+        rows.append(row("tcpdump -n -r, 500k", tcpdump[0], tcpdump[2], 5e5, tcpdump[1]))
     if subprocess.run(["which", "tshark"], stdout=subprocess.DEVNULL).returncode == 0 and os.environ.get("TSHARK", "1") == "1":
         w, r, c = measure(["tshark", "-q", "-z", "conv,ip", "-r", big])
         rows.append(row("tshark -q -z conv,ip", w, c, 2e6, r))
@@ -101,7 +108,7 @@ def main():
         f"peak RSS 2M / 500k: {growth:.2f}  (target: flat within ±10%, ≤ 64 MiB)",
         f"1M-flow flood: {flood_report['capture']['flowsEvicted']:,} flows evicted, capture.flow-table-full "
         f"{'reported' if flood_finding else 'MISSING'}",
-    ]
+    ] + ([f"packets --json / tcpdump -n -r (500k): {packets_json[0] / tcpdump[0]:.2f}  (target ≤ 1.0)"] if tcpdump else [])
     text = "\n".join(lines)
     print(text)
     with open(os.path.join(BENCH, "results.txt"), "w") as f:
