@@ -1,6 +1,6 @@
 import Decoding
 
-/// The hash of the analyzer's per-packet keys (flows, host pairs, ESP and GRE streams), cheaper
+/// The hash of the analyzer's per-packet keys (flows, host pairs, ESP and GRE streams, IKE SAs), cheaper
 /// than `Hasher`'s SipHash: a few folded 64×64→128-bit multiplies of the key's words with the
 /// table's seed (the wyhash construction). Still seeded per table and per process, as `Hasher` is,
 /// so a hostile capture cannot aim its keys at one bucket ahead of time.
@@ -13,6 +13,13 @@ enum KeyHash {
     static func fold(_ a: UInt64, _ b: UInt64) -> UInt64 {
         let product = a.multipliedFullWidth(by: b)
         return product.high ^ product.low
+    }
+
+    /// Mixes two words with `seed`.
+    @inline(__always)
+    static func hash(words a: UInt64, _ b: UInt64, seed: Int) -> Int {
+        let s = UInt64(bitPattern: Int64(seed)) ^ 0xA076_1D64_78BD_642F
+        return Int(bitPattern: UInt(self.fold(self.fold(s ^ a, 0xE703_7ED1_A0B4_28DB ^ b), 0x1D8E_4E27_C47D_124F ^ s)))
     }
 
     /// Mixes two addresses and a word of small fields (ports, protocol, SPI…) with `seed`.

@@ -6,19 +6,22 @@ import Decoding
 /// Open addressing with linear probing over a power of two of slots, at most half full. One byte of
 /// each key's hash sits in a dense array of its own (`tags`), so a probe for a flow that is not in
 /// the table — the common case under churn — reads that array and seldom a key. Deleting shifts the
-/// entries after the hole back (no tombstones), so probes stay short however much is evicted.
+/// entries after the hole back (no tombstones), so probes stay short however much is evicted. Each
+/// flow's last frame sits in a dense array too, so eviction scans 9 bytes a slot, not the keys.
 /// Grows by doubling up to twice `FlowTable.capacity`; hashes with `FlowKey`'s seeded hash and a
 /// seed of its own.
 struct OtherFlows {
     struct Slot {
         var key: FlowKey
-        var activity: FlowActivity
+        var packets: (UInt32, UInt32)
         var hash: Int
     }
 
     /// 0: empty; otherwise 0x80 | seven bits of the hash.
     private var tags: [UInt8]
     private var slots: [Slot]
+    /// By slot: the flow's last frame (`FlowActivity.lastFrame`).
+    private var lastFrames: [Int]
     private var mask: Int
     private let maxSlots: Int
     private let seed = Int.random(in: .min ... .max)
@@ -31,11 +34,12 @@ struct OtherFlows {
         let initial = min(size, 1 << 12)
         self.tags = [UInt8](repeating: 0, count: initial)
         self.slots = [Slot](repeating: Self.emptySlot, count: initial)
+        self.lastFrames = [Int](repeating: 0, count: initial)
         self.mask = initial - 1
     }
 
     private static let emptySlot = Slot(key: FlowKey(low: Endpoint(.v4(0)), high: Endpoint(.v4(0)), ipProtocol: IPProtocol(rawValue: 0)),
-                                        activity: FlowActivity(), hash: 0)
+                                        packets: (0, 0), hash: 0)
 
     @inline(__always)
     func hash(_ key: FlowKey) -> Int { key._rawHashValue(seed: self.seed) }
@@ -52,7 +56,8 @@ struct OtherFlows {
             let t = self.tags[i]
             if t == 0 { return false }
             if t == tag, self.slots[i].key == key {
-                self.slots[i].activity.count(direction: direction, frame: frame)
+                if direction == 0 { self.slots[i].packets.0 &+= 1 } else { self.slots[i].packets.1 &+= 1 }
+                self.lastFrames[i] = frame
                 return true
             }
             i = (i + 1) & self.mask
@@ -65,20 +70,22 @@ struct OtherFlows {
         var i = hash & self.mask
         while self.tags[i] != 0 { i = (i + 1) & self.mask }
         self.tags[i] = Self.tag(hash)
-        self.slots[i] = Slot(key: key, activity: activity, hash: hash)
+        self.slots[i] = Slot(key: key, packets: activity.packets, hash: hash)
+        self.lastFrames[i] = activity.lastFrame
         self.count += 1
     }
 
     /// Doubles the slots (rare: amortised, so it may allocate).
     private mutating func grow() {
-        let old = (self.tags, self.slots)
+        let old = self
         let size = self.tags.count * 2
         self.tags = [UInt8](repeating: 0, count: size)
         self.slots = [Slot](repeating: Self.emptySlot, count: size)
+        self.lastFrames = [Int](repeating: 0, count: size)
         self.mask = size - 1
         self.count = 0
-        for i in old.0.indices where old.0[i] != 0 {
-            self.insert(old.1[i].key, hash: old.1[i].hash, activity: old.1[i].activity)
+        for i in old.tags.indices where old.tags[i] != 0 {
+            self.insert(old.slots[i].key, hash: old.slots[i].hash, activity: old.activity(i))
         }
     }
 
@@ -92,6 +99,7 @@ struct OtherFlows {
             if (j - home) & self.mask >= (j - hole) & self.mask {
                 self.tags[hole] = self.tags[j]
                 self.slots[hole] = self.slots[j]
+                self.lastFrames[hole] = self.lastFrames[j]
                 hole = j
             }
             j = (j + 1) & self.mask
@@ -105,14 +113,14 @@ struct OtherFlows {
         guard count > 0, self.count > 0 else { return 0 }
         var frames: [Int] = []
         frames.reserveCapacity(self.count)
-        for i in self.tags.indices where self.tags[i] != 0 { frames.append(self.slots[i].activity.lastFrame) }
+        for i in self.tags.indices where self.tags[i] != 0 { frames.append(self.lastFrames[i]) }
         let cut = idleCut(count, of: frames)
         let before = self.count
         var i = 0
         // A removal shifts later entries into slot i: look at it again. Entries wrapped from the
         // start may come back to the end and be looked at twice, which keeps them kept.
         while i < self.tags.count {
-            if self.tags[i] != 0, self.slots[i].activity.lastFrame <= cut {
+            if self.tags[i] != 0, self.lastFrames[i] <= cut {
                 self.remove(at: i)
             } else {
                 i += 1
@@ -122,7 +130,14 @@ struct OtherFlows {
     }
 
     func forEach(_ body: (FlowKey, FlowActivity) -> Void) {
-        for i in self.tags.indices where self.tags[i] != 0 { body(self.slots[i].key, self.slots[i].activity) }
+        for i in self.tags.indices where self.tags[i] != 0 { body(self.slots[i].key, self.activity(i)) }
+    }
+
+    private func activity(_ i: Int) -> FlowActivity {
+        var activity = FlowActivity()
+        activity.packets = self.slots[i].packets
+        activity.lastFrame = self.lastFrames[i]
+        return activity
     }
 }
 

@@ -128,10 +128,21 @@ public struct IKESA: Sendable, Codable, Hashable {
 
 /// Builds `IKESA`s from IKE message facts.
 struct IKETracker {
-    struct Key: Hashable { var version: UInt8; var initiatorSPI: UInt64 }
+    struct Key: Hashable {
+        var version: UInt8
+        var initiatorSPI: UInt64
+        @inline(__always)
+        func _rawHashValue(seed: Int) -> Int { KeyHash.hash(words: self.initiatorSPI, UInt64(self.version), seed: seed) }
+    }
     struct Signature: Hashable {
         var fromInitiator: Bool, exchange: UInt8, messageID: UInt32, isResponse: Bool, length: Int
         var firstPayload: UInt8, fragment: Int
+        @inline(__always)
+        func _rawHashValue(seed: Int) -> Int {
+            KeyHash.hash(words: UInt64(self.messageID) << 32 | UInt64(self.exchange) << 24 | UInt64(self.firstPayload) << 16
+                             | (self.fromInitiator ? 2 : 0) | (self.isResponse ? 1 : 0),
+                         UInt64(truncatingIfNeeded: self.length) << 32 ^ UInt64(truncatingIfNeeded: self.fragment), seed: seed)
+        }
     }
     struct State {
         var sa: IKESA
