@@ -18,6 +18,9 @@ import Sessions
 ///             the sessions `Analyzer` and the diagnosis rules.
 /// - `file`:   the whole input is a capture file, read by `PcapFile` (libpcap), decoded, analysed,
 ///             diagnosed and rendered (text and JSON) as `vpndoctor analyze` does.
+///
+/// `stream` and `file` also analyze every frame a second way, through `Analyzer.add(_:decoder:into:)`
+/// (the data plane read from header bytes), and trap when the two analyses differ (`checkSame`).
 public enum FuzzHarness {
     /// The link types byte 0 chooses from (low 4 bits). 147 is a user DLT we do not decode.
     public static let linkTypes: [LinkType] = [
@@ -94,11 +97,7 @@ public enum FuzzHarness {
             _ = wireAnalyzer.add(frame, decoder: &wireDecoder, into: &wirePacket)
         }
         let analysis = analyzer.finish()
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = .sortedKeys
-        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        let plain = try? encoder.encode(analysis), wire = try? encoder.encode(wireAnalyzer.finish())
-        precondition(plain == wire, "the analyzer's wire path and the decoder disagree")
+        self.checkSame(analysis, wireAnalyzer.finish())
         work += DiagnosisEngine().diagnose(analysis).count
         decoder.reassembler.finish()
         work += decoder.reassembler.expired.reduce(0) { $0 + $1.holes.count + $1.frames.count }
@@ -124,8 +123,10 @@ public enum FuzzHarness {
         do {
             let file = try PcapFile(path: path)
             var analyzer = Analyzer(options: Self.analysisOptions)
+            var wireAnalyzer = Analyzer(options: Self.analysisOptions)
             defer {
                 let analysis = analyzer.finish()
+                self.checkSame(analysis, wireAnalyzer.finish())
                 let report = Report(capture: CaptureMetadata(file: path, format: file.format.rawValue, linkType: file.linkType,
                                                              error: nil),
                                     analysis: analysis, findings: DiagnosisEngine().diagnose(analysis))
@@ -136,10 +137,13 @@ public enum FuzzHarness {
             var streams = TCPStreams()
             var packet = DecodedPacket(frame: FrameInfo(number: 0, timestamp: Timestamp(seconds: 0, nanoseconds: 0),
                                                         capturedLength: 0, originalLength: 0, linkType: file.linkType))
+            var wireDecoder = PacketDecoder()
+            var wirePacket = packet
             while let frame = try file.next() {
                 decoder.decode(frame, into: &packet)
                 work += self.consume(packet, bytes: frame.bytes, decoder: decoder, streams: &streams)
                 analyzer.add(packet)
+                _ = wireAnalyzer.add(frame, decoder: &wireDecoder, into: &wirePacket)
                 work += (try? encoder.encode(packet.layers).count) ?? 0
                 if let stop = packet.stop { work += (try? encoder.encode(stop).count) ?? 0 }
             }
@@ -156,6 +160,15 @@ public enum FuzzHarness {
     }()
 
     // MARK: shared
+
+    /// Traps when the same frames analyzed two ways — decoded, and through the analyzer's own
+    /// entry (data plane read from header bytes) — give different analyses.
+    static func checkSame(_ decoded: Analysis, _ wire: Analysis) {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        precondition((try? encoder.encode(decoded)) == (try? encoder.encode(wire)), "the analyzer's wire path and the decoder disagree")
+    }
 
     /// The CLI's analysis options, with a 16-flow table: eviction runs too, and a fresh table per
     /// input stays cheap (the CLI's 65 536 would dominate each run).
