@@ -65,7 +65,7 @@ bench: release
 ## gitignored fuzz-corpus/. Crashers: fuzz-corpus/crashes/ (then Tests/DecodingTests/Regressions/).
 ## See Tests/Fuzz/README.md.
 FUZZ_SECONDS ?= 60
-.PHONY: fuzz check-asan
+.PHONY: fuzz check-asan check-tsan
 fuzz: deps
 	FUZZ_SECONDS=$(FUZZ_SECONDS) SWIFT=$(SWIFT) Tests/Fuzz/run.sh
 
@@ -75,3 +75,14 @@ ASAN_TESTS ?=
 check-asan: test-deps
 	$(SWIFT) build --build-tests --scratch-path .build-asan -Xswiftc -sanitize=address
 	ASAN_OPTIONS=detect_leaks=0 $(SWIFT) test --skip-build --scratch-path .build-asan $(if $(ASAN_TESTS),--filter $(ASAN_TESTS))
+
+## check-tsan: `analyze` (reader thread + analyzer thread) under ThreadSanitizer, built apart in
+## .build-tsan, on every capture in Captures/ and a 500k-packet benchmark mix; any report fails.
+## (The test binary cannot run under TSan: the allocation counter replaces malloc.)
+check-tsan: deps
+	$(SWIFT) build --scratch-path .build-tsan -Xswiftc -sanitize=thread --product vpndoctor
+	@[ -f .build-tsan/bench-500k.pcap ] || python3 Benchmarks/make-bench-pcap.py .build-tsan/bench-500k.pcap 500000
+	@for f in Captures/*.pcap .build-tsan/bench-500k.pcap; do \
+	  TSAN_OPTIONS="halt_on_error=1 exitcode=66" .build-tsan/debug/vpndoctor analyze --json "$$f" >/dev/null 2>.build-tsan/tsan.log; \
+	  rc=$$?; if [ $$rc -eq 66 ] || grep -q ThreadSanitizer .build-tsan/tsan.log; then cat .build-tsan/tsan.log; echo "check-tsan: race in $$f"; exit 1; fi; \
+	done; echo "check-tsan: no data race"
