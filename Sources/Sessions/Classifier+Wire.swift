@@ -31,7 +31,8 @@ public struct WireReading: Sendable {
     }
 }
 
-/// Up to eight layer kinds, inline (no array: nothing to allocate).
+/// Up to eight layer kinds, inline (no array: nothing to allocate). The wire path makes at most
+/// eight: Ethernet, four VLAN tags, IP and two more (UDP + ESP, or GRE + PPP).
 struct WireLayers: Sendable {
     var kinds: (LayerKind, LayerKind, LayerKind, LayerKind, LayerKind, LayerKind, LayerKind, LayerKind) =
         (.link, .link, .link, .link, .link, .link, .link, .link)
@@ -39,6 +40,7 @@ struct WireLayers: Sendable {
 
     @inline(__always)
     mutating func append(_ kind: LayerKind) {
+        precondition(self.count < 8)
         withUnsafeMutableBytes(of: &self.kinds) { $0.storeBytes(of: kind, toByteOffset: self.count, as: LayerKind.self) }
         self.count += 1
     }
@@ -82,7 +84,8 @@ extension Classifier {
             var tags = 0
             while etherType == EtherType.vlan.rawValue || etherType == EtherType.qinq.rawValue
                 || etherType == EtherType.qinqLegacy.rawValue {
-                guard tags < limits.maxVLANTags, end >= offset + 4 else { return nil }
+                // Four at most here (WireLayers holds eight); more go to the decoder.
+                guard tags < min(limits.maxVLANTags, 4), end >= offset + 4 else { return nil }
                 tags += 1
                 layers.append(.vlan)
                 etherType = u16(offset + 2)
