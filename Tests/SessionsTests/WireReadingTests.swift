@@ -167,6 +167,32 @@ struct WireReadingTests {
         #expect(shapes.contains([.ipv4, .tcp]) && shapes.contains([.ipv6, .esp]))
     }
 
+    /// More than four VLAN tags (possible with raised `DecodeLimits.maxVLANTags`) go to the decoder:
+    /// the wire path's inline layer list holds eight. Synthetic tags around a real ESP frame.
+    @Test func fiveVLANTagsAreDecodedNotRead() throws {
+        let esp = try #require(try DataPlaneFrame.corpus(limit: 40).first { $0.kinds == [.ethernet, .ipv4, .esp] })
+        let tag: [UInt8] = [0x81, 0x00, 0x00, 0x64]
+        let bytes = Array(esp.bytes[0..<12]) + Array(repeating: tag, count: 5).flatMap { $0 } + Array(esp.bytes[12...])
+        var limits = DecodeLimits.standard
+        limits.maxVLANTags = 8
+        var decoder = PacketDecoder(dissector: Dissector(limits: limits))
+        bytes.withUnsafeBytes { raw in
+            var info = esp.info
+            info.capturedLength = bytes.count
+            info.originalLength = bytes.count
+            let frame = RawFrame(info: info, bytes: raw)
+            #expect(Analyzer.read(frame, limits: limits) == nil)
+            #expect(decoder.decode(frame).layers.map(\.kind) == [.ethernet] + Array(repeating: .vlan, count: 5) + [.ipv4, .esp])
+        }
+        let fourTags = Array(esp.bytes[0..<12]) + Array(repeating: tag, count: 4).flatMap { $0 } + Array(esp.bytes[12...])
+        fourTags.withUnsafeBytes { raw in
+            var info = esp.info
+            info.capturedLength = fourTags.count
+            info.originalLength = fourTags.count
+            #expect(Analyzer.read(RawFrame(info: info, bytes: raw), limits: limits) != nil)
+        }
+    }
+
     /// The benchmark's traffic mix (ESP on 200 tunnels, NAT-T ESP and keepalives, IKE, TCP, DNS, PPTP
     /// GRE with random PPP, ICMP), 40,000 packets from `Benchmarks/make-bench-pcap.py`.
     @Test func benchmarkMixAnalyzesTheSameBothWays() throws {
