@@ -65,8 +65,7 @@ public enum FuzzHarness {
         let (linkType, truncated) = self.header(first)
         var decoder = PacketDecoder()
         var streams = TCPStreams()
-        var packet = DecodedPacket(frame: FrameInfo(number: 0, timestamp: Timestamp(seconds: 0, nanoseconds: 0),
-                                                    capturedLength: 0, originalLength: 0, linkType: linkType))
+        var packet = DecodedPacket(linkType: linkType)
         var analyzer = Analyzer(options: Self.analysisOptions)
         // The same frames through the analyzer's own entry (data plane read from header bytes):
         // both analyses must come out the same (`Classifier.wire` against the decoder).
@@ -135,8 +134,7 @@ public enum FuzzHarness {
             }
             var decoder = PacketDecoder()
             var streams = TCPStreams()
-            var packet = DecodedPacket(frame: FrameInfo(number: 0, timestamp: Timestamp(seconds: 0, nanoseconds: 0),
-                                                        capturedLength: 0, originalLength: 0, linkType: file.linkType))
+            var packet = DecodedPacket(linkType: file.linkType)
             var wireDecoder = PacketDecoder()
             var wirePacket = packet
             while let frame = try file.next() {

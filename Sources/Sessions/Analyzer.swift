@@ -72,7 +72,7 @@ public struct Analyzer {
     /// is decoded with `decoder` into `packet` (reused) and added.
     @inline(__always)
     public mutating func add(_ frame: RawFrame, decoder: inout PacketDecoder, into packet: inout DecodedPacket) -> Reading {
-        guard let reading = Self.read(frame, limits: decoder.dissector.limits) else {
+        guard let reading = Classifier.wire(frame, limits: decoder.dissector.limits) else {
             decoder.decode(frame, into: &packet)
             self.add(packet)
             return .decoded
@@ -81,14 +81,7 @@ public struct Analyzer {
         return .dataPlane(source: reading.fact.source, destination: reading.fact.destination)
     }
 
-    /// The data-plane reading of `frame` from its header bytes, or nil when it must be decoded.
-    /// Pure: may run on another thread than the analyzer (the frame's bytes are not kept).
-    @inline(__always)
-    public static func read(_ frame: RawFrame, limits: DecodeLimits) -> WireReading? {
-        Classifier.wire(frame, limits: limits)
-    }
-
-    /// A data-plane frame by its reading (see `read(_:limits:)`), in capture order with the others.
+    /// A data-plane frame by its reading (see `Classifier.wire`), in capture order with the others.
     @inline(__always)
     public mutating func add(_ reading: WireReading, frame info: FrameInfo) {
         self.count(info)

@@ -17,7 +17,7 @@ struct DataPlaneFact: Sendable {
 
 /// A data-plane frame read straight from its header bytes: its fact, and exactly the layers (and
 /// the stop, for PPTP's encrypted PPP) that `Dissector` would have produced for it. Made by
-/// `Analyzer.read(_:limits:)` on any thread, consumed by `Analyzer.add(_:frame:)`.
+/// `Classifier.wire(_:limits:)` on any thread, consumed by `Analyzer.add(_:frame:)`.
 public struct WireReading: Sendable {
     var fact: DataPlaneFact
     var layers = WireLayers()
@@ -58,9 +58,10 @@ extension Classifier {
     /// (over IP or UDP 4500), PPTP's GRE carrying non-IP, non-control PPP (MPPE), and TCP/UDP on
     /// ports no decoder of ours looks into. Only whole frames of exactly those shapes, well formed
     /// by every check the decoders make: anything else is nil and goes to `PacketDecoder`, so both
-    /// ways record the same evidence (`WireReadingTests` compares them frame by frame).
+    /// ways record the same evidence (`WireReadingTests` compares them frame by frame). Pure: may
+    /// run on another thread than the analyzer (the frame's bytes are not kept).
     @inline(__always)
-    static func wire(_ frame: RawFrame, limits: DecodeLimits) -> WireReading? {
+    public static func wire(_ frame: RawFrame, limits: DecodeLimits) -> WireReading? {
         let info = frame.info
         guard !info.isTruncatedBySnaplen else { return nil }
         let bytes = frame.bytes

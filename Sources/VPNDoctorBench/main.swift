@@ -25,8 +25,7 @@ func now() -> Double {
 func pass(_ path: String, decode: Bool) throws -> (Int, Double, Int) {
     let file = try PcapFile(path: path)
     var decoder = PacketDecoder()
-    var packet = DecodedPacket(frame: FrameInfo(number: 0, timestamp: Timestamp(seconds: 0, nanoseconds: 0),
-                                                capturedLength: 0, originalLength: 0, linkType: file.linkType))
+    var packet = DecodedPacket(linkType: file.linkType)
     var packets = 0
     var check = 0
     let start = now()

@@ -51,19 +51,17 @@ struct AnalyzeCommand: ParsableCommand {
             var damage: String?
             let progress = Progress(total: file.fileSize, enabled: !self.output.quiet)
             do {
-                if let writer {
-                    try reader.analyze(file, into: &analyzer) { frame, reading, packet in
-                        let involved = switch reading {
-                        case .dataPlane(let source, let destination): server.map { source == $0 || destination == $0 } ?? true
-                        case .decoded: server.map { packet.involves($0) } ?? true
-                        }
-                        if involved { writer.write(frame) }
-                        progress.update(frame: frame.info.number) { file.bytesRead }
-                    }
-                } else if FramePipeline.isWorthIt {
+                if writer == nil, FramePipeline.isWorthIt {
                     try FramePipeline.analyze(file, into: &analyzer) { progress.show(position: $0) }
                 } else {
-                    try reader.analyze(file, into: &analyzer) { frame, _, _ in
+                    try reader.analyze(file, into: &analyzer) { frame, reading, packet in
+                        if let writer {
+                            let involved = switch reading {
+                            case .dataPlane(let source, let destination): server.map { source == $0 || destination == $0 } ?? true
+                            case .decoded: server.map { packet.involves($0) } ?? true
+                            }
+                            if involved { writer.write(frame) }
+                        }
                         progress.update(frame: frame.info.number) { file.bytesRead }
                     }
                 }

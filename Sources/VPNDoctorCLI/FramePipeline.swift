@@ -4,7 +4,7 @@ import Foundation
 import Sessions
 
 /// `analyze` on two cores. A reader thread runs libpcap's read loop and reads each data-plane
-/// frame from its header bytes (`Analyzer.read`); it hands the analyzer's thread batches of those
+/// frame from its header bytes (`Classifier.wire`); it hands the analyzer's thread batches of those
 /// readings, with copies of the other frames' bytes, which the analyzer's thread decodes. Every
 /// frame reaches the analyzer once, in capture order: the analysis is the one a single thread
 /// makes, and the wall time is the slower side's instead of the sum of both.
@@ -92,8 +92,7 @@ final class FramePipeline: @unchecked Sendable {
         reader.start()
 
         var decoder = PacketDecoder(dissector: Dissector(limits: limits))
-        var packet = DecodedPacket(frame: FrameInfo(number: 0, timestamp: Timestamp(seconds: 0, nanoseconds: 0),
-                                                    capturedLength: 0, originalLength: 0, linkType: file.linkType))
+        var packet = DecodedPacket(linkType: file.linkType)
         while true {
             var batch = pipeline.take(from: \.full)
             batch.arena.withUnsafeBytes { arena in
@@ -137,7 +136,7 @@ final class FramePipeline: @unchecked Sendable {
                 self.put(batch, into: \.full)
                 return
             }
-            if let reading = Analyzer.read(frame, limits: limits) {
+            if let reading = Classifier.wire(frame, limits: limits) {
                 batch.items.append(.wire(reading, frame.info))
             } else if !batch.keep(frame.bytes, frame.info) {
                 batch.position = file.bytesRead

@@ -21,8 +21,7 @@ struct CaptureReader {
         in source: inout Source, serverOnly: Bool, _ body: (RawFrame, inout DecodedPacket) -> Void
     ) throws(CaptureError) {
         var decoder = PacketDecoder()
-        var packet = DecodedPacket(frame: FrameInfo(number: 0, timestamp: Timestamp(seconds: 0, nanoseconds: 0),
-                                                    capturedLength: 0, originalLength: 0, linkType: source.linkType))
+        var packet = DecodedPacket(linkType: source.linkType)
         let server = serverOnly ? self.options.serverAddress : nil
         while let frame = try source.next() {
             decoder.decode(frame, into: &packet)
@@ -41,8 +40,7 @@ extension CaptureReader {
     ) throws(CaptureError) {
         var source = source
         var decoder = PacketDecoder()
-        var packet = DecodedPacket(frame: FrameInfo(number: 0, timestamp: Timestamp(seconds: 0, nanoseconds: 0),
-                                                    capturedLength: 0, originalLength: 0, linkType: source.linkType))
+        var packet = DecodedPacket(linkType: source.linkType)
         while let frame = try source.next() {
             let reading = analyzer.add(frame, decoder: &decoder, into: &packet)
             body(frame, reading, packet)

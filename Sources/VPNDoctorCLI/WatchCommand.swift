@@ -122,8 +122,7 @@ struct WatchCommand: ParsableCommand {
         let engine = DiagnosisEngine(ignoring: Set(self.diagnosis.ignore))
         var analyzer = Analyzer(options: AnalysisOptions(server: self.serverAddress))
         var decoder = PacketDecoder()
-        var packet = DecodedPacket(frame: FrameInfo(number: 0, timestamp: Timestamp(seconds: 0, nanoseconds: 0),
-                                                    capturedLength: 0, originalLength: 0, linkType: capture.linkType))
+        var packet = DecodedPacket(linkType: capture.linkType)
         var pending = false
         var lastRefresh = ContinuousClock.now
         var packets = 0

@@ -143,8 +143,7 @@ private func udpDatagram(_ n: Int) -> [UInt8] {
         // nDPI/ip_fragmented_garbage.pcap: 1252 IPv4 frames, most of them fragments of garbage.
         var file = try PcapFile(path: Corpus.publicPath("nDPI/ip_fragmented_garbage.pcap"))
         var decoder = PacketDecoder()
-        var packet = DecodedPacket(frame: FrameInfo(number: 0, timestamp: Timestamp(seconds: 0, nanoseconds: 0),
-                                                    capturedLength: 0, originalLength: 0, linkType: .ethernet))
+        var packet = DecodedPacket(linkType: .ethernet)
         var frames = 0
         while let frame = try file.next() {
             decoder.decode(frame, into: &packet)

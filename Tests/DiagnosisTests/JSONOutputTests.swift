@@ -106,7 +106,7 @@ import TestSupport
     }
 
     static let doubles: [Double] = [0, -0.0, 1, -1, 1.5, 1e-7, 6.2e-05, 1e300, -1e300, 123456789.123, 0.1, 1.0 / 3, 100, 1e16, 1e15,
-                                    .infinity, -.infinity, .nan, 5e-324, .leastNormalMagnitude, .greatestFiniteMagnitude, 2.5e-8, 42.000001]
+                                    .infinity, -.infinity, .nan, .leastNonzeroMagnitude, .leastNormalMagnitude, .greatestFiniteMagnitude, 2.5e-8, 42.000001]
 
     @Test func numbers() throws {
         let numbers = Numbers(doubles: Self.doubles, floats: Self.doubles.map(Float.init) + [.infinity, .leastNonzeroMagnitude],

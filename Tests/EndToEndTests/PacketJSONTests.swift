@@ -26,8 +26,7 @@ import TestSupport
         for path in Self.files() {
             guard let source = try? PcapFile(path: path) else { continue }
             var decoder = PacketDecoder()
-            var packet = DecodedPacket(frame: FrameInfo(number: 0, timestamp: Timestamp(seconds: 0, nanoseconds: 0),
-                                                        capturedLength: 0, originalLength: 0, linkType: source.linkType))
+            var packet = DecodedPacket(linkType: source.linkType)
             var writer = PacketJSONWriter()
             var start: Timestamp?
             while let frame = try? source.next() {

@@ -19,19 +19,20 @@ struct WireReadingTests {
         var frames = 0
     }
 
-    /// One capture analyzed both ways at once: through the analyzer's wire entry, and fully decoded.
+    /// One capture analyzed both ways at once: through the analyzer's wire entry, and fully decoded;
+    /// each frame the wire path reads is also checked against its decode (`check`).
     struct BothWays {
-        var wireDecoder = PacketDecoder(), plainDecoder = PacketDecoder()
+        var wireDecoder = PacketDecoder(), plainDecoder = PacketDecoder(), checkDecoder = PacketDecoder()
         var wireAnalyzer = Analyzer(options: AnalysisOptions()), plainAnalyzer = Analyzer(options: AnalysisOptions())
         var wirePacket: DecodedPacket, plainPacket: DecodedPacket
 
         init(linkType: LinkType) {
-            self.wirePacket = DecodedPacket(frame: FrameInfo(number: 0, timestamp: Timestamp(seconds: 0, nanoseconds: 0),
-                                                             capturedLength: 0, originalLength: 0, linkType: linkType))
+            self.wirePacket = DecodedPacket(linkType: linkType)
             self.plainPacket = self.wirePacket
         }
 
-        mutating func add(_ frame: RawFrame) {
+        mutating func add(_ frame: RawFrame, tally: Tally, _ where_: String) {
+            WireReadingTests.check(frame, decoder: &self.checkDecoder, tally: tally, where_)
             _ = self.wireAnalyzer.add(frame, decoder: &self.wireDecoder, into: &self.wirePacket)
             self.plainDecoder.decode(frame, into: &self.plainPacket)
             self.plainAnalyzer.add(self.plainPacket)
@@ -77,12 +78,10 @@ struct WireReadingTests {
     /// Analyzes `path` both ways and compares the analyses (encoded, keys sorted).
     static func analyzeBothWays(_ path: String, tally: Tally) throws {
         let file = try PcapFile(path: path)
-        var checkDecoder = PacketDecoder()
         var both = BothWays(linkType: file.linkType)
         do {
             while let frame = try file.next() {
-                Self.check(frame, decoder: &checkDecoder, tally: tally, "\(path) frame \(frame.info.number)")
-                both.add(frame)
+                both.add(frame, tally: tally, "\(path) frame \(frame.info.number)")
             }
         } catch {
             // A damaged file: both analyzers saw the same frames before the damage.
@@ -128,7 +127,6 @@ struct WireReadingTests {
         let frames = try DataPlaneFrame.corpus().filter { $0.info.linkType == .ethernet && $0.bytes.count > 14 }
         var generator = SeededGenerator(seed: 11)
         let tally = Tally()
-        var checkDecoder = PacketDecoder()
         for mutate in [false, true] {
             var both = BothWays(linkType: .ethernet)
             var number = 0
@@ -153,8 +151,7 @@ struct WireReadingTests {
                                          originalLength: bytes.count, linkType: linkType)
                     bytes.withUnsafeBytes { raw in
                         let frame = RawFrame(info: info, bytes: raw)
-                        Self.check(frame, decoder: &checkDecoder, tally: tally, "\(linkType) \(original.file) frame \(original.info.number)")
-                        both.add(frame)
+                        both.add(frame, tally: tally, "\(linkType) \(original.file) frame \(original.info.number)")
                     }
                 }
             }
@@ -181,7 +178,7 @@ struct WireReadingTests {
             info.capturedLength = bytes.count
             info.originalLength = bytes.count
             let frame = RawFrame(info: info, bytes: raw)
-            #expect(Analyzer.read(frame, limits: limits) == nil)
+            #expect(Classifier.wire(frame, limits: limits) == nil)
             #expect(decoder.decode(frame).layers.map(\.kind) == [.ethernet] + Array(repeating: .vlan, count: 5) + [.ipv4, .esp])
         }
         let fourTags = Array(esp.bytes[0..<12]) + Array(repeating: tag, count: 4).flatMap { $0 } + Array(esp.bytes[12...])
@@ -189,7 +186,7 @@ struct WireReadingTests {
             var info = esp.info
             info.capturedLength = fourTags.count
             info.originalLength = fourTags.count
-            #expect(Analyzer.read(RawFrame(info: info, bytes: raw), limits: limits) != nil)
+            #expect(Classifier.wire(RawFrame(info: info, bytes: raw), limits: limits) != nil)
         }
     }
 
@@ -208,7 +205,6 @@ struct WireReadingTests {
         let frames = try DataPlaneFrame.corpus(limit: 60)
         var generator = SeededGenerator(seed: 7)
         let tally = Tally()
-        var checkDecoder = PacketDecoder()
         for batch in 0..<40 {
             var both = BothWays(linkType: .ethernet)
             for (i, original) in frames.enumerated() {
@@ -224,8 +220,7 @@ struct WireReadingTests {
                 info.number = batch * frames.count + i + 1
                 bytes.withUnsafeBytes { raw in
                     let frame = RawFrame(info: info, bytes: raw)
-                    Self.check(frame, decoder: &checkDecoder, tally: tally, "batch \(batch) \(original.file) frame \(original.info.number)")
-                    both.add(frame)
+                    both.add(frame, tally: tally, "batch \(batch) \(original.file) frame \(original.info.number)")
                 }
             }
             let (wire, plain) = try both.finish()

@@ -87,7 +87,7 @@ public enum Corpus {
 /// Decodes every frame of a capture file as the CLI does (with IP reassembly); tests only: it
 /// keeps every packet.
 public func decodeFile(_ path: String, filter: String? = nil) throws -> [DecodedPacket] {
-    var file = try PcapFile(path: path, filter: filter)
+    let file = try PcapFile(path: path, filter: filter)
     var decoder = PacketDecoder()
     var packets: [DecodedPacket] = []
     while let frame = try file.next() {

@@ -110,6 +110,12 @@ public struct DecodedPacket: Sendable {
         self.reassembledFrom = []
     }
 
+    /// An empty packet before any frame of a capture of `linkType` (to decode into, reused).
+    public init(linkType: LinkType) {
+        self.init(frame: FrameInfo(number: 0, timestamp: Timestamp(seconds: 0, nanoseconds: 0), capturedLength: 0,
+                                   originalLength: 0, linkType: linkType))
+    }
+
     /// The kind of the innermost layer decoded so far. (Not `layers.last`: in unoptimised builds the
     /// generic `last` allocates, and the allocation tests run unoptimised.)
     public var innermostKind: LayerKind? { self.layers.isEmpty ? nil : self.layers[self.layers.count - 1].kind }

@@ -39,18 +39,6 @@ public struct FlowKey: Hashable, Sendable {
             : (FlowKey(low: destination, high: source, ipProtocol: proto), 1)
     }
 
-    /// IPv4 addresses in one word, ports and protocol in another.
-    @inline(__always)
-    public func hash(into h: inout Hasher) {
-        if case .v4(let a) = self.low.address, case .v4(let b) = self.high.address {
-            h.combine(UInt64(a) << 32 | UInt64(b))
-        } else {
-            self.low.address.hash(into: &h)
-            self.high.address.hash(into: &h)
-        }
-        h.combine(UInt64(self.low.port) << 24 | UInt64(self.high.port) << 8 | UInt64(self.ipProtocol.rawValue))
-    }
-
     @inline(__always)
     public func _rawHashValue(seed: Int) -> Int {
         KeyHash.hash(self.low.address, self.high.address,

@@ -10,7 +10,5 @@ public struct HostPair: Hashable, Sendable {
     public func other(than a: IPAddress) -> IPAddress { a == self.low ? self.high : self.low }
     public func contains(_ a: IPAddress) -> Bool { a == self.low || a == self.high }
     @inline(__always)
-    public func hash(into h: inout Hasher) { h.streamKey(self.low, self.high, 0) }
-    @inline(__always)
     public func _rawHashValue(seed: Int) -> Int { KeyHash.hash(self.low, self.high, 0, seed: seed) }
 }

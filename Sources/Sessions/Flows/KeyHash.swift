@@ -6,8 +6,8 @@ import Decoding
 /// so a hostile capture cannot aim its keys at one bucket ahead of time.
 ///
 /// Used through `Hashable._rawHashValue(seed:)`, the hook `Dictionary` and `Set` call (the
-/// standard library's own integer types implement it the same way); `hash(into:)` stays
-/// consistent for other uses.
+/// standard library's own integer types implement it the same way); the keys' synthesized
+/// `hash(into:)` serves only when one is hashed into another `Hasher`.
 enum KeyHash {
     @inline(__always)
     static func fold(_ a: UInt64, _ b: UInt64) -> UInt64 {

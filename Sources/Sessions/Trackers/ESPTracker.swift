@@ -8,8 +8,6 @@ public struct ESPStreamKey: Hashable, Sendable {
     public var destination: IPAddress
     public var spi: UInt32
     @inline(__always)
-    public func hash(into h: inout Hasher) { h.streamKey(self.source, self.destination, UInt64(self.spi)) }
-    @inline(__always)
     public func _rawHashValue(seed: Int) -> Int { KeyHash.hash(self.source, self.destination, UInt64(self.spi), seed: seed) }
 }
 
@@ -57,21 +55,5 @@ public struct GREStreamKey: Hashable, Sendable {
     public var destination: IPAddress
     public var callID: UInt16
     @inline(__always)
-    public func hash(into h: inout Hasher) { h.streamKey(self.source, self.destination, UInt64(self.callID)) }
-    @inline(__always)
     public func _rawHashValue(seed: Int) -> Int { KeyHash.hash(self.source, self.destination, UInt64(self.callID), seed: seed) }
-}
-
-extension Hasher {
-    /// A one-way stream's key: IPv4 addresses in one word, then the stream's number.
-    @inline(__always)
-    mutating func streamKey(_ source: IPAddress, _ destination: IPAddress, _ number: UInt64) {
-        if case .v4(let a) = source, case .v4(let b) = destination {
-            self.combine(UInt64(a) << 32 | UInt64(b))
-        } else {
-            source.hash(into: &self)
-            destination.hash(into: &self)
-        }
-        self.combine(number)
-    }
 }
