@@ -97,7 +97,7 @@ public enum FuzzHarness {
         }
         let analysis = analyzer.finish()
         self.checkSame(analysis, wireAnalyzer.finish())
-        work += DiagnosisEngine().diagnose(analysis).count
+        work += DiagnosisEngine().diagnose(analysis).findings.count
         decoder.reassembler.finish()
         work += decoder.reassembler.expired.reduce(0) { $0 + $1.holes.count + $1.frames.count }
         return work + streams.gaps + streams.overflows + streams.framingErrors
@@ -128,7 +128,7 @@ public enum FuzzHarness {
                 self.checkSame(analysis, wireAnalyzer.finish())
                 let report = Report(capture: CaptureMetadata(file: path, format: file.format.rawValue, linkType: file.linkType,
                                                              error: nil),
-                                    analysis: analysis, findings: DiagnosisEngine().diagnose(analysis))
+                                    analysis: analysis, judgement: DiagnosisEngine().diagnose(analysis))
                 work += TextRenderer.render([report], color: true, verbose: true).utf8.count
                 work += JSONRenderer.render([report]).utf8.count
             }

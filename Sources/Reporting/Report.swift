@@ -67,15 +67,16 @@ public struct Report: Codable, Sendable {
     public var sessions: [SessionReport]
     /// Findings about the capture as a whole (no session).
     public var captureFindings: [Finding]
-    /// The capture in one word: the verdict of the session the most important finding is about (or of
-    /// the first session); without a session, failed when an error finding says why, else incomplete.
+    /// The capture in one word: failed when any error finding remains, else connected when a session
+    /// connected, else incomplete (see Diagnosis' `Judgement`).
     public var verdict: Verdict
     /// The last stage that completed in that session (nil: none did, or no session).
     public var furthestStage: Stage?
     /// The most important finding's rule id (errors first, then `healthy`, warnings, infos).
     public var primaryFinding: RuleID?
 
-    public init(capture: CaptureMetadata, analysis: Analysis, findings: [Finding]) {
+    /// The report of a judged analysis: verdicts, primary finding and exit code are the judgement's.
+    public init(capture: CaptureMetadata, analysis: Analysis, judgement: Judgement) {
         let stats = analysis.capture
         self.schemaVersion = Self.currentSchemaVersion
         self.capture = CaptureSummary(
@@ -85,26 +86,24 @@ public struct Report: Codable, Sendable {
             unsupportedLinkTypes: stats.unsupportedLinkTypes, snaplenCutFrames: stats.snaplenCutFrames,
             snaplen: stats.snaplen, flowsEvicted: stats.flowsEvicted)
         self.server = analysis.server
-        let ordered = DiagnosisEngine.ordered(findings)
+        let findings = judgement.findings
         self.sessions = analysis.sessions.map { s in
-            SessionReport(id: s.id, client: s.client, server: s.server, rolesFrom: s.rolesFrom, protocolLabel: s.protocolLabel,
-                          verdict: s.verdict, verdictLine: s.verdictLine, furthestStage: s.furthest, stoppedAt: s.stoppedAt,
-                          ladder: s.ladder, findings: ordered.filter { $0.session == s.id }, flows: s.flows, evidence: s)
+            let judged = judgement.verdict(of: s.id)!
+            return SessionReport(id: s.id, client: s.client, server: s.server, rolesFrom: s.rolesFrom, protocolLabel: s.protocolLabel,
+                                 verdict: judged.verdict, verdictLine: judged.line, furthestStage: s.furthest, stoppedAt: s.stoppedAt,
+                                 ladder: s.ladder, findings: findings.filter { $0.session == s.id }, flows: s.flows, evidence: s)
         }
-        self.captureFindings = ordered.filter { $0.session == nil }
-        let primary = ordered.first
-        let session = analysis.sessions.first { $0.id == primary?.session } ?? analysis.sessions.first
-        self.primaryFinding = primary?.rule
-        self.furthestStage = session?.furthest
-        self.verdict = primary?.session == nil && primary?.severity == .error ? .failed
-            : session?.verdict ?? (primary?.severity == .error ? .failed : .incomplete)
+        self.captureFindings = findings.filter { $0.session == nil }
+        self.primaryFinding = judgement.primaryFinding
+        self.furthestStage = analysis.sessions.first { $0.id == judgement.primarySession }?.furthest
+        self.verdict = judgement.verdict
     }
 
     /// Every finding, capture-wide ones first.
     public var findings: [Finding] { self.captureFindings + self.sessions.flatMap(\.findings) }
 
-    /// 1 when any finding is an error, else 0.
-    public var exitCode: Int32 { self.findings.contains { $0.severity == .error } ? 1 : 0 }
+    /// 1 exactly when the capture's verdict is failed, else 0 (as `Judgement.exitCode`).
+    public var exitCode: Int32 { self.verdict == .failed ? 1 : 0 }
 
     static func iso8601(_ t: Timestamp) -> String {
         let formatter = ISO8601DateFormatter()

@@ -83,7 +83,7 @@ extension Analyzer {
         }
         let oneWay = self.flows.oneWayCount
         return Analysis(
-            server: self.options.server, capture: stats, sessions: sessions, dnsQueries: self.dns,
+            server: self.options.server, serverName: self.options.serverName, capture: stats, sessions: sessions, dnsQueries: self.dns,
             unmatchedICMPErrors: self.icmpErrors.filter { !matchedICMP.contains($0.frame) }, vpnFlows: vpnFlows,
             serverPackets: self.serverPackets, totalFlows: self.flows.count, oneWayFlows: oneWay)
     }

@@ -46,7 +46,7 @@ struct AnalyzeCommand: ParsableCommand {
                 printError(error.description)
                 throw ExitCode(ExitStatus.usageOrInput)
             }
-            var analyzer = Analyzer(options: AnalysisOptions(server: self.input.serverAddress))
+            var analyzer = Analyzer(options: self.input.analysisOptions)
             let server = self.input.serverAddress
             var damage: String?
             let progress = Progress(total: file.fileSize, enabled: !self.output.quiet)
@@ -74,7 +74,7 @@ struct AnalyzeCommand: ParsableCommand {
             let analysis = analyzer.finish()
             let engine = DiagnosisEngine(ignoring: Set(self.diagnosis.ignore))
             let metadata = CaptureMetadata(file: path, format: file.format.rawValue, linkType: file.linkType, error: damage)
-            reports.append(Report(capture: metadata, analysis: analysis, findings: engine.diagnose(analysis)))
+            reports.append(Report(capture: metadata, analysis: analysis, judgement: engine.diagnose(analysis)))
         }
         if !reports.isEmpty {
             if self.output.json {

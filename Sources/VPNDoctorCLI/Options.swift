@@ -2,6 +2,7 @@ import ArgumentParser
 import Capture
 import Decoding
 import Foundation
+import Sessions
 
 /// Which captures to read and which packets to keep.
 struct InputOptions: ParsableArguments {
@@ -11,11 +12,21 @@ struct InputOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("Keep only traffic to or from this VPN server (IPv4 or IPv6).", valueName: "ip"))
     var server: String?
 
+    @Option(name: .long, help: ArgumentHelp("The VPN server's DNS name: failed lookups of it are the failure (other failed lookups are only possible causes).", valueName: "name"))
+    var serverName: String?
+
     @Option(name: .long, help: ArgumentHelp("Keep only frames matching this BPF expression (compiled by libpcap).", valueName: "expr"))
     var filter: String?
 
     /// The parsed `--server` address.
     var serverAddress: IPAddress? { self.server.flatMap(IPAddress.init) }
+
+    /// What to analyse: the server's address and name as given.
+    var analysisOptions: AnalysisOptions {
+        var options = AnalysisOptions(server: self.serverAddress)
+        options.serverName = self.serverName
+        return options
+    }
 
     func validate() throws {
         if self.files.isEmpty {

@@ -19,9 +19,11 @@ struct RulesCommand: ParsableCommand {
             return
         }
         let width = rules.map(\.id.rawValue.count).max() ?? 0
-        for rule in rules {
+        let severities = rules.map { ([$0.severity] + $0.lowerSeverities).map(\.rawValue).joined(separator: "/") }
+        let severityWidth = severities.map(\.count).max() ?? 0
+        for (rule, severity) in zip(rules, severities) {
             let id = rule.id.rawValue.padding(toLength: width, withPad: " ", startingAt: 0)
-            let severity = rule.severity.rawValue.padding(toLength: 7, withPad: " ", startingAt: 0)
+            let severity = severity.padding(toLength: severityWidth, withPad: " ", startingAt: 0)
             print("\(id)  \(severity)  \(rule.title)")
         }
     }
@@ -40,7 +42,8 @@ struct ExplainCommand: ParsableCommand {
             printError("no rule '\(self.id)' (see 'vpndoctor rules')")
             throw ExitCode(ExitStatus.usageOrInput)
         }
-        print("\(rule.id.rawValue) (\(rule.severity.rawValue)): \(rule.title)\n")
+        let severities = ([rule.severity] + rule.lowerSeverities).map(\.rawValue).joined(separator: " or ")
+        print("\(rule.id.rawValue) (\(severities)): \(rule.title)\n")
         print(rule.explanation)
         if !rule.advice.isEmpty {
             print("\nWhat to do:")

@@ -153,7 +153,7 @@ struct WatchCommand: ParsableCommand {
             let interval: Duration = terminal ? .seconds(1) : .milliseconds(200)
             if pending, urgent && !terminal || ContinuousClock.now - lastRefresh >= interval {
                 let analysis = analyzer.finish()
-                view.update(analysis: analysis, findings: engine.diagnose(analysis), packets: packets)
+                view.update(analysis: analysis, findings: engine.diagnose(analysis).findings, packets: packets)
                 pending = false
                 lastRefresh = ContinuousClock.now
             }
@@ -163,7 +163,7 @@ struct WatchCommand: ParsableCommand {
         let analysis = analyzer.finish()
         let metadata = CaptureMetadata(file: self.interface, format: "live", linkType: capture.linkType,
                                        error: failure?.description)
-        let report = Report(capture: metadata, analysis: analysis, findings: engine.diagnose(analysis))
+        let report = Report(capture: metadata, analysis: analysis, judgement: engine.diagnose(analysis))
         if self.output.json {
             print(JSONRenderer.render([report]), terminator: "")
         } else {

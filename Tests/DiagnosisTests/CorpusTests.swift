@@ -16,11 +16,11 @@ import Testing
         try Self.report(path: Corpus.publicPath(relative), name: relative, server: server)
     }
 
-    static func report(path: String, name: String, server: String? = nil) throws -> Report {
+    static func report(path: String, name: String, server: String? = nil, ignoring: Set<String> = []) throws -> Report {
         nonisolated(unsafe) var result: Result<Report, any Error>?
         let done = DispatchSemaphore(value: 0)
         let thread = Thread {
-            result = Result { try Self.decodeAndDiagnose(path: path, name: name, server: server) }
+            result = Result { try Self.decodeAndDiagnose(path: path, name: name, server: server, ignoring: ignoring) }
             done.signal()
         }
         thread.stackSize = 8 << 20
@@ -29,14 +29,14 @@ import Testing
         return try result!.get()
     }
 
-    static func decodeAndDiagnose(path: String, name relative: String, server: String?) throws -> Report {
+    static func decodeAndDiagnose(path: String, name relative: String, server: String?, ignoring: Set<String> = []) throws -> Report {
         var file = try PcapFile(path: path)
         var decoder = PacketDecoder()
         var analyzer = Analyzer(options: AnalysisOptions(server: server.flatMap(IPAddress.init)))
         while let frame = try file.next() { analyzer.add(decoder.decode(frame)) }
         let analysis = analyzer.finish()
         let report = Report(capture: CaptureMetadata(file: relative, format: file.format.rawValue, linkType: file.linkType),
-                            analysis: analysis, findings: DiagnosisEngine().diagnose(analysis))
+                            analysis: analysis, judgement: DiagnosisEngine(ignoring: ignoring).diagnose(analysis))
         if ProcessInfo.processInfo.environment["VPNDOCTOR_PRINT"] != nil {
             print(TextRenderer.render([report], color: false, verbose: ProcessInfo.processInfo.environment["VPNDOCTOR_PRINT"] == "v"))
         }

@@ -193,15 +193,18 @@ struct Scenario {
     static let strongV2 = IKEProposalFact(algorithms: [IKEAlgorithm(.encryption, 20, keyLength: 256), IKEAlgorithm(.prf, 5),
                                                       IKEAlgorithm(.dhGroup, 19)])
 
-    func analysis(server: IPAddress? = nil) -> Analysis {
+    func analysis(server: IPAddress? = nil, serverName: String? = nil) -> Analysis {
         var options = AnalysisOptions(server: server)
+        options.serverName = serverName
         if let capacity { options.flowTableCapacity = capacity }
         var analyzer = Analyzer(options: options)
         for fact in self.facts { analyzer.add(fact: fact) }
         return analyzer.finish()
     }
 
-    func findings(server: IPAddress? = nil) -> [Finding] { DiagnosisEngine().diagnose(self.analysis(server: server)) }
+    func findings(server: IPAddress? = nil, serverName: String? = nil) -> [Finding] {
+        DiagnosisEngine().diagnose(self.analysis(server: server, serverName: serverName)).findings
+    }
 
     func findings(_ rule: RuleID, server: IPAddress? = nil) -> [Finding] { self.findings(server: server).filter { $0.rule == rule } }
 }

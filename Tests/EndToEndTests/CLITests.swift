@@ -56,6 +56,18 @@ import TestSupport
         #expect(fromStdin.stdout.split(separator: "\n").map(String.init) == unlabelled)
     }
 
+    /// Captures/synthetic-dns-nxdomain.pcap: a lookup of vpn.example.com fails, nothing follows. Only a
+    /// possible cause (exit 0) until the user says it is the server's name; then the failure (exit 1).
+    @Test func serverNameMakesItsFailedLookupTheFailure() throws {
+        let capture = Corpus.capturePath("synthetic-dns-nxdomain.pcap")
+        let plain = try runVPNDoctor(["analyze", capture])
+        #expect(plain.status == 0)
+        #expect(plain.stdout.contains("possible cause: the lookup of vpn.example.com failed (NXDOMAIN)"))
+        let named = try runVPNDoctor(["analyze", "--server-name", "vpn.example.com", capture])
+        #expect(named.status == 1)
+        #expect(named.stdout.contains("[dns.failed]"))
+    }
+
     @Test func serverOptionKeepsOnlyThatHost() throws {
         let none = try runVPNDoctor(["packets", "--server", "192.0.2.99", Self.sample])
         #expect(none.status == 0)

@@ -28,7 +28,7 @@ import Testing
         #expect(s.esp.count == 2)
         #expect(s.esp.first { $0.spi == 0x100 }?.traffic.packets == 10)
         #expect(s.flows.count == 1 && !s.flows[0].oneWay)
-        #expect(s.verdict == .connected)
+        #expect(s.outcome == .connected)
         #expect(s.startedMidSession)
     }
 

@@ -10,17 +10,19 @@ public struct DiagnosisEngine: Sendable {
 
     /// Name, severity, title, explanation and advice of every rule.
     public static var ruleInfos: [RuleInfo] {
-        rules.map { RuleInfo(id: $0.id, severity: $0.severity, title: $0.title, explanation: $0.explanation, advice: $0.advice) }
+        rules.map { RuleInfo(id: $0.id, severity: $0.severity, lowerSeverities: $0.lowerSeverities, title: $0.title,
+                             explanation: $0.explanation, advice: $0.advice) }
     }
 
     public static func rule(_ id: String) -> (any DiagnosisRule.Type)? { rules.first { $0.id.rawValue == id } }
 
-    public func diagnose(_ analysis: Analysis) -> [Finding] {
+    /// Every rule's findings (but the ignored rules'), judged: verdicts, primary finding, exit code.
+    public func diagnose(_ analysis: Analysis) -> Judgement {
         var findings: [Finding] = []
         for rule in Self.rules where !self.ignoring.contains(rule.id.rawValue) {
             findings += rule.init().evaluate(analysis)
         }
-        return Self.ordered(findings)
+        return Judge.judge(analysis, findings)
     }
 
     /// Errors first, then the verdict of a working session (`healthy`), then warnings and infos; within

@@ -4,8 +4,11 @@ import Sessions
 public protocol DiagnosisRule: Sendable {
     static var id: RuleID { get }
     static var title: String { get }
-    /// The severity of its findings (as `vpndoctor rules` lists it).
+    /// The severity of its findings (as `vpndoctor rules` lists it): the highest it gives.
     static var severity: Severity { get }
+    /// The other severities it gives, when its findings' severity depends on the evidence (listed by
+    /// `vpndoctor rules` too); every finding a rule makes has one of its listed severities.
+    static var lowerSeverities: [Severity] { get }
     /// What it means, why it happens, and what to do (for `vpndoctor explain`).
     static var explanation: String { get }
     static var advice: [String] { get }
@@ -25,6 +28,10 @@ extension SessionRule {
 }
 
 extension DiagnosisRule {
+    public static var lowerSeverities: [Severity] { [] }
+    /// Every severity its findings can have, highest first.
+    public static var severities: [Severity] { [self.severity] + self.lowerSeverities }
+
     /// A finding of this rule with its standard explanation and advice.
     public func finding(_ session: Session?, stage: Stage?, _ summary: String, evidence: [Evidence],
                         severity: Severity? = nil, advice: [String]? = nil, confidence: Confidence? = nil) -> Finding {
@@ -37,6 +44,8 @@ extension DiagnosisRule {
 public struct RuleInfo: Sendable, Codable, Hashable {
     public var id: RuleID
     public var severity: Severity
+    /// Other severities its findings can have (see `DiagnosisRule.lowerSeverities`).
+    public var lowerSeverities: [Severity]
     public var title: String
     public var explanation: String
     public var advice: [String]

@@ -4,6 +4,8 @@ import Decoding
 public struct AnalysisOptions: Sendable {
     /// Restrict the analysis to sessions with this server.
     public var server: IPAddress?
+    /// The VPN server's DNS name, when the user gave it: its failed lookups are the VPN's failure.
+    public var serverName: String?
     /// Flows held at most; idle non-VPN flows are evicted first when it is reached.
     public var flowTableCapacity: Int
     /// Ceilings on every other table the analyzer keeps.
@@ -186,8 +188,9 @@ public struct Session: Sendable, Codable {
     public var ladder: [StageResult] = []
     public var furthest: Stage?
     public var stoppedAt: Stage?
-    public var verdict: Verdict = .incomplete
-    public var verdictLine = ""
+    /// What the ladder shows: connected when its last rung completed, failed when a rung failed.
+    /// A fact, not the verdict: the verdict is judged from the findings (Diagnosis' `Judge`).
+    public var outcome: Verdict = .incomplete
     public var ike: [IKESA] = []
     public var esp: [ESPStream] = []
     public var gre: [GREStream] = []
@@ -217,11 +220,21 @@ public struct Session: Sendable, Codable {
     public var espFromServer: [ESPStream] { self.esp.filter { $0.source == self.server } }
     public var greFromClient: [GREStream] { self.gre.filter { $0.source == self.client } }
     public var greFromServer: [GREStream] { self.gre.filter { $0.source == self.server } }
+    /// The frame from which data (ESP/AH or GRE) has flowed both ways: the later of each direction's
+    /// first data frame; nil when data did not flow both ways.
+    public var dataBothWaysFrame: Int? {
+        let out = (self.espFromClient.map(\.traffic) + self.greFromClient.map(\.traffic)).compactMap(\.firstFrame).min()
+        let back = (self.espFromServer.map(\.traffic) + self.greFromServer.map(\.traffic)).compactMap(\.firstFrame).min()
+        guard let out, let back else { return self.stage(.connected)?.frames.first }
+        return max(out, back)
+    }
 }
 
 /// Everything the analyzer derived from one capture: the evidence rules read.
 public struct Analysis: Sendable, Codable {
     public var server: IPAddress?
+    /// The VPN server's DNS name, as given by the user.
+    public var serverName: String?
     public var capture: CaptureStatistics
     public var sessions: [Session]
     /// Every DNS query in the capture (sessions hold those for their server).

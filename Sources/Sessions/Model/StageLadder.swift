@@ -1,6 +1,7 @@
 import Decoding
 
-/// Builds a session's stage ladder, furthest stage and verdict from its evidence.
+/// Builds a session's stage ladder, furthest stage and outcome from its evidence (facts: the verdict
+/// is judged from the findings by Diagnosis' `Judge`).
 enum StageLadder {
     /// An IKEv2 IKE_AUTH response this short carries a notify and little else (AUTHENTICATION_FAILED…):
     /// header 28 + SK 4 + IV 8–16 + one notify 8 + padding + ICV 12–16.
@@ -39,14 +40,8 @@ enum StageLadder {
             || (s.ike.isEmpty && !s.esp.isEmpty) || (isPPTP && s.pptp == nil)
             || (s.l2tp != nil && s.l2tp!.first(.sccrq) == nil && s.ike.isEmpty)
         s.oneSidedCapture = self.oneSided(s)
-        if ladder.last?.status == .ok {
-            s.verdict = .connected
-        } else if ladder.contains(where: { $0.status == .failed }) {
-            s.verdict = .failed
-        } else {
-            s.verdict = .incomplete
-        }
-        s.verdictLine = self.verdictLine(s)
+        s.outcome = ladder.last?.status == .ok ? .connected
+            : ladder.contains(where: { $0.status == .failed }) ? .failed : .incomplete
     }
 
     /// Stages after a failed one are not reached; stages before an ok one that show nothing are
@@ -76,8 +71,10 @@ enum StageLadder {
     static func reachability(_ s: Session) -> StageResult {
         if s.echoRequests.isEmpty { return result(.reachability, .notSeen, "ICMP echo") }
         if s.echoReplies.isEmpty {
-            return result(.reachability, .failed, "ICMP echo", frames: s.echoRequests,
-                          "\(s.echoRequests.count) echo request(s), no reply")
+            // A server that answers anything else is reachable: only its pings are filtered.
+            let answers = s.flows.contains { ($0.a.address == s.server ? $0.aToB : $0.bToA).packets > 0 }
+            return result(.reachability, answers ? .ok : .failed, "ICMP echo", frames: s.echoRequests,
+                          "\(s.echoRequests.count) echo request(s), no reply" + (answers ? " (ICMP filtered: the server answers VPN traffic)" : ""))
         }
         return result(.reachability, .ok, "ICMP echo", frames: Array(s.echoRequests.prefix(1)) + Array(s.echoReplies.prefix(1)))
     }
@@ -460,26 +457,6 @@ enum StageLadder {
               captureEnd - last >= idleDataSeconds, last - first < idleDataSeconds else { return nil }
         let name = s.esp.allSatisfy(\.isAH) ? "AH" : "ESP"
         return "\(name) both ways for \(Self.milliseconds(last - first)) (\(packets) packets), then nothing for \(String(format: "%.1f", captureEnd - last)) s"
-    }
-
-    static func verdictLine(_ s: Session) -> String {
-        switch s.verdict {
-        case .connected:
-            let data = s.stage(.dataPlane)
-            return "CONNECTED — \(data?.label ?? "tunnel up")\(data?.detail.map { " (\($0))" } ?? "")"
-                + (s.startedMidSession ? "; capture starts mid-session" : "")
-        case .failed:
-            let stop = s.ladder.first { $0.status == .failed }!
-            return "FAILED at \(stop.stage.title)\(stop.detail.map { ": \($0)" } ?? "")"
-        case .incomplete:
-            if let stop = s.ladder.first(where: { $0.status == .incomplete }), stop.stage == .connected {
-                return "INCOMPLETE — tunnel up, then quiet: \(stop.detail ?? "no traffic")"
-            }
-            if let stop = s.ladder.first(where: { $0.status == .incomplete }) {
-                return "INCOMPLETE — capture ends during \(stop.stage.title)\(stop.detail.map { ": \($0)" } ?? "")"
-            }
-            return "INCOMPLETE — outcome not visible in the capture"
-        }
     }
 
     /// Only one direction captured although the protocol progressed (a peer answered packets we never see).

@@ -20,7 +20,7 @@ import Testing
         s.esp(.client, count: 20)
         let f = s.findings("esp.one-way")
         #expect(f.count == 1 && f[0].summary.contains("client → server"))
-        #expect(s.analysis().sessions[0].verdict == .failed)
+        #expect(s.analysis().sessions[0].outcome == .failed)
     }
 
     @Test func lossFromSequenceGaps() {
@@ -41,7 +41,7 @@ import Testing
         s.esp(.client, udp: true)
         s.esp(.server, udp: true)
         let a = s.analysis()
-        #expect(a.sessions[0].verdict == .connected)
+        #expect(a.sessions[0].outcome == .connected)
         #expect(a.sessions[0].startedMidSession)
         let f = s.findings()
         #expect(f.ids.contains("capture.mid-session"))

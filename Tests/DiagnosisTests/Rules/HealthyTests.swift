@@ -11,10 +11,10 @@ import Testing
         s.esp(.server)
         let a = s.analysis()
         #expect(a.sessions.count == 1)
-        #expect(a.sessions[0].verdict == .connected)
+        #expect(a.sessions[0].outcome == .connected)
         #expect(a.sessions[0].furthest == .connected)
         #expect(a.sessions[0].protocolLabel == "IKEv1")
-        let f = DiagnosisEngine().diagnose(a)
+        let f = DiagnosisEngine().diagnose(a).findings
         #expect(f.errors.isEmpty)
         #expect(f.ids.contains("healthy"))
     }

@@ -24,6 +24,6 @@ import Testing
         var s = Scenario()
         s.saInit(response: false)
         #expect(s.findings("ike.no-response").isEmpty)
-        #expect(s.analysis().sessions[0].verdict == .incomplete)
+        #expect(s.analysis().sessions[0].outcome == .incomplete)
     }
 }

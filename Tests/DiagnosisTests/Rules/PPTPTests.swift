@@ -48,7 +48,7 @@ import Testing
         s.gre(.client)
         s.gre(.server)
         let a = s.analysis()
-        #expect(a.sessions[0].verdict == .connected)
+        #expect(a.sessions[0].outcome == .connected)
         let f = s.findings()
         #expect(f.errors.isEmpty)
         #expect(f.ids.contains("security.pptp-weak"))

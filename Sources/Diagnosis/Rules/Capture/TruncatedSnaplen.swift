@@ -4,6 +4,7 @@ struct TruncatedSnaplen: DiagnosisRule {
     static let id: RuleID = "capture.truncated-snaplen"
     static let title = "The capture cut packets short (snaplen)"
     static let severity = Severity.warning
+    static let lowerSeverities: [Severity] = [.info]
     static let explanation = """
         Frames were captured shorter than they were on the wire. Headers past the cut (IKE payloads, NAT-D \
         hashes, notify types, L2TP AVPs, PPP messages) are missing, so some diagnoses cannot be made.

@@ -30,7 +30,7 @@ struct FragmentsLost: SessionRule {
                 evidence: [Evidence("\(first.step) in IP fragments", frames: fragmented.flatMap(\.ipFragments), time: first.time),
                            Evidence("no answer from \(s.server)")]))
         }
-        if findings.isEmpty, !s.incompleteFragmentFrames.isEmpty, s.verdict != .connected {
+        if findings.isEmpty, !s.incompleteFragmentFrames.isEmpty, s.outcome != .connected {
             let frames = s.incompleteFragmentFrames
             findings.append(self.finding(s, stage: s.stoppedAt,
                                          "Only part of a fragmented IKE message arrives (\(Text.plural(frames.count, "fragment")), never completed): the other IP fragments are lost on the way.",

@@ -3,7 +3,8 @@ import Sessions
 struct InvalidKE: SessionRule {
     static let id: RuleID = "ike.invalid-ke"
     static let title = "The responder wants another Diffie-Hellman group (INVALID_KE_PAYLOAD)"
-    static let severity = Severity.warning
+    static let severity = Severity.error
+    static let lowerSeverities: [Severity] = [.info]
     static let explanation = """
         In IKEv2 the initiator guesses a DH group for its KE payload. If the responder prefers another one of \
         the offered groups it answers INVALID_KE_PAYLOAD with the group it wants, and the initiator retries \

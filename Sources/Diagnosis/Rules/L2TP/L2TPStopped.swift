@@ -4,6 +4,7 @@ struct L2TPStopped: SessionRule {
     static let id: RuleID = "l2tp.stopped"
     static let title = "L2TP: the tunnel or session was closed (StopCCN / CDN)"
     static let severity = Severity.error
+    static let lowerSeverities: [Severity] = [.warning, .info]
     static let explanation = """
         A StopCCN closes the L2TP control connection and a CDN one session; both carry a Result Code AVP \
         (RFC 2661 §4.4.2) with a result, an optional general error code and message that say why. Before the \

@@ -4,6 +4,7 @@ struct ServerBehindNATWindows: SessionRule {
     static let id: RuleID = "nat.server-behind-nat-windows"
     static let title = "Windows client and a server behind NAT: Windows refuses NAT-T to it by default"
     static let severity = Severity.error
+    static let lowerSeverities: [Severity] = [.warning]
     static let explanation = """
         The client is Windows (MS NT5 ISAKMPOAKLEY vendor ID) and the server is behind NAT. Since Windows \
         Vista (and XP SP2), Windows does not set up NAT-T security associations with a server behind NAT \
@@ -28,7 +29,7 @@ struct ServerBehindNATWindows: SessionRule {
         }
         return [self.finding(s, stage: .ikeSAInit,
                              "Windows client to a server \(likely)behind NAT: Windows will not use NAT-T with it until AssumeUDPEncapsulationContextOnSendRule = 2 is set on the client.",
-                             evidence: evidence, severity: s.verdict == .connected ? .warning : .error,
+                             evidence: evidence, severity: s.outcome == .connected ? .warning : .error,
                              confidence: nat.serverBehindNAT ? nil : .medium)]
     }
 }

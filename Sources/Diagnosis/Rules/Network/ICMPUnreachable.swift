@@ -4,7 +4,8 @@ import Sessions
 struct ICMPUnreachable: SessionRule {
     static let id: RuleID = "icmp.unreachable"
     static let title = "A router or the peer reports a VPN packet as undeliverable (ICMP)"
-    static let severity = Severity.warning
+    static let severity = Severity.error
+    static let lowerSeverities: [Severity] = [.warning]
     static let explanation = """
         An ICMP or ICMPv6 error quotes one of the session's packets: "administratively prohibited" (a \
         firewall rejects it), "protocol unreachable" (the host does not handle ESP or GRE), "host/network \
@@ -29,7 +30,7 @@ struct ICMPUnreachable: SessionRule {
                 s, stage: first.stage,
                 "\(who.prefix(1).uppercased() + who.dropFirst()) reports \(first.quotedWhat) from \(first.quotedSource) to \(first.quotedDestination) as undeliverable: \(first.meaning).",
                 evidence: [Evidence("\(Text.plural(group.count, "ICMP error")) from \(first.reporter)", frames: group.map(\.frame), time: first.time)],
-                severity: fatal && s.verdict != .connected ? .error : .warning))
+                severity: fatal && s.outcome != .connected ? .error : .warning))
         }
         return findings
     }

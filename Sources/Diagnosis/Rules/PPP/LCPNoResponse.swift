@@ -4,6 +4,7 @@ struct LCPNoResponse: SessionRule {
     static let id: RuleID = "ppp.lcp-no-response"
     static let title = "PPP: LCP Configure-Requests are not answered"
     static let severity = Severity.error
+    static let lowerSeverities: [Severity] = [.warning]
     static let explanation = """
         PPP's link negotiation (LCP) repeats Configure-Requests that the other side never acknowledges. The \
         tunnel below PPP does not carry them back (GRE or L2TP data lost), or the peer's PPP (pppd) did not \

@@ -4,6 +4,7 @@ struct WeakProposal: SessionRule {
     static let id: RuleID = "security.weak-proposal"
     static let title = "Weak IKE algorithms (DES, 3DES, MD5, modp768/1024)"
     static let severity = Severity.warning
+    static let lowerSeverities: [Severity] = [.info]
     static let explanation = """
         The IKE SA uses (or offers) algorithms that are broken or too weak today: DES and 3DES (64-bit blocks), \
         MD5, and Diffie-Hellman groups 1 and 2 (768/1024-bit MODP, within reach of a large attacker).

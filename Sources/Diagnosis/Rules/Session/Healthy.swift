@@ -14,15 +14,15 @@ struct Healthy: SessionRule {
         let data = s.stage(.dataPlane)
         // IPsec up and ESP both ways, then the tunnel went quiet (StageLadder.quietAfterBurst): IPsec is
         // healthy; what ran inside it is not visible.
-        if s.verdict == .incomplete, data?.status == .ok, let quiet = s.stage(.connected), quiet.status == .incomplete {
+        if s.outcome == .incomplete, data?.status == .ok, let quiet = s.stage(.connected), quiet.status == .incomplete {
             return [self.finding(s, stage: .dataPlane,
                                  "IPsec is up: \(s.protocolLabel) between \(s.client) and \(s.server), \(quiet.detail ?? "ESP both ways"); what ran inside the tunnel is not visible.",
-                                 evidence: [Evidence(s.verdictLine, frames: data?.frames ?? [])],
+                                 evidence: [Evidence(Judge.quietLine(quiet), frames: data?.frames ?? [])],
                                  advice: ["If the tunnel carries L2TP (L2TP/IPsec), the failure is inside it: read the L2TP/PPP logs (xl2tpd, pppd) or the client's error.",
                                           "Otherwise nothing to fix at the IPsec level; capture while traffic flows to see it both ways."])]
         }
-        guard s.verdict == .connected else { return [] }
+        guard s.outcome == .connected else { return [] }
         return [self.finding(s, stage: .connected, "Connected: \(s.protocolLabel) between \(s.client) and \(s.server)\(data.map { ", \($0.label)" } ?? "").",
-                             evidence: [Evidence(s.verdictLine, frames: data?.frames ?? [])])]
+                             evidence: [Evidence(Judge.connectedLine(s), frames: data?.frames ?? [])])]
     }
 }
