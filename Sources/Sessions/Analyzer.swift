@@ -90,6 +90,12 @@ public struct Analyzer {
         self.record(reading.fact, frame: info.number, time: info.timestamp)
     }
 
+    /// The IKE message of `frame`, when it is the last one added, as recorded: its step in the
+    /// exchange and the frame it repeats. `packets` labels its lines with it, in one pass.
+    public func lastIKEMessage(frame: Int) -> IKEMessageRecord? {
+        self.ike.last?.frame == frame ? self.ike.last : nil
+    }
+
     /// Every decoded frame, in capture order.
     public mutating func add(_ packet: DecodedPacket) {
         let frame = packet.frame

@@ -28,9 +28,9 @@ struct PacketsCommand: ParsableCommand {
                 continue
             }
             if self.input.files.count > 1, !self.output.json { print("==> \(path) <==") }
-            // Text lines name each IKE message's place in its exchange, which takes the analyzer a
-            // first pass over the file (not possible on standard input, which is read once).
-            let steps = self.output.json || path == "-" ? [:] : Self.exchangeSteps(path, reader)
+            // Text lines name each IKE message's place in its exchange as the analyzer records it,
+            // in the one pass that reads the input (FIFOs and standard input can be read only once).
+            var analyzer = Analyzer(options: AnalysisOptions())
             var start: Timestamp?
             do {
                 try reader.forEachFrame(in: &file, serverOnly: true) { _, packet in
@@ -39,7 +39,10 @@ struct PacketsCommand: ParsableCommand {
                     if self.output.json {
                         json.write(file: path, packet: packet, start: origin)
                         json.flush(threshold: 1 << 16)
-                    } else if let step = steps[packet.frame.number] {
+                        return
+                    }
+                    analyzer.add(packet)
+                    if let step = analyzer.lastIKEMessage(frame: packet.frame.number).flatMap(Self.label) {
                         print(PacketLine.text(packet, start: origin) + "  [\(step)]")
                     } else {
                         print(PacketLine.text(packet, start: origin))
@@ -54,23 +57,12 @@ struct PacketsCommand: ParsableCommand {
         if failed { throw ExitCode(ExitStatus.usageOrInput) }
     }
 
-    /// Each IKE message's place in its exchange by frame ("MM3 of 6", "retransmission of
-    /// frame 3"), from the analyzer. Empty when the file cannot be read again.
-    static func exchangeSteps(_ path: String, _ reader: CaptureReader) -> [Int: String] {
-        guard let file = try? reader.open(path) else { return [:] }
-        var analyzer = Analyzer(options: AnalysisOptions())
-        try? reader.analyze(file, into: &analyzer)
-        var steps: [Int: String] = [:]
-        for session in analyzer.finish().sessions {
-            for message in session.ike.flatMap(\.messages) {
-                // What the line does not say already: the position in a v1 exchange, a repeat.
-                var parts: [String] = []
-                if message.step.index > 0 { parts.append(message.step.description) }
-                if let first = message.retransmissionOf { parts.append("retransmission of frame \(first)") }
-                if !parts.isEmpty { steps[message.frame] = parts.joined(separator: ", ") }
-            }
-        }
-        return steps
+    /// What a line does not say already: the position in an IKEv1 exchange ("MM3 of 6"), a repeat.
+    static func label(_ message: IKEMessageRecord) -> String? {
+        var parts: [String] = []
+        if message.step.index > 0 { parts.append(message.step.description) }
+        if let first = message.retransmissionOf { parts.append("retransmission of frame \(first)") }
+        return parts.isEmpty ? nil : parts.joined(separator: ", ")
     }
 }
 

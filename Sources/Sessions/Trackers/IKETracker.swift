@@ -173,6 +173,8 @@ struct IKETracker {
     var limits = AnalysisLimits()
     /// SAs evicted by the ceilings.
     var evicted = 0
+    /// The record of the message just added (nil when it was not recorded).
+    var last: IKEMessageRecord?
 
     mutating func add(_ m: IKEMessageFact, _ fact: PacketFact, time: Double) {
         let key = Key(version: m.version, initiatorSPI: m.initiatorSPI)
@@ -199,6 +201,7 @@ struct IKETracker {
             self.created += 1
         }
         self.states[key]!.add(m, fact, time: time)
+        self.last = self.states[key]!.sa.messages.last.flatMap { $0.frame == fact.frame ? $0 : nil }
     }
 
     /// Evicts the least advanced SA of `pair` when it holds its ceiling, and the least advanced
