@@ -259,6 +259,9 @@ public struct Analyzer {
     // MARK: - Per protocol
 
     mutating func touchPair(_ source: IPAddress, _ destination: IPAddress, frame: Int, time: Double) {
+        // Traffic to a group (OSPFv3's AH to ff02::5, group SAs) is no client–server attempt: it is
+        // one-way by nature, and no session is made of it.
+        guard !destination.isGroup else { return }
         let pair = HostPair(source, destination)
         if let index = self.pairs.index(forKey: pair) {
             self.pairs.values[index].lastFrame = frame

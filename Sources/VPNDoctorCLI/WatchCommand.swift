@@ -135,12 +135,10 @@ struct WatchCommand: ParsableCommand {
                 failure = error
                 break
             }
-            var urgent = false
             switch poll {
             case .frame(let frame):
                 writer?.write(frame)
-                // Data-plane frames are counted from their headers and never urgent.
-                if case .decoded = analyzer.add(frame, decoder: &decoder, into: &packet) { urgent = !packet.isBulkData }
+                _ = analyzer.add(frame, decoder: &decoder, into: &packet)
                 packets += 1
                 pending = true
             case .idle:
@@ -148,10 +146,10 @@ struct WatchCommand: ParsableCommand {
             case .stopped:
                 break loop
             }
-            // Stage changes are printed within a second of the packet (at once for control packets
-            // when not on a terminal); a terminal view is redrawn each second.
-            let interval: Duration = terminal ? .seconds(1) : .milliseconds(200)
-            if pending, urgent && !terminal || ContinuousClock.now - lastRefresh >= interval {
+            // Judged at most once a second (each judgement re-reads all the state, so per packet the
+            // work stays constant on average however fast control packets come): stage changes and
+            // new findings are printed within a second of their packet, a terminal view redrawn.
+            if pending, ContinuousClock.now - lastRefresh >= .seconds(1) {
                 let analysis = analyzer.finish()
                 view.update(analysis: analysis, findings: engine.diagnose(analysis).findings, packets: packets)
                 pending = false
@@ -175,20 +173,6 @@ struct WatchCommand: ParsableCommand {
         }
         if let failure { printError(failure.description); throw ExitCode(ExitStatus.usageOrInput) }
         if report.exitCode != ExitStatus.healthy { throw ExitCode(report.exitCode) }
-    }
-}
-
-extension DecodedPacket {
-    /// ESP, GRE data and other traffic that moves no stage by itself (refreshing for it can wait).
-    var isBulkData: Bool {
-        for layer in self.layers {
-            switch layer {
-            case .isakmp, .ikev2, .pptp, .l2tpControl, .pppControl, .dns, .icmp, .icmpv6: return false
-            case .tcp(let h) where h.flags.contains(.syn) || h.flags.contains(.rst): return false
-            default: continue
-            }
-        }
-        return true
     }
 }
 

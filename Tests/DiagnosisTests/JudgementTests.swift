@@ -112,6 +112,16 @@ import Testing
         #expect(none.evidence.filter { $0.text.hasPrefix("possible cause: the lookup of") }.count >= 2)
     }
 
+    /// tcpdump/OSPFv3_with_AH.pcap: OSPFv3 authenticated with AH, to the group ff02::5 and between two
+    /// routers. Traffic to a group is answered by nobody: it made sessions that said "ERROR ESP flows
+    /// only client → server". Only the unicast pair is a session, AH both ways.
+    @Test(.enabled(if: Corpus.publicCorpusAvailable)) func trafficToAGroupIsNoSession() throws {
+        let r = try CorpusTests.report("tcpdump/OSPFv3_with_AH.pcap")
+        #expect(r.sessions.map { "\($0.client) \($0.server)" } == ["fe80::1 fe80::2"])
+        #expect(r.verdict == .connected && r.exitCode == 0)
+        #expect(!r.findings.contains { $0.rule == "esp.one-way" })
+    }
+
     /// `capture.no-server-traffic` is listed as an error and reported as one (exit 1) when --server
     /// names a host the capture never talks to; without --server a capture with no VPN is a warning.
     @Test func noServerTrafficIsTheErrorItIsListedAs() throws {

@@ -16,6 +16,15 @@ public enum IPAddress: Hashable, Sendable, Comparable, CustomStringConvertible, 
 
     public var isV4: Bool { if case .v4 = self { true } else { false } }
 
+    /// A group address (224.0.0.0/4, the IPv4 limited broadcast, ff00::/8): many receivers, so
+    /// nothing sent to it is answered by its destination.
+    public var isGroup: Bool {
+        switch self {
+        case .v4(let a): a >> 28 == 0xE || a == 0xFFFF_FFFF
+        case .v6(let hi, _): hi >> 56 == 0xFF
+        }
+    }
+
     /// Hashes as one word (IPv4) or two (IPv6): flow and stream keys hash once per packet.
     @inline(__always)
     public func hash(into h: inout Hasher) {

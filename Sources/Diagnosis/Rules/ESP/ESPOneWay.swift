@@ -22,9 +22,10 @@ struct ESPOneWay: SessionRule {
         let from = s.espFromClient.isEmpty ? "server" : "client"
         let to = s.espFromClient.isEmpty ? "client" : "server"
         let packets = streams.reduce(0) { $0 + $1.traffic.packets }
-        return [self.finding(s, stage: .dataPlane, "ESP flows only \(from) → \(to) (\(Text.plural(packets, "packet"))); nothing comes back.",
+        let name = streams.allSatisfy(\.isAH) ? "AH" : "ESP"
+        return [self.finding(s, stage: .dataPlane, "\(name) flows only \(from) → \(to) (\(Text.plural(packets, "packet"))); nothing comes back.",
                              evidence: streams.map { Evidence("SPI \($0.spiHex) \($0.source) → \($0.destination): \(Text.plural($0.traffic.packets, "packet"))\($0.udpEncapsulated ? " (UDP 4500)" : "")",
                                                               frames: [$0.traffic.firstFrame, $0.traffic.lastFrame].compactMap { $0 }, time: $0.traffic.start) }
-                                 + [Evidence("no ESP \(to) → \(from)")])]
+                                 + [Evidence("no \(name) \(to) → \(from)")])]
     }
 }

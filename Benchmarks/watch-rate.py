@@ -1,0 +1,153 @@
+#!/usr/bin/env python3
+"""`make bench` (root): does `vpndoctor watch` keep up with live traffic?
+
+Replays a capture on one end of a veth pair inside a network namespace of its own (vdbench-rate)
+with tcpreplay at a fixed rate, while `vpndoctor watch --json` captures on the other end, and
+reads from watch's final report how many packets it saw and from its stderr whether the kernel
+dropped any (pcap_stats). Two mixes:
+  ike   IKE control traffic only (IKE_SA_INIT and IKE_AUTH exchanges of many clients, some never
+        answered, some retransmitted): every packet is decoded and tracked, at 20,000 packets/s.
+  data  the benchmark's data-plane mix (make-bench-pcap.py) at 300,000 packets/s (the goal of
+        performance round 2; printed, not required).
+Prints one line per run and appends them to Benchmarks/results-live.txt. Traffic stays inside
+the namespace. Needs root, iproute2 and tcpreplay (apt-get install tcpreplay).
+
+usage: watch-rate.py [ike|data|all]"""
+import json, os, random, struct, subprocess, sys, tempfile, time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BENCH = os.path.join(ROOT, "Benchmarks")
+DATA = os.path.join(BENCH, "data")
+VPNDOCTOR = os.path.join(ROOT, ".build", "release", "vpndoctor")
+NS = "vdbench-rate"
+
+sys.path.insert(0, BENCH)
+gen = __import__("make-bench-pcap")
+
+
+def ike_mix(path, packets):
+    """IKEv2 exchanges of 2,000 clients with a gateway: SA_INIT request/response, IKE_AUTH
+    request/response (encrypted, sized as real ones), a tenth never answered and retransmitted."""
+    rnd = random.Random(20261205)
+    gw = gen.addr(198, 51, 100, 1)
+    t, ident, n = 1_700_000_000.0, 0, 0
+    with open(path, "wb") as f:
+        f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1))
+        def put(pkt):
+            nonlocal t, n
+            t += 1 / 20_000
+            frame = gen.eth(pkt)
+            sec = int(t); usec = int((t - sec) * 1e6)
+            f.write(struct.pack("<IIII", sec, usec, len(frame), len(frame)) + frame)
+            n += 1
+        while n < packets:
+            ident += 1
+            c = gen.addr(10, (ident >> 8) & 7, ident & 0xFF, 1 + (ident >> 11) % 250)
+            ispi, rspi = rnd.randbytes(8), rnd.randbytes(8)
+            sa = struct.pack("!BBH", 34, 0, 4 + 44) + rnd.randbytes(44)
+            init = gen.isakmp(ispi, b"\0" * 8, 33, 34, 0x08, 0, sa)
+            if rnd.random() < 0.1:  # never answered: the client retransmits
+                for _ in range(4): put(gen.ip4(c, gw, 17, gen.udp(500, 500, init), ident))
+                continue
+            put(gen.ip4(c, gw, 17, gen.udp(500, 500, init), ident))
+            put(gen.ip4(gw, c, 17, gen.udp(500, 500, gen.isakmp(ispi, rspi, 33, 34, 0x20, 0, sa)), ident))
+            sk = struct.pack("!BBH", 0, 0, 4 + 300) + rnd.randbytes(300)
+            put(gen.ip4(c, gw, 17, gen.udp(4500, 4500, b"\0\0\0\0" + gen.isakmp(ispi, rspi, 46, 35, 0x08, 1, sk)), ident))
+            sk = struct.pack("!BBH", 0, 0, 4 + 250) + rnd.randbytes(250)
+            put(gen.ip4(gw, c, 17, gen.udp(4500, 4500, b"\0\0\0\0" + gen.isakmp(ispi, rspi, 46, 35, 0x20, 1, sk)), ident))
+
+
+def sh(*cmd, check=True, **kw):
+    return subprocess.run(list(cmd), check=check, **kw)
+
+
+def netns(*cmd, **kw):
+    return sh("ip", "netns", "exec", NS, *cmd, **kw)
+
+
+def setup():
+    sh("ip", "netns", "del", NS, check=False, stderr=subprocess.DEVNULL)
+    sh("ip", "netns", "add", NS)
+    netns("ip", "link", "add", "vr0", "type", "veth", "peer", "name", "vr1")
+    for link in ("lo", "vr0", "vr1"):
+        netns("ip", "link", "set", link, "up")
+    # No IPv6 chatter (router solicitations, MLD) on the capture side.
+    netns("sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1")
+
+
+def run(name, pcap, pps, packets):
+    """Replays `pcap` at `pps` into vr0 while watch captures on vr1; returns the result line."""
+    out = tempfile.TemporaryFile()
+    err = tempfile.TemporaryFile()
+    watch = subprocess.Popen(["ip", "netns", "exec", NS, VPNDOCTOR, "watch", "-i", "vr1", "--json", "--filter", "ip or ip6"],
+                             stdout=out, stderr=err)
+    time.sleep(1.5)  # the capture is open
+    start = time.perf_counter()
+    netns("tcpreplay", "-q", "-i", "vr0", f"--pps={pps}", "--pps-multi=100", pcap, stdout=subprocess.DEVNULL,
+          stderr=subprocess.DEVNULL)
+    replay = time.perf_counter() - start
+    time.sleep(1.5)  # the last packets are read and judged
+    watch.send_signal(2)
+    watch.wait(timeout=60)
+    out.seek(0); err.seek(0)
+    seen = packets_seen(out.read().decode())
+    stderr = err.read().decode()
+    dropped = "kernel dropped" in stderr
+    line = (f"{name}: {packets} packets replayed at {pps}/s in {replay:.2f} s ({packets / replay:,.0f}/s); "
+            f"watch saw {seen}; {'KERNEL DROPS: ' + stderr.strip().splitlines()[-1] if dropped else 'no kernel drops'}; "
+            f"exit {watch.returncode}")
+    return line, (seen == packets and not dropped)
+
+
+def packets_seen(stdout):
+    """The packet count of watch's final report: its last line (one object per line), or the last
+    pretty-printed object."""
+    lines = stdout.splitlines()
+    try:
+        report = json.loads(lines[-1])
+    except (ValueError, IndexError):
+        start = max((i for i, l in enumerate(lines) if l == "{"), default=None)
+        report = json.loads("\n".join(lines[start:])) if start is not None else {}
+    for candidate in [report] + report.get("reports", []):
+        if "capture" in candidate:
+            return candidate["capture"].get("packets")
+    return None
+
+
+def main():
+    which = sys.argv[1] if len(sys.argv) > 1 else "all"
+    if os.geteuid() != 0:
+        print("watch-rate: skipped (needs root for a network namespace)")
+        return
+    if subprocess.run(["sh", "-c", "command -v tcpreplay"], stdout=subprocess.DEVNULL).returncode != 0:
+        sys.exit("watch-rate: tcpreplay is missing (apt-get install tcpreplay)")
+    os.makedirs(DATA, exist_ok=True)
+    results, ok = [], True
+    setup()
+    try:
+        if which in ("ike", "all"):
+            path = os.path.join(DATA, "ike-100k.pcap")
+            if not os.path.exists(path):
+                ike_mix(path + ".tmp", 100_000)
+                os.rename(path + ".tmp", path)
+            line, good = run("ike", path, 20_000, 100_000)
+            results.append(line); ok &= good
+            print(line, flush=True)
+        if which in ("data", "all"):
+            path = os.path.join(DATA, "bench-500k.pcap")
+            if not os.path.exists(path):
+                sh(sys.executable, os.path.join(BENCH, "make-bench-pcap.py"), path + ".tmp", "500000")
+                os.rename(path + ".tmp", path)
+            line, _ = run("data", path, 300_000, 500_000)
+            results.append(line)
+            print(line, flush=True)
+    finally:
+        sh("ip", "netns", "del", NS, check=False)
+    with open(os.path.join(BENCH, "results-live.txt"), "a") as f:
+        f.write(time.strftime("%Y-%m-%d %H:%M:%S ") + "\n".join(results) + "\n")
+    if not ok:
+        sys.exit("watch-rate: watch did not keep up with IKE at 20,000 packets/s")
+
+
+if __name__ == "__main__":
+    main()
