@@ -25,11 +25,28 @@ sys.path.insert(0, BENCH)
 gen = __import__("make-bench-pcap")
 
 
+def lab_ike_messages():
+    """The UDP payloads of a real IKEv2 exchange (strongSwan, Captures/lab-ikev2-psk-ok-client.pcap:
+    IKE_SA_INIT request and response on 500, IKE_AUTH request and response on 4500)."""
+    data = open(os.path.join(ROOT, "Captures", "lab-ikev2-psk-ok-client.pcap"), "rb").read()
+    off, payloads = 24, []
+    while off + 16 <= len(data) and len(payloads) < 4:
+        incl = struct.unpack_from("<I", data, off + 8)[0]
+        frame = data[off + 16: off + 16 + incl]
+        off += 16 + incl
+        ihl = (frame[14] & 0x0F) * 4
+        if frame[23] == 17:
+            payloads.append(frame[14 + ihl + 8:])
+    return payloads
+
+
 def ike_mix(path, packets):
-    """IKEv2 exchanges of 2,000 clients with a gateway: SA_INIT request/response, IKE_AUTH
-    request/response (encrypted, sized as real ones), a tenth never answered and retransmitted."""
+    """IKEv2 exchanges of many clients with a gateway, real strongSwan messages with fresh SPIs:
+    IKE_SA_INIT request/response on 500, IKE_AUTH request/response on 4500; a tenth never answered
+    and retransmitted 4 times."""
     rnd = random.Random(20261205)
     gw = gen.addr(198, 51, 100, 1)
+    init_req, init_resp, auth_req, auth_resp = lab_ike_messages()
     t, ident, n = 1_700_000_000.0, 0, 0
     with open(path, "wb") as f:
         f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1))
@@ -40,21 +57,21 @@ def ike_mix(path, packets):
             sec = int(t); usec = int((t - sec) * 1e6)
             f.write(struct.pack("<IIII", sec, usec, len(frame), len(frame)) + frame)
             n += 1
+        def spis(message, ispi, rspi, marker):
+            body = message[4:] if marker else message
+            return (b"\0\0\0\0" if marker else b"") + ispi + rspi + body[16:]
         while n < packets:
             ident += 1
             c = gen.addr(10, (ident >> 8) & 7, ident & 0xFF, 1 + (ident >> 11) % 250)
             ispi, rspi = rnd.randbytes(8), rnd.randbytes(8)
-            sa = struct.pack("!BBH", 34, 0, 4 + 44) + rnd.randbytes(44)
-            init = gen.isakmp(ispi, b"\0" * 8, 33, 34, 0x08, 0, sa)
+            request = spis(init_req, ispi, b"\0" * 8, False)
             if rnd.random() < 0.1:  # never answered: the client retransmits
-                for _ in range(4): put(gen.ip4(c, gw, 17, gen.udp(500, 500, init), ident))
+                for _ in range(4): put(gen.ip4(c, gw, 17, gen.udp(500, 500, request), ident))
                 continue
-            put(gen.ip4(c, gw, 17, gen.udp(500, 500, init), ident))
-            put(gen.ip4(gw, c, 17, gen.udp(500, 500, gen.isakmp(ispi, rspi, 33, 34, 0x20, 0, sa)), ident))
-            sk = struct.pack("!BBH", 0, 0, 4 + 300) + rnd.randbytes(300)
-            put(gen.ip4(c, gw, 17, gen.udp(4500, 4500, b"\0\0\0\0" + gen.isakmp(ispi, rspi, 46, 35, 0x08, 1, sk)), ident))
-            sk = struct.pack("!BBH", 0, 0, 4 + 250) + rnd.randbytes(250)
-            put(gen.ip4(gw, c, 17, gen.udp(4500, 4500, b"\0\0\0\0" + gen.isakmp(ispi, rspi, 46, 35, 0x20, 1, sk)), ident))
+            put(gen.ip4(c, gw, 17, gen.udp(500, 500, request), ident))
+            put(gen.ip4(gw, c, 17, gen.udp(500, 500, spis(init_resp, ispi, rspi, False)), ident))
+            put(gen.ip4(c, gw, 17, gen.udp(4500, 4500, spis(auth_req, ispi, rspi, True)), ident))
+            put(gen.ip4(gw, c, 17, gen.udp(4500, 4500, spis(auth_resp, ispi, rspi, True)), ident))
 
 
 def sh(*cmd, check=True, **kw):
@@ -88,7 +105,11 @@ def run(name, pcap, pps, packets):
     replay = time.perf_counter() - start
     time.sleep(1.5)  # the last packets are read and judged
     watch.send_signal(2)
-    watch.wait(timeout=60)
+    try:
+        watch.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        watch.kill()
+        watch.wait()
     out.seek(0); err.seek(0)
     seen = packets_seen(out.read().decode())
     stderr = err.read().decode()
