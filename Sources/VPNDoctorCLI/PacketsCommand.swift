@@ -2,6 +2,7 @@ import ArgumentParser
 import Capture
 import Decoding
 import Foundation
+import Reporting
 import Sessions
 
 /// `vpndoctor packets`: one line per packet, like tcpdump's, with the VPN meaning of each.
@@ -27,7 +28,7 @@ struct PacketsCommand: ParsableCommand {
                 failed = true
                 continue
             }
-            if self.input.files.count > 1, !self.output.json { print("==> \(path) <==") }
+            if self.input.files.count > 1, !self.output.json { print("==> \(TerminalText.escape(path)) <==") }
             // Text lines name each IKE message's place in its exchange, which takes the analyzer a
             // first pass over the file (not possible on standard input, which is read once).
             let steps = self.output.json || path == "-" ? [:] : Self.exchangeSteps(path, reader)
@@ -74,7 +75,8 @@ struct PacketsCommand: ParsableCommand {
     }
 }
 
-/// The text form of one packet.
+/// The text form of one packet, escaped for the terminal (layer summaries quote names and messages
+/// from the capture).
 enum PacketLine {
     static func text(_ packet: DecodedPacket, start: Timestamp) -> String {
         let time = packet.frame.timestamp.seconds(since: start)
@@ -88,7 +90,7 @@ enum PacketLine {
         if !packet.reassembledFrom.isEmpty {
             line += "  [reassembled from frames \(packet.reassembledFrom.map(String.init).joined(separator: ","))]"
         }
-        return line
+        return TerminalText.escape(line)
     }
 
     /// `src:port > dst:port` from the outermost IP layer and the transport layer above it.
