@@ -34,6 +34,7 @@ struct Renderer {
         out.append(self.paint(c.file, .bold) + self.safe(" — \(c.format), \(c.linkType), \(c.packets) packets, \(Self.seconds(c.duration))"
                    + (r.server.map { ", server \($0)" } ?? "")))
         if let error = c.error { out.append(self.paint("  capture file error: \(error) (analysed the frames before it)", .yellow)) }
+        if c.interrupted == true { out.append(self.paint("  read interrupted (Ctrl-C or SIGTERM): analysed the frames read before it", .yellow)) }
         if r.sessions.isEmpty {
             let line = r.verdict == .failed ? "FAILED before any VPN session started (see below)" : "INCOMPLETE — no VPN session in the capture"
             out.append("  " + self.paint(line, r.verdict == .failed ? .red : .yellow))

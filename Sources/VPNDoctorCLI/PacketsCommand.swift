@@ -15,11 +15,12 @@ struct PacketsCommand: ParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func run() throws {
+        StopSignals.install()
         let reader = CaptureReader(options: self.input)
         var json = PacketJSONWriter()
         defer { json.flush() }
         var failed = false
-        for path in self.input.files {
+        for path in self.input.files where !StopRequest.isRequested {
             var file: PcapFile
             do {
                 file = try reader.open(path)
@@ -50,6 +51,10 @@ struct PacketsCommand: ParsableCommand {
                 json.flush()
                 printError(error.description)
                 failed = true
+            }
+            if StopRequest.isRequested {
+                json.flush()
+                printError("\(path): interrupted after frame \(file.framesRead): listed what was read")
             }
         }
         if failed { throw ExitCode(ExitStatus.usageOrInput) }

@@ -108,14 +108,7 @@ struct WatchCommand: ParsableCommand {
             printError(error.description)
             throw ExitCode(ExitStatus.usageOrInput)
         }
-        signal(SIGINT) { _ in LiveCapture.requestStop() }
-        signal(SIGTERM) { _ in LiveCapture.requestStop() }
-        // A parent may hand us a mask that blocks them (a thread pool's spawn does): unblock.
-        var stopSignals = sigset_t()
-        sigemptyset(&stopSignals)
-        sigaddset(&stopSignals, SIGINT)
-        sigaddset(&stopSignals, SIGTERM)
-        pthread_sigmask(SIG_UNBLOCK, &stopSignals, nil)
+        StopSignals.install()
 
         let terminal = isatty(STDOUT_FILENO) != 0 && !self.output.json
         var view = LiveView(interface: self.interface, terminal: terminal, json: self.output.json, color: self.output.useColor)
