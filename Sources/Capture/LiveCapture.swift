@@ -18,17 +18,13 @@ public struct CaptureInterface: Hashable, Sendable, Codable {
 
 /// Frames from a live interface, through libpcap: immediate mode, full frames, kernel BPF filter.
 ///
-/// `next()` returns nil once `stop()` was called (from a signal handler too) or `deadline` passed.
+/// `next()` returns nil once a stop was requested (`StopRequest`) or `deadline` passed.
 public final class LiveCapture: FrameSource {
     public let interface: String
     public let linkType: LinkType
     private let handle: PcapHandle
     private var frameCount = 0
     private let deadline: ContinuousClock.Instant?
-
-    /// Set by `requestStop()`; read between reads. A plain flag is enough: one writer (a signal
-    /// handler or another thread), one reader, and a missed update only costs one 100 ms timeout.
-    nonisolated(unsafe) private static var stopRequested: Int32 = 0
 
     /// Opens `interface`. `filter` is a BPF expression installed in the kernel. Throws a one-line
     /// error for an unknown interface, one that is down, missing privileges, or a bad filter.
@@ -43,11 +39,7 @@ public final class LiveCapture: FrameSource {
             throw CaptureError(.badFilter, source: interface, message: "bad filter expression '\(filter)': \(message)")
         }
         self.deadline = duration.map { ContinuousClock.now + $0 }
-        Self.stopRequested = 0
     }
-
-    /// Asks every live capture to stop at its next read timeout (async-signal-safe).
-    public static func requestStop() { Self.stopRequested = 1 }
 
     /// What one read of a live interface gave.
     public enum Poll {
@@ -60,7 +52,7 @@ public final class LiveCapture: FrameSource {
 
     /// Waits at most about 100 ms for the next frame.
     public func poll() throws(CaptureError) -> Poll {
-        if Self.stopRequested != 0 { return .stopped }
+        if StopRequest.isRequested { return .stopped }
         if let deadline = self.deadline, ContinuousClock.now >= deadline { return .stopped }
         switch self.handle.next() {
         case .frame(let header, let data):

@@ -55,8 +55,11 @@ public final class PcapFile: FrameSource {
         }
     }
 
+    /// The next frame; nil at the end of the file, or once a stop was requested (`StopRequest`):
+    /// then a read the signal interrupted is the end too, not damage.
     public func next() throws(CaptureError) -> RawFrame? {
         while true {
+            if StopRequest.isRequested { return nil }
             switch self.handle.next() {
             case .frame(let header, let data):
                 self.frameCount += 1
@@ -67,6 +70,7 @@ public final class PcapFile: FrameSource {
             case .end:
                 return nil
             case .error(let message):
+                if StopRequest.isRequested { return nil }
                 throw CaptureError(.corrupt, source: self.path, message: "capture file is damaged: \(message)",
                                    framesRead: self.frameCount)
             }

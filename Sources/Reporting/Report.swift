@@ -13,11 +13,14 @@ public struct CaptureMetadata: Codable, Sendable, Hashable {
     public var linkType: LinkType
     /// libpcap's message when the file went bad part-way (the frames before it were analysed).
     public var error: String?
-    public init(file: String, format: String, linkType: LinkType, error: String? = nil) {
+    /// Ctrl-C or SIGTERM stopped the read (the frames before it were analysed).
+    public var interrupted: Bool
+    public init(file: String, format: String, linkType: LinkType, error: String? = nil, interrupted: Bool = false) {
         self.file = file
         self.format = format
         self.linkType = linkType
         self.error = error
+        self.interrupted = interrupted
     }
 }
 
@@ -30,6 +33,9 @@ public struct Report: Codable, Sendable {
         public var format: String
         public var linkType: LinkType
         public var error: String?
+        /// true when Ctrl-C or SIGTERM stopped the read: the report covers the frames before it
+        /// (absent otherwise).
+        public var interrupted: Bool?
         public var packets: Int
         public var bytes: Int
         /// UTC time of the first packet (ISO 8601), for the record; every other time is relative to it.
@@ -81,6 +87,7 @@ public struct Report: Codable, Sendable {
         self.schemaVersion = Self.currentSchemaVersion
         self.capture = CaptureSummary(
             file: capture.file, format: capture.format, linkType: capture.linkType, error: capture.error,
+            interrupted: capture.interrupted ? true : nil,
             packets: stats.packets, bytes: stats.bytes, start: stats.start.map(Self.iso8601), duration: stats.duration,
             protocols: stats.protocols, decodeStops: stats.decodeStops, decodeStopExamples: stats.decodeStopExamples,
             unsupportedLinkTypes: stats.unsupportedLinkTypes, snaplenCutFrames: stats.snaplenCutFrames,

@@ -4,6 +4,9 @@ import Sessions
 
 /// A report as text a network engineer reads in 30 seconds: one block per session (who, verdict,
 /// stage ladder, findings with advice). Pure.
+///
+/// Every string shown goes through `TerminalText.escape` here, where it enters the text (`paint`
+/// and `safe`), so no rule or tracker that quotes a capture has to remember it.
 public enum TextRenderer {
     public static func render(_ reports: [Report], color: Bool, verbose: Bool) -> String {
         reports.map { Renderer(color: color, verbose: verbose).render($0) }.joined(separator: "\n")
@@ -16,16 +19,22 @@ struct Renderer {
 
     enum Style: String { case red = "31", green = "32", yellow = "33", dim = "2", bold = "1", cyan = "36" }
 
+    /// `text`, escaped for the terminal, in `style` when colour is on.
     func paint(_ text: String, _ style: Style) -> String {
-        self.color ? "\u{1B}[\(style.rawValue)m\(text)\u{1B}[0m" : text
+        let text = self.safe(text)
+        return self.color ? "\u{1B}[\(style.rawValue)m\(text)\u{1B}[0m" : text
     }
+
+    /// `text` escaped for the terminal, uncoloured.
+    func safe(_ text: String) -> String { TerminalText.escape(text) }
 
     func render(_ r: Report) -> String {
         var out: [String] = []
         let c = r.capture
-        out.append(self.paint("\(c.file)", .bold) + " — \(c.format), \(c.linkType), \(c.packets) packets, \(Self.seconds(c.duration))"
-                   + (r.server.map { ", server \($0)" } ?? ""))
+        out.append(self.paint(c.file, .bold) + self.safe(" — \(c.format), \(c.linkType), \(c.packets) packets, \(Self.seconds(c.duration))"
+                   + (r.server.map { ", server \($0)" } ?? "")))
         if let error = c.error { out.append(self.paint("  capture file error: \(error) (analysed the frames before it)", .yellow)) }
+        if c.interrupted == true { out.append(self.paint("  read interrupted (Ctrl-C or SIGTERM): analysed the frames read before it", .yellow)) }
         if r.sessions.isEmpty {
             let line = r.verdict == .failed ? "FAILED before any VPN session started (see below)" : "INCOMPLETE — no VPN session in the capture"
             out.append("  " + self.paint(line, r.verdict == .failed ? .red : .yellow))
@@ -68,8 +77,8 @@ struct Renderer {
         case .notSeen: ("–", .dim)
         case .notObservable: ("◌", .dim)
         }
-        var line = self.paint(mark, style) + " " + r.stage.title.padding(toLength: 24, withPad: " ", startingAt: 0)
-            + " " + r.label.padding(toLength: 24, withPad: " ", startingAt: 0)
+        var line = self.paint(mark, style) + " " + self.safe(r.stage.title).padding(toLength: 24, withPad: " ", startingAt: 0)
+            + " " + self.safe(r.label).padding(toLength: 24, withPad: " ", startingAt: 0)
         switch r.status {
         case .notReached: line += self.paint(" not reached", .dim)
         case .notSeen: line += self.paint(" not in capture", .dim)
@@ -94,17 +103,17 @@ struct Renderer {
         case .warning: ("WARN ", .yellow)
         case .info: ("INFO ", .cyan)
         }
-        var out = ["  " + self.paint(tag, style) + " " + f.summary + self.paint("  [\(f.rule)]", .dim)
+        var out = ["  " + self.paint(tag, style) + " " + self.safe(f.summary) + self.paint("  [\(f.rule)]", .dim)
                    + (f.confidence.map { self.paint(" (inference, \($0.rawValue) confidence)", .dim) } ?? "")]
         let evidence = self.verbose ? f.evidence : Array(f.evidence.prefix(2))
         for e in evidence {
             out.append("        " + self.paint("· \(e.text)" + (e.frames.isEmpty ? "" : " [frames \(Self.frames(e.frames))]"), .dim))
         }
         if self.verbose {
-            out.append("        " + f.explanation)
+            out.append("        " + self.safe(f.explanation))
         }
         let advice = self.verbose ? f.advice : Array(f.advice.prefix(f.severity == .info ? 0 : 2))
-        for a in advice { out.append("        → " + a) }
+        for a in advice { out.append("        → " + self.safe(a)) }
         return out
     }
 
@@ -135,7 +144,7 @@ struct Renderer {
             out.append("    \(f.label) \(f.a) → \(f.b): \(f.aToB.packets) pkts; \(f.b) → \(f.a): \(f.bToA.packets) pkts")
         }
         if let nat = s.nat { for d in nat.details { out.append("    NAT: \(d)") } }
-        return out
+        return out.map(self.safe)  // no colour in these lines
     }
 
     func captureDetails(_ r: Report) -> [String] {
@@ -143,7 +152,7 @@ struct Renderer {
         if !r.capture.decodeStops.isEmpty {
             out.append("  Decode stops: " + r.capture.decodeStops.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
         }
-        return out
+        return out.map(self.safe)  // no colour in these lines
     }
 
     static func frames(_ frames: [Int]) -> String {

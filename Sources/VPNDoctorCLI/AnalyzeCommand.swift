@@ -27,10 +27,11 @@ struct AnalyzeCommand: ParsableCommand {
     }
 
     func run() throws {
+        StopSignals.install()
         let reader = CaptureReader(options: self.input)
         var reports: [Report] = []
         var inputFailed = false
-        for path in self.input.files {
+        for path in self.input.files where !StopRequest.isRequested {
             let file: PcapFile
             do {
                 file = try reader.open(path)
@@ -73,7 +74,8 @@ struct AnalyzeCommand: ParsableCommand {
             try? writer?.close()
             let analysis = analyzer.finish()
             let engine = DiagnosisEngine(ignoring: Set(self.diagnosis.ignore))
-            let metadata = CaptureMetadata(file: path, format: file.format.rawValue, linkType: file.linkType, error: damage)
+            let metadata = CaptureMetadata(file: path, format: file.format.rawValue, linkType: file.linkType, error: damage,
+                                           interrupted: StopRequest.isRequested)
             reports.append(Report(capture: metadata, analysis: analysis, judgement: engine.diagnose(analysis)))
         }
         if !reports.isEmpty {
@@ -84,7 +86,12 @@ struct AnalyzeCommand: ParsableCommand {
             }
         }
         // The damage line goes last so it is the one line a script or a person sees at the end.
-        for report in reports { if let error = report.capture.error { printError(error) } }
+        for report in reports {
+            if let error = report.capture.error { printError(error) }
+            if report.capture.interrupted == true {
+                printError("\(report.capture.file): interrupted after \(report.capture.packets) frames: reported what was read")
+            }
+        }
         if inputFailed { throw ExitCode(ExitStatus.usageOrInput) }
         let worst = reports.map(\.exitCode).max() ?? ExitStatus.healthy
         if worst != ExitStatus.healthy { throw ExitCode(worst) }

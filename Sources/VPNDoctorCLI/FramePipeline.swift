@@ -87,7 +87,14 @@ final class FramePipeline: @unchecked Sendable {
                         progress: (Int?) -> Void) throws(CaptureError) {
         let pipeline = FramePipeline(batches: 4)
         nonisolated(unsafe) let source = file
-        let reader = Thread { pipeline.read(source, limits: limits) }
+        // Ctrl-C goes to the reader thread, the one a blocked read(2) must be woken in (StopSignals):
+        // this thread blocks the stop signals while the reader runs.
+        StopSignals.setBlocked(true)
+        defer { StopSignals.setBlocked(false) }
+        let reader = Thread {
+            StopSignals.setBlocked(false)
+            pipeline.read(source, limits: limits)
+        }
         reader.stackSize = 1 << 20
         reader.start()
 

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Capture
 import Foundation
+import Reporting
 
 /// `vpndoctor interfaces`: what `watch --interface` can capture on.
 struct InterfacesCommand: ParsableCommand {
@@ -32,7 +33,7 @@ struct InterfacesCommand: ParsableCommand {
             if interface.isLoopback { flags.append("loopback") }
             let name = interface.name.padding(toLength: width, withPad: " ", startingAt: 0)
             let addresses = interface.addresses.isEmpty ? "" : "  " + interface.addresses.joined(separator: ", ")
-            print("\(name)  [\(flags.joined(separator: ","))]\(addresses)")
+            print(TerminalText.escape("\(name)  [\(flags.joined(separator: ","))]\(addresses)"))
         }
     }
 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Capture
 import Decoding
 import Foundation
+import Reporting
 import Sessions
 
 /// `vpndoctor packets`: one line per packet, like tcpdump's, with the VPN meaning of each.
@@ -14,11 +15,12 @@ struct PacketsCommand: ParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func run() throws {
+        StopSignals.install()
         let reader = CaptureReader(options: self.input)
         var json = PacketJSONWriter()
         defer { json.flush() }
         var failed = false
-        for path in self.input.files {
+        for path in self.input.files where !StopRequest.isRequested {
             var file: PcapFile
             do {
                 file = try reader.open(path)
@@ -27,7 +29,7 @@ struct PacketsCommand: ParsableCommand {
                 failed = true
                 continue
             }
-            if self.input.files.count > 1, !self.output.json { print("==> \(path) <==") }
+            if self.input.files.count > 1, !self.output.json { print("==> \(TerminalText.escape(path)) <==") }
             // Text lines name each IKE message's place in its exchange as the analyzer records it,
             // in the one pass that reads the input (FIFOs and standard input can be read only once).
             var analyzer = Analyzer(options: AnalysisOptions())
@@ -53,6 +55,10 @@ struct PacketsCommand: ParsableCommand {
                 printError(error.description)
                 failed = true
             }
+            if StopRequest.isRequested {
+                json.flush()
+                printError("\(path): interrupted after frame \(file.framesRead): listed what was read")
+            }
         }
         if failed { throw ExitCode(ExitStatus.usageOrInput) }
     }
@@ -66,7 +72,8 @@ struct PacketsCommand: ParsableCommand {
     }
 }
 
-/// The text form of one packet.
+/// The text form of one packet, escaped for the terminal (layer summaries quote names and messages
+/// from the capture).
 enum PacketLine {
     static func text(_ packet: DecodedPacket, start: Timestamp) -> String {
         let time = packet.frame.timestamp.seconds(since: start)
@@ -80,7 +87,7 @@ enum PacketLine {
         if !packet.reassembledFrom.isEmpty {
             line += "  [reassembled from frames \(packet.reassembledFrom.map(String.init).joined(separator: ","))]"
         }
-        return line
+        return TerminalText.escape(line)
     }
 
     /// `src:port > dst:port` from the outermost IP layer and the transport layer above it.

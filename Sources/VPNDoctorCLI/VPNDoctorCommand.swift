@@ -1,6 +1,7 @@
 import ArgumentParser
 import Capture
 import Foundation
+import Reporting
 
 /// The `vpndoctor` command line. Exit codes: 0 healthy, 1 problem found, 2 usage or input error.
 public struct VPNDoctorCommand: ParsableCommand {
@@ -35,7 +36,10 @@ public struct VPNDoctorCommand: ParsableCommand {
             if code == .success {
                 Self.exit(withError: error)  // --help, --version
             }
-            let message = Self.fullMessage(for: error)
+            // The error quotes arguments: escaped whole (a newline in one must not start a line of its
+            // own); the usage lines after it are argument-parser's.
+            let quoted = Self.message(for: error)
+            let message = Self.fullMessage(for: error).replacingOccurrences(of: quoted, with: TerminalText.escape(quoted))
             FileHandle.standardError.write(Data((message.hasSuffix("\n") ? message : message + "\n").utf8))
             Foundation.exit(ExitStatus.usageOrInput)
         }
@@ -49,7 +53,8 @@ public enum ExitStatus {
     public static let usageOrInput: Int32 = 2
 }
 
-/// Writes one error line to standard error: `vpndoctor: <message>`.
+/// Writes one error line to standard error: `vpndoctor: <message>`, escaped for the terminal (it
+/// quotes file names, filter expressions and libpcap's messages).
 func printError(_ message: String) {
-    FileHandle.standardError.write(Data("vpndoctor: \(message)\n".utf8))
+    FileHandle.standardError.write(Data("vpndoctor: \(TerminalText.escape(message))\n".utf8))
 }

@@ -108,14 +108,7 @@ struct WatchCommand: ParsableCommand {
             printError(error.description)
             throw ExitCode(ExitStatus.usageOrInput)
         }
-        signal(SIGINT) { _ in LiveCapture.requestStop() }
-        signal(SIGTERM) { _ in LiveCapture.requestStop() }
-        // A parent may hand us a mask that blocks them (a thread pool's spawn does): unblock.
-        var stopSignals = sigset_t()
-        sigemptyset(&stopSignals)
-        sigaddset(&stopSignals, SIGINT)
-        sigaddset(&stopSignals, SIGTERM)
-        pthread_sigmask(SIG_UNBLOCK, &stopSignals, nil)
+        StopSignals.install()
 
         let terminal = isatty(STDOUT_FILENO) != 0 && !self.output.json
         var view = LiveView(interface: self.interface, terminal: terminal, json: self.output.json, color: self.output.useColor)
@@ -197,7 +190,7 @@ struct LiveView {
         self.terminal = terminal
         self.json = json
         self.color = color
-        if terminal { print("\u{1B}[2J\u{1B}[H" + "watching \(interface)… (Ctrl-C to stop)") }
+        if terminal { print(Self.clearScreen + TerminalText.escape("watching \(interface)… (Ctrl-C to stop)")) }
     }
 
     mutating func update(analysis: Analysis, findings: [Finding], packets: Int) {
@@ -228,10 +221,15 @@ struct LiveView {
                                    label: rung.label, frames: rung.frames, time: rung.end ?? rung.start)
             if let data = try? self.encoder.encode(event) { print(String(decoding: data, as: UTF8.self)) }
         } else {
-            let mark = Self.mark(rung.status)
-            let frames = rung.frames.isEmpty ? "" : " (frames \(rung.frames.prefix(6).map(String.init).joined(separator: ",")))"
-            print("[\(session.id)] \(session.client) ⇄ \(session.server) \(session.protocolLabel): \(mark) \(rung.stage.title) \(rung.label)\(frames)")
+            print(Self.stageLine(session: session, rung: rung))
         }
+    }
+
+    /// Line mode: one stage change, escaped for the terminal.
+    static func stageLine(session: Session, rung: StageResult) -> String {
+        let frames = rung.frames.isEmpty ? "" : " (frames \(rung.frames.prefix(6).map(String.init).joined(separator: ",")))"
+        return TerminalText.escape("[\(session.id)] \(session.client) ⇄ \(session.server) \(session.protocolLabel): "
+                                   + "\(Self.mark(rung.status)) \(rung.stage.title) \(rung.label)\(frames)")
     }
 
     private func emitFinding(_ finding: Finding) {
@@ -240,13 +238,28 @@ struct LiveView {
                                      severity: finding.severity.rawValue, summary: finding.summary, frames: finding.frames)
             if let data = try? self.encoder.encode(event) { print(String(decoding: data, as: UTF8.self)) }
         } else {
-            let session = finding.session.map { "[\($0)] " } ?? ""
-            print("\(session)\(finding.severity.rawValue): \(finding.summary) (\(finding.rule.rawValue))")
+            print(Self.findingLine(finding))
         }
     }
 
+    /// Line mode: one new finding, escaped for the terminal.
+    static func findingLine(_ finding: Finding) -> String {
+        let session = finding.session.map { "[\($0)] " } ?? ""
+        return TerminalText.escape("\(session)\(finding.severity.rawValue): \(finding.summary) (\(finding.rule.rawValue))")
+    }
+
     private func redraw(analysis: Analysis, findings: [Finding], packets: Int) {
-        var lines = ["\u{1B}[2J\u{1B}[H" + "watching \(self.interface): \(packets) packets (Ctrl-C to stop)", ""]
+        print(Self.clearScreen + Self.screen(interface: self.interface, analysis: analysis, findings: findings, packets: packets)
+            .joined(separator: "\n"))
+        fflush(nil)  // all streams: stdout itself is not concurrency-safe to name
+    }
+
+    /// ESC [2J ESC [H: clear the terminal and go home, before each redraw.
+    static let clearScreen = "\u{1B}[2J\u{1B}[H"
+
+    /// The terminal view's lines (after `clearScreen`), each escaped for the terminal.
+    static func screen(interface: String, analysis: Analysis, findings: [Finding], packets: Int) -> [String] {
+        var lines = ["watching \(interface): \(packets) packets (Ctrl-C to stop)", ""]
         if analysis.sessions.isEmpty { lines.append("no VPN attempt seen yet") }
         for session in analysis.sessions {
             let toServer = session.flows.reduce(0) { $0 + ($1.a.address == session.client ? $1.aToB.packets : $1.bToA.packets) }
@@ -260,8 +273,7 @@ struct LiveView {
             }
             lines.append("")
         }
-        print(lines.joined(separator: "\n"))
-        fflush(nil)  // all streams: stdout itself is not concurrency-safe to name
+        return lines.map(TerminalText.escape)
     }
 
     func close() {

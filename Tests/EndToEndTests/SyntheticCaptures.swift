@@ -174,8 +174,8 @@ extension Synthetic {
 
     /// 2. PPTP up, GRE both ways, LCP agrees on CHAP with MS-CHAPv2, then the server answers the
     /// MS-CHAPv2 Response with a Failure (RFC 2759 §6: "E=eeeeeeeeee R=r C=cccc… V=vvvvvvvvvv M=<msg>")
-    /// and terminates LCP.
-    static func pptpMSCHAPv2Failure(error: Int, retry: Bool) -> Data {
+    /// and terminates LCP. `failureText` replaces the failure's M= text (TerminalSafetyTests).
+    static func pptpMSCHAPv2Failure(error: Int, retry: Bool, failureText: String = "Authentication failure") -> Data {
         var random = SeededGenerator(seed: UInt64(error))
         var (c, tcp) = pptpCapture()
         var clientGRE = GRESequence(), serverGRE = GRESequence()
@@ -211,7 +211,7 @@ extension Synthetic {
         let response = random.bytes(16) + [UInt8](repeating: 0, count: 8) + random.bytes(24) + [0]
         gre(t + 0.1140, fromClient: true, chap(2, [49] + response + Array("lulu".utf8)))
         let newChallenge = random.bytes(16).map { String(format: "%02X", $0) }.joined()
-        let message = "E=\(error) R=\(retry ? 1 : 0) C=\(newChallenge) V=3 M=Authentication failure"
+        let message = "E=\(error) R=\(retry ? 1 : 0) C=\(newChallenge) V=3 M=\(failureText)"
         gre(t + 0.1447, fromClient: false, chap(4, Array(message.utf8)))
         // pppd closes LCP with its reason as Terminate-Request data (fsm.c terminate_layer).
         gre(t + 0.1450, fromClient: false, lcp(5, 2, Array("Authentication failed".utf8)))
@@ -240,8 +240,9 @@ extension Synthetic {
     /// the tunnel down (CDN, StopCCN). AVP values, tunnel/session IDs, Ns/Nr pattern, LCP options and
     /// the CDN/StopCCN result codes are those of jnetpcap/test-l2tp.pcap (a Windows LAC to a Cisco LNS):
     /// frames 45-53 (control), 56-60 (LCP), 165 and 167 (teardown); that LNS asked for PAP, this one
-    /// asks for CHAP with MD5 (RFC 1994).
-    static func l2tpCleartextCHAPFailure() -> Data {
+    /// asks for CHAP with MD5 (RFC 1994). `hostile` (TerminalSafetyTests) replaces the LAC's host
+    /// name and the CHAP Failure message, and becomes the StopCCN's result message.
+    static func l2tpCleartextCHAPFailure(hostile: String? = nil) -> Data {
         var random = SeededGenerator(seed: 1701)
         var c = ClientCapture(ttl: [client: 128, server: 245], ipID: [client: 0x2C10, server: 0x01A4])
         let clientTunnel: UInt16 = 2, serverTunnel: UInt16 = 3257, clientSession: UInt16 = 1, serverSession: UInt16 = 25
@@ -266,7 +267,7 @@ extension Synthetic {
         let tunnelChallenge = random.bytes(16)
         control(0.0000, fromClient: true, ns: 0, nr: 0, [                                        // frame 45
             (messageType, u16(1)), (protocolVersion, [1, 0]), (framing, be32(1)), (bearer, be32(0)), (firmware, u16(0x0500)),
-            (hostName, Array("client.example.com".utf8)), (vendor, Array("Microsoft".utf8)),
+            (hostName, Array((hostile ?? "client.example.com").utf8)), (vendor, Array("Microsoft".utf8)),
             (assignedTunnel, u16(clientTunnel)), (window, u16(8)),
         ])
         control(0.0302, fromClient: false, ns: 0, nr: 1, [                                       // frame 46
@@ -303,7 +304,7 @@ extension Synthetic {
         ppp(0.1534, fromClient: false, 0xC223, 1, 1, [16] + chapChallenge + Array("lns".utf8))
         let chapResponse = Array(Insecure.MD5.hash(data: [1] + Array("wrong-password".utf8) + chapChallenge))
         ppp(0.1549, fromClient: true, 0xC223, 2, 1, [16] + chapResponse + Array("alice".utf8))
-        ppp(0.1851, fromClient: false, 0xC223, 4, 1, Array("Authentication failed".utf8))
+        ppp(0.1851, fromClient: false, 0xC223, 4, 1, Array((hostile ?? "Authentication failed").utf8))
         ppp(0.1853, fromClient: false, 0xC021, 5, 3)   // the LNS terminates LCP (Terminate-Request, no data)
         ppp(0.1858, fromClient: true, 0xC021, 6, 3)
 
@@ -312,7 +313,7 @@ extension Synthetic {
                 [(messageType, u16(14)), (result, u16(3) + u16(0)), (assignedSession, u16(clientSession))])
         control(0.2186, fromClient: false, ns: 2, nr: 5, [])
         control(0.2190, fromClient: true, ns: 5, nr: 2,
-                [(messageType, u16(4)), (assignedTunnel, u16(clientTunnel)), (result, u16(6) + u16(0))])
+                [(messageType, u16(4)), (assignedTunnel, u16(clientTunnel)), (result, u16(6) + u16(0) + Array((hostile ?? "").utf8))])
         control(0.2493, fromClient: false, ns: 2, nr: 6, [])
         return c.pcap
     }
@@ -382,9 +383,10 @@ extension Synthetic {
     /// 5. The client looks up vpn.example.com, gets NXDOMAIN, asks once more, NXDOMAIN again; no VPN
     /// traffic follows. Flags 0x8183, one SOA in the authority section, SOA timers and TTLs, and the
     /// 53 ms answer time are those of nDPI/anyconnect-vpn.pcap frames 121-122 (print.viasat.com).
-    static func dnsNXDomain() -> Data {
+    /// `host` replaces "vpn" (TerminalSafetyTests).
+    static func dnsNXDomain(host: String = "vpn") -> Data {
         var c = ClientCapture(ttl: [client: 64, resolver: 54], ipID: [client: 0x5A31, resolver: 0x0D02])
-        let name = "vpn.example.com"
+        let name = host + ".example.com"
         for (t, id, port) in [(0.0, UInt16(0xA617), UInt16(54_851)), (1.0043, 0x3C5E, 41_207)] {
             c.udp(t, from: client, port, to: resolver, 53, PacketBuilder.dns(id: id, name: name))
             c.udp(t + 0.0535, from: resolver, 53, to: client, port, nxdomainWithSOA(id: id, name: name))
@@ -396,7 +398,8 @@ extension Synthetic {
     static func nxdomainWithSOA(id: UInt16, name: String) -> [UInt8] {
         var message = PacketBuilder.dns(id: id, name: name, response: true, rcode: 3)
         message[8...9] = [0, 1]  // NSCOUNT
-        let zone: [UInt8] = [0xC0, 16]  // "example.com" inside the question (12-byte header + "\x03vpn")
+        // "example.com" inside the question (12-byte header + the first label: "\x03vpn").
+        let zone: [UInt8] = [0xC0, UInt8(12 + 1 + name.utf8.count - ".example.com".utf8.count)]
         let rdata = [3] + Array("ns1".utf8) + zone + [10] + Array("hostmaster".utf8) + zone
             + be32(2_024_010_101) + be32(7200) + be32(900) + be32(1_209_600) + be32(86400)
         message += zone + be16(6) + be16(1) + be32(900) + be16(UInt16(rdata.count)) + rdata

@@ -1,0 +1,46 @@
+/// Text from a capture or the command line made safe to print. A capture is hostile input: a DNS
+/// name, a CHAP failure message or an L2TP host name can carry ESC sequences that clear the screen,
+/// set the window title or move the cursor, newlines that forge report lines, and bidi controls that
+/// reorder what the reader sees. Every text output (the report, `packets`, `watch`, error lines)
+/// passes such strings through `escape` before they reach the terminal; JSON keeps them exact (its
+/// own escaping already makes them harmless).
+public enum TerminalText {
+    /// `text` with every character a terminal acts on, or that changes how a line reads, written as
+    /// a visible escape: `\n`, `\r`, `\t`; other ASCII controls and DEL as `\x1b`, `\x7f`; C1
+    /// controls, bidi marks, embeddings, overrides and isolates (U+061C, U+200E, U+200F,
+    /// U+202A–U+202E, U+2066–U+2069) and the line and paragraph separators (U+2028, U+2029) as
+    /// `\u{9b}`, `\u{202e}`. Backslashes stay as they are (`DOMAIN\user` reads as it is sent), so
+    /// escaping twice changes nothing. Invalid UTF-8 never gets here: it became U+FFFD (�) when the
+    /// bytes became a `String` (`ByteReader.readText`, `CommandLine.arguments`).
+    public static func escape(_ text: String) -> String {
+        // Most text is printable ASCII: no copy.
+        if text.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) { return text }
+        guard text.unicodeScalars.contains(where: Self.isUnsafe) else { return text }
+        var out = ""
+        out.reserveCapacity(text.utf8.count + 16)
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case _ where !Self.isUnsafe(scalar): out.unicodeScalars.append(scalar)
+            case _ where scalar.isASCII: out += "\\x" + Self.hex(scalar.value, digits: 2)
+            default: out += "\\u{" + Self.hex(scalar.value, digits: 0) + "}"
+            }
+        }
+        return out
+    }
+
+    /// C0 controls, DEL, C1 controls, the bidi formatting characters and the line/paragraph separators.
+    static func isUnsafe(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar.value {
+        case 0x00..<0x20, 0x7F...0x9F, 0x061C, 0x200E, 0x200F, 0x2028...0x202E, 0x2066...0x2069: true
+        default: false
+        }
+    }
+
+    private static func hex(_ value: UInt32, digits: Int) -> String {
+        let text = String(value, radix: 16)
+        return String(repeating: "0", count: max(0, digits - text.count)) + text
+    }
+}
