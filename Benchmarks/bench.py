@@ -11,7 +11,8 @@ the flow table's cap and its capture.flow-table-full finding. Reports median wal
 for the record when tshark is installed. Last, the hostile shapes (make-hostile-pcap.py: floods built
 to make a tracker's state grow) at N and 4N packets: time must grow linearly and peak RSS stay under
 64 MiB (`--hostile` runs only this section: `make bench-hostile`). Prints a table and writes it to
-Benchmarks/results.txt; exits 1 when a hostile shape misses its targets."""
+Benchmarks/results.txt; exits 1 when a hostile shape misses its targets. VPNDOCTOR=path runs another
+binary (an older build, for before/after numbers)."""
 import json, os, platform, re, signal, statistics, subprocess, sys, time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
