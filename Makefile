@@ -9,7 +9,7 @@ SAMPLE    ?= Captures/lab-natt-4500-blocked-client.pcap
 BIN        = .build/release/vpndoctor
 SUDO      := $(shell [ "$$(id -u)" != 0 ] && command -v sudo >/dev/null && echo sudo)
 
-.PHONY: all build release run test install deps test-deps clean bench captures
+.PHONY: all build release run test install deps test-deps clean bench bench-hostile captures
 
 all: build
 
@@ -59,6 +59,12 @@ clean:
 bench: release
 	@[ -x /usr/bin/time ] || $(SUDO) apt-get install -y -qq time >/dev/null
 	python3 Benchmarks/bench.py
+
+## bench-hostile: only bench's last section: each hostile shape (Benchmarks/make-hostile-pcap.py) at
+## N and 4N packets; fails unless time grows linearly (ratio <= 5) and peak RSS stays <= 64 MiB.
+bench-hostile: release
+	@[ -x /usr/bin/time ] || $(SUDO) apt-get install -y -qq time >/dev/null
+	python3 Benchmarks/bench.py --hostile
 
 ## fuzz: libFuzzer + AddressSanitizer on the three fuzz targets (frame, stream, file), one at a
 ## time, FUZZ_SECONDS each (default 60); seeds from Captures/ and the public corpus into the

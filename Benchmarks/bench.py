@@ -8,14 +8,18 @@ shared generator, output unchanged), builds the C floor and the release binary, 
 file for the memory growth check, and once on a 1M-distinct-flows flood (make-flow-flood.py) for
 the flow table's cap and its capture.flow-table-full finding. Reports median wall time, CPU time
 (user + system), ratio, packets/s and peak RSS (/usr/bin/time -v), plus tshark's conversation table
-for the record when tshark is installed. Prints a table and writes it to Benchmarks/results.txt."""
-import json, os, platform, re, statistics, subprocess, sys, time
+for the record when tshark is installed. Last, the hostile shapes (make-hostile-pcap.py: floods built
+to make a tracker's state grow) at N and 4N packets: time must grow linearly and peak RSS stay under
+64 MiB (`--hostile` runs only this section: `make bench-hostile`). Prints a table and writes it to
+Benchmarks/results.txt; exits 1 when a hostile shape misses its targets. VPNDOCTOR=path runs another
+binary (an older build, for before/after numbers)."""
+import json, os, platform, re, signal, statistics, subprocess, sys, time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BENCH = os.path.join(ROOT, "Benchmarks")
 DATA = os.path.join(BENCH, "data")
 RUNS = int(os.environ.get("RUNS", "5"))
-VPNDOCTOR = os.path.join(ROOT, ".build", "release", "vpndoctor")
+VPNDOCTOR = os.environ.get("VPNDOCTOR") or os.path.join(ROOT, ".build", "release", "vpndoctor")
 FLOOR = os.path.join(DATA, "floor")
 
 def sh(cmd, **kw):
@@ -39,18 +43,70 @@ def ensure_inputs():
     if not os.path.exists("/usr/bin/time"):
         sys.exit("bench: /usr/bin/time is missing (apt-get install time)")
 
-def measure(cmd):
-    """Wall seconds, peak RSS (KiB) and CPU seconds of one run; output discarded; exit 0 or 1 accepted."""
+def measure(cmd, timeout=None):
+    """Wall seconds, peak RSS (KiB) and CPU seconds of one run; output discarded; exit 0 or 1 accepted.
+    None when it ran past `timeout` seconds (then it is killed)."""
     start = time.perf_counter()
-    p = subprocess.run(["/usr/bin/time", "-v"] + cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    p = subprocess.Popen(["/usr/bin/time", "-v"] + cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                         start_new_session=True)
+    try:
+        _, err = p.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(p.pid, signal.SIGKILL)
+        p.communicate()
+        return None
     wall = time.perf_counter() - start
     if p.returncode not in (0, 1):
-        sys.exit(f"bench: {' '.join(cmd)} failed ({p.returncode}):\n{p.stderr[-2000:]}")
-    rss = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", p.stderr).group(1))
-    cpu = sum(float(re.search(rf"{kind} time \(seconds\): ([0-9.]+)", p.stderr).group(1)) for kind in ("User", "System"))
+        sys.exit(f"bench: {' '.join(cmd)} failed ({p.returncode}):\n{err[-2000:]}")
+    rss = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", err).group(1))
+    cpu = sum(float(re.search(rf"{kind} time \(seconds\): ([0-9.]+)", err).group(1)) for kind in ("User", "System"))
     return wall, rss, cpu
 
+# Hostile shapes (make-hostile-pcap.py) and their smaller size N; each also runs at 4N.
+HOSTILE = (("natd-flood", 20_000), ("vendor-flood", 20_000), ("retransmit", 50_000), ("cookie-flood", 50_000),
+           ("one-sa", 125_000), ("mm1-retry", 50_000), ("pptp-flags", 50_000), ("frag-abandoned", 100_000),
+           ("frag-many", 100_000))
+HOSTILE_TIMEOUT = float(os.environ.get("HOSTILE_TIMEOUT", "300"))
+HOSTILE_RSS_MIB = 64
+
+def hostile():
+    """Each hostile shape at N and 4N packets, text and --json: time must grow linearly (4N / N ≤ 5)
+    and peak RSS stay ≤ 64 MiB. A run past HOSTILE_TIMEOUT seconds counts as failed. Returns the
+    table's lines; exits non-zero (after printing) when a shape fails."""
+    os.makedirs(DATA, exist_ok=True)
+    lines = [f"hostile shapes (make-hostile-pcap.py), N and 4N packets; timeout {HOSTILE_TIMEOUT:.0f} s",
+             f"{'shape':15} {'N':>8} {'s (N)':>8} {'s (4N)':>8} {'ratio':>6} {'MiB (N)':>8} {'MiB (4N)':>9} "
+             f"{'json s (4N)':>11} {'json MiB':>9}  verdict"]
+    failed = []
+    for name, n in HOSTILE:
+        runs = {}
+        for size in (n, 4 * n):
+            path = os.path.join(DATA, f"hostile-{name}-{size}.pcap")
+            if not os.path.exists(path):
+                sh([sys.executable, os.path.join(BENCH, "make-hostile-pcap.py"), name, path + ".tmp", str(size)])
+                os.rename(path + ".tmp", path)
+            runs[size] = measure([VPNDOCTOR, "analyze", path], HOSTILE_TIMEOUT)
+            if size == 4 * n:
+                runs["json"] = measure([VPNDOCTOR, "analyze", "--json", path], HOSTILE_TIMEOUT)
+        small, big, js = runs[n], runs[4 * n], runs["json"]
+        secs = lambda r: f"{r[0]:.2f}" if r else "timeout"
+        mib = lambda r: f"{r[1] / 1024:.1f}" if r else "-"
+        ratio = big[0] / small[0] if small and big else None
+        ok = ratio is not None and ratio <= 5 and js is not None and \
+            max(small[1], big[1], js[1]) <= HOSTILE_RSS_MIB * 1024
+        if not ok: failed.append(name)
+        lines.append(f"{name:15} {n:>8} {secs(small):>8} {secs(big):>8} {(f'{ratio:.1f}' if ratio else '-'):>6} "
+                     f"{mib(small):>8} {mib(big):>9} {secs(js):>11} {mib(js):>9}  {'ok' if ok else 'FAIL'}")
+        print(lines[-1], flush=True)
+    lines.append(f"targets: ratio ≤ 5 for 4× the packets; peak RSS ≤ {HOSTILE_RSS_MIB} MiB (text and --json)"
+                 + (f"; FAILED: {', '.join(failed)}" if failed else "; all met"))
+    return lines, failed
+
 def main():
+    if sys.argv[1:] == ["--hostile"]:
+        lines, failed = hostile()
+        print("\n".join(lines))
+        sys.exit(1 if failed else 0)
     ensure_inputs()
     big = os.path.join(DATA, "bench-2m.pcap")
     small = os.path.join(DATA, "bench-500k.pcap")
@@ -109,10 +165,12 @@ def main():
         f"1M-flow flood: {flood_report['capture']['flowsEvicted']:,} flows evicted, capture.flow-table-full "
         f"{'reported' if flood_finding else 'MISSING'}",
     ] + ([f"packets --json / tcpdump -n -r (500k): {packets_json[0] / tcpdump[0]:.2f}  (target ≤ 1.0)"] if tcpdump else [])
-    text = "\n".join(lines)
+    hostile_lines, failed = hostile()
+    text = "\n".join(lines + [""] + hostile_lines)
     print(text)
     with open(os.path.join(BENCH, "results.txt"), "w") as f:
         f.write(text + "\n")
+    sys.exit(1 if failed else 0)
 
 if __name__ == "__main__":
     main()

@@ -15,6 +15,9 @@ extension Analyzer {
         }
         var dropped = self.dropped
         dropped.ikeSAs = self.ike.evicted
+        dropped.messages += self.ike.dropped.messages
+        dropped.frames += self.ike.dropped.frames
+        dropped.values = self.ike.dropped.values
         stats.stateDropped = dropped.named
         stats.flowsEvicted = self.flows.evicted
         stats.firstEvictionFrame = self.flows.firstEvictionFrame
@@ -40,8 +43,11 @@ extension Analyzer {
         let espByPair = Dictionary(grouping: espStreams) { HostPair($0.source, $0.destination) }
         let greByPair = Dictionary(grouping: greStreams) { HostPair($0.source, $0.destination) }
         let flowsByPair = Dictionary(grouping: vpnFlows) { HostPair($0.a.address, $0.b.address) }
-        // Every address of the flow table, built once and only when some SA carries NAT-D hashes.
-        var known: Set<IPAddress>?
+        let icmpByPair = Dictionary(grouping: self.icmpErrors) { HostPair($0.quotedSource, $0.quotedDestination) }
+        let fragmentsByPair = Dictionary(grouping: incompleteFragments) { HostPair($0.key.source, $0.key.destination) }
+        // The DNS queries that resolved each address, in order (once each, however often it was answered).
+        var dnsByAnswer: [IPAddress: [DNSQueryRecord]] = [:]
+        for record in self.dns { for address in Set(record.answers) { dnsByAnswer[address, default: []].append(record) } }
 
         var sessions: [Session] = []
         var matchedICMP = Set<Int>()
@@ -69,13 +75,12 @@ extension Analyzer {
             }
             session.echoRequests = state.echoRequests
             session.echoReplies = state.echoReplies
-            session.dns = self.dns.filter { $0.answers.contains(roles.server) }
-            session.icmpErrors = self.icmpErrors.filter { HostPair($0.quotedSource, $0.quotedDestination) == pair }
+            session.dns = dnsByAnswer[roles.server] ?? []
+            session.icmpErrors = icmpByPair[pair] ?? []
             matchedICMP.formUnion(session.icmpErrors.map(\.frame))
-            session.incompleteFragmentFrames = incompleteFragments
-                .filter { HostPair($0.key.source, $0.key.destination) == pair }.flatMap(\.value).sorted()
-            if known == nil, sas.contains(where: { !$0.natD.isEmpty }) { known = self.flows.addresses }
-            session.nat = NATDetection.conclude(sas: sas, client: roles.client, knownAddresses: known ?? [])
+            session.incompleteFragmentFrames = (fragmentsByPair[pair] ?? []).flatMap(\.value).sorted()
+            session.nat = NATDetection.conclude(sas: sas, client: roles.client,
+                                                flowAddresses: Set(flows.flatMap { [$0.a.address, $0.b.address] }))
             session.protocolLabel = Self.protocolLabel(session)
             StageLadder.build(&session, captureEnd: stats.duration)
             for i in session.icmpErrors.indices { session.icmpErrors[i].stage = Self.stage(of: session.icmpErrors[i], in: session) }

@@ -36,7 +36,8 @@ public struct Analyzer {
         var end: Double
         var pptp: PPTPControlEvidence?
         var l2tp: L2TPEvidence?
-        var l2tpSignatures: Set<L2TPSignature> = []
+        /// The frame of each distinct L2TP control message (retransmissions repeat the signature).
+        var l2tpSignatures: [L2TPSignature: Int] = [:]
         var ppp = PPPEvidence()
         var pppSignatures: [PPPSignature: Int] = [:]
         var echoRequests: [Int] = []
@@ -314,15 +315,17 @@ public struct Analyzer {
                 client: clientIsSource ? fact.sourceEndpoint : fact.destinationEndpoint,
                 server: clientIsSource ? fact.destinationEndpoint : fact.sourceEndpoint)
         }
-        if tcp.isSYN { self.pairs[pair]?.pptp?.synFrames.append(fact.frame) }
-        if tcp.isSYNACK { self.pairs[pair]?.pptp?.synAckFrames.append(fact.frame) }
+        guard let index = self.pairs.index(forKey: pair), self.pairs.values[index].pptp != nil else { return }
+        let limit = self.limits.framesPerList
+        if tcp.isSYN { self.pairs.values[index].pptp!.synFrames.append(fact.frame, limit: limit, dropped: &self.dropped.frames) }
+        if tcp.isSYNACK { self.pairs.values[index].pptp!.synAckFrames.append(fact.frame, limit: limit, dropped: &self.dropped.frames) }
         if tcp.isFIN {
-            self.pairs[pair]?.pptp?.finFrames.append(fact.frame)
-            if !clientIsSource { self.pairs[pair]?.pptp?.finFromServer = true }
+            self.pairs.values[index].pptp!.finFrames.append(fact.frame, limit: limit, dropped: &self.dropped.frames)
+            if !clientIsSource { self.pairs.values[index].pptp!.finFromServer = true }
         }
         if tcp.isRST {
-            self.pairs[pair]?.pptp?.resetFrames.append(fact.frame)
-            if !clientIsSource { self.pairs[pair]?.pptp?.resetFromServer = true }
+            self.pairs.values[index].pptp!.resetFrames.append(fact.frame, limit: limit, dropped: &self.dropped.frames)
+            if !clientIsSource { self.pairs.values[index].pptp!.resetFromServer = true }
         }
     }
 
@@ -359,10 +362,10 @@ public struct Analyzer {
         var retransmissionOf: Int?
         if let type = c.messageType {
             let signature = L2TPSignature(source: fact.source, tunnel: c.tunnelID, ns: c.ns, type: type.rawValue)
-            if !self.pairs[pair]!.l2tpSignatures.insert(signature).inserted {
-                retransmissionOf = self.pairs[pair]!.l2tp!.messages.first {
-                    $0.type == type && $0.ns == c.ns && $0.fromClient == fromClient && $0.tunnelID == c.tunnelID
-                }?.frame
+            if let first = self.pairs[pair]!.l2tpSignatures[signature] {
+                retransmissionOf = first
+            } else {
+                self.pairs[pair]!.l2tpSignatures[signature] = fact.frame
             }
         }
         self.pairs[pair]!.l2tp!.messages.append(L2TPMessageRecord(

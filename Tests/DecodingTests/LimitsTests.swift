@@ -289,6 +289,42 @@ import TestSupport
         #expect(Self.add(&r, id: 1, offset: 8, count: 8, more: false, at: 31) == nil)
     }
 
+    /// `expire` scans only once the oldest datagram may have timed out, and then learns the new
+    /// oldest: B (t = 20 s) outlives A, completed at t = 1 s, and still times out at t = 51 s.
+    /// Synthetic: the timing matters, not the bytes.
+    @Test func timeoutAfterTheOldestCompleted() {
+        var r = FragmentReassembler()
+        _ = Self.add(&r, id: 1, offset: 0, count: 8, more: true, at: 0)
+        #expect(Self.add(&r, id: 1, offset: 8, count: 8, more: false, at: 1) != nil)
+        _ = Self.add(&r, id: 2, offset: 0, count: 8, more: true, at: 20)
+        _ = Self.add(&r, id: 3, offset: 0, count: 8, more: true, at: 35)
+        #expect(r.expired.isEmpty)
+        _ = Self.add(&r, id: 4, offset: 0, count: 8, more: true, at: 51)
+        #expect(r.expired.map(\.key.identification) == [2] && r.expired.map(\.outcome) == [.timedOut])
+    }
+
+    /// A datagram in 512 eight-byte pieces arriving shuffled, some twice and some overlapping their
+    /// neighbours (each a binary-searched merge), reassembles to the original bytes. Synthetic: no
+    /// capture at hand has a datagram in hundreds of out-of-order pieces.
+    @Test func manyPiecesInAnyOrder() {
+        let original = (0..<4096).map { UInt8(truncatingIfNeeded: $0 * 7 + $0 / 256) }
+        var pieces = (0..<512).map { $0 * 8 } + (0..<64).map { $0 * 64 + 4 }
+        var random = SeededGenerator(seed: 12)
+        for i in pieces.indices.reversed() { pieces.swapAt(i, random.below(i + 1)) }
+        var r = FragmentReassembler()
+        var done: [ReassembledDatagram] = []
+        for (frame, offset) in pieces.enumerated() {
+            let end = min(offset + 8, original.count)
+            let completed = Array(original[offset..<end]).withUnsafeBytes {
+                r.add(Fragment(key: Self.fragmentKey, offset: offset, moreFragments: end < original.count), data: $0,
+                      frame: frame + 1, at: Timestamp(seconds: 0, nanoseconds: 0))
+            }
+            if let completed { done.append(completed) }
+        }
+        // Pieces after the completing one start a datagram of their own, which never completes.
+        #expect(done.count == 1 && done.first?.payload == original)
+    }
+
     @Test func maxExpiredSummaries() {
         var limits = FragmentReassembler.Limits()
         limits.maxDatagrams = 1

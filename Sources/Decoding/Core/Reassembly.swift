@@ -89,8 +89,9 @@ public struct FragmentReassembler: Sendable {
         public var maxFragments = 8192
         /// Seconds of capture time (Linux's `ipfrag_time` default is 30).
         public var timeout = 30.0
-        /// Summaries of given-up datagrams kept in `expired` (the rest are only counted).
-        public var maxExpiredSummaries = 10_000
+        /// Summaries of given-up datagrams kept in `expired` (the rest are only counted): each holds
+        /// up to `maxFragments` frames and holes, and nothing in the analysis reads them.
+        public var maxExpiredSummaries = 16
         public init() {}
     }
 
@@ -111,32 +112,31 @@ public struct FragmentReassembler: Sendable {
             return self.filled.count == 1 && self.filled[0].start == 0 && self.filled[0].end >= total
         }
 
-        /// Marks `range` filled and returns the sub-ranges that were new (first copy wins). Linear in
-        /// the number of filled ranges.
+        /// Marks `range` filled and returns the sub-ranges that were new (first copy wins). Finds its
+        /// place by binary search and visits only the ranges it overlaps or touches (they merge into
+        /// one), so a datagram cut into thousands of pieces costs each piece a logarithm, not a scan.
         mutating func fill(_ range: ByteRange) -> [ByteRange] {
+            // First range ending at or after the start (ends increase: the ranges are sorted and apart).
+            var low = 0, high = self.filled.count
+            while low < high {
+                let mid = (low + high) / 2
+                if self.filled[mid].end < range.start { low = mid + 1 } else { high = mid }
+            }
             var fresh: [ByteRange] = []
-            var merged: [ByteRange] = []
-            merged.reserveCapacity(self.filled.count + 1)
             var cursor = range.start
-            var pending = range
-            var inserted = false
-            for r in self.filled {
+            var merged = range
+            var last = low
+            while last < self.filled.count, self.filled[last].start <= range.end {
+                let r = self.filled[last]
                 if r.end > cursor && r.start < range.end {
                     if r.start > cursor { fresh.append(ByteRange(start: cursor, end: r.start)) }
                     cursor = max(cursor, r.end)
                 }
-                if r.end < pending.start {
-                    merged.append(r)
-                } else if r.start > pending.end {
-                    if !inserted { merged.append(pending); inserted = true }
-                    merged.append(r)
-                } else {
-                    pending = ByteRange(start: min(pending.start, r.start), end: max(pending.end, r.end))
-                }
+                merged = ByteRange(start: min(merged.start, r.start), end: max(merged.end, r.end))
+                last += 1
             }
-            if !inserted { merged.append(pending) }
             if cursor < range.end { fresh.append(ByteRange(start: cursor, end: range.end)) }
-            self.filled = merged
+            self.filled.replaceSubrange(low..<last, with: CollectionOfOne(merged))
             return fresh
         }
 
@@ -155,6 +155,9 @@ public struct FragmentReassembler: Sendable {
     public var limits: Limits
     private var inProgress: [FragmentKey: InProgress] = [:]
     private var totalBytes = 0
+    /// No datagram in progress started before this (a lower bound): `expire` scans the table only
+    /// when one may have timed out, not on every fragment.
+    private var oldestFirstSeen: Timestamp?
     /// Datagrams given up (timed out, over a limit, inconsistent), oldest first, at most
     /// `limits.maxExpiredSummaries` of them.
     public private(set) var expired: [FragmentSummary] = []
@@ -182,11 +185,13 @@ public struct FragmentReassembler: Sendable {
                 self.giveUp(oldest, .limitExceeded)
             }
             self.inProgress[key] = InProgress(firstSeen: time, lastSeen: time)
+            self.oldestFirstSeen = min(self.oldestFirstSeen ?? time, time)
         }
         guard var d = self.inProgress.removeValue(forKey: key) else { return nil }
         d.lastSeen = time
         d.fragmentCount += 1
-        if !d.frames.contains(frame) { d.frames.append(frame) }
+        // Frames come in capture order: a frame already listed is the last one.
+        if d.frames.last != frame { d.frames.append(frame) }
         if fragment.offset == 0, key.protocolNumber == .udp || key.protocolNumber == .tcp {
             var ports = ByteReader(data)
             d.sourcePort = try? ports.read(UInt16.self)
@@ -235,9 +240,14 @@ public struct FragmentReassembler: Sendable {
 
     /// Gives up every datagram whose first fragment is more than `timeout` seconds older than `time`.
     public mutating func expire(olderThan time: Timestamp) {
-        guard !self.inProgress.isEmpty else { return }
-        for (key, d) in self.inProgress where time.seconds(since: d.firstSeen) > self.limits.timeout {
-            self.giveUp(key, .timedOut)
+        guard let oldest = self.oldestFirstSeen, time.seconds(since: oldest) > self.limits.timeout else { return }
+        self.oldestFirstSeen = nil
+        for (key, d) in self.inProgress {
+            if time.seconds(since: d.firstSeen) > self.limits.timeout {
+                self.giveUp(key, .timedOut)
+            } else {
+                self.oldestFirstSeen = min(self.oldestFirstSeen ?? d.firstSeen, d.firstSeen)
+            }
         }
     }
 

@@ -11,10 +11,12 @@ enum Text {
         t < 10 ? String(format: "%.2f s", t) : String(format: "%.0f s", t)
     }
 
-    /// "0.5 s, 1.0 s, 2.0 s" between consecutive times.
+    /// "0.5 s, 1.0 s, 2.0 s" between consecutive times; past eight, "… and N more" (a request
+    /// retried for hours would otherwise make one line of megabytes).
     static func intervals(_ times: [Double]) -> String {
         guard times.count > 1 else { return "" }
-        return zip(times.dropFirst(), times).map { seconds($0 - $1) }.joined(separator: ", ")
+        let list = zip(times.dropFirst(), times).prefix(8).map { seconds($0 - $1) }.joined(separator: ", ")
+        return times.count - 1 > 8 ? "\(list), … and \(times.count - 9) more" : list
     }
 
     /// "sent 4× over 7.5 s (intervals 0.5 s, 1.0 s, 2.0 s)".

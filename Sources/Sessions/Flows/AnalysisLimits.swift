@@ -14,10 +14,15 @@ public struct AnalysisLimits: Sendable {
     public var streams = 16_384
     /// DNS query records, ICMP errors and unreassembled fragment groups; new ones are ignored once full.
     public var records = 4_096
-    /// Control messages (PPTP, L2TP, PPP) of one session; later ones are ignored once full.
+    /// Control messages (PPTP, L2TP, PPP) of one session, and IKE messages of one SA; later ones
+    /// are ignored once full.
     public var messagesPerSession = 1_024
-    /// Frame numbers kept in one list (echo requests, repeats of a DNS query, fragments of a datagram).
+    /// Frame numbers kept in one list (echo requests, repeats of a DNS query, fragments of a datagram,
+    /// PPTP SYNs, FINs and RSTs).
     public var framesPerList = 64
+    /// Cleartext values one IKE SA collects (vendor IDs, NAT-D payloads, KE groups offered): a
+    /// handshake has a few; later ones are ignored once full.
+    public var valuesPerSA = 64
 
     public init() {}
 }
@@ -30,12 +35,13 @@ struct DroppedState {
     var records = 0
     var messages = 0
     var frames = 0
+    var values = 0
 
     /// Named counts, only those that dropped something.
     var named: [String: Int] {
         let all = ["host pairs": self.hostPairs, "IKE SAs": self.ikeSAs, "ESP/AH/GRE streams": self.streams,
                    "DNS, ICMP error and fragment records": self.records, "control messages": self.messages,
-                   "frame numbers in lists": self.frames]
+                   "frame numbers in lists": self.frames, "IKE vendor IDs, NAT-D payloads and KE groups": self.values]
         return all.filter { $0.value > 0 }
     }
 }

@@ -116,13 +116,6 @@ public struct FlowTable: Sendable {
         self.other.forEach { _, activity in if activity.isOneWay { count += 1 } }
         return count
     }
-    /// Every address of the table's flows.
-    public var addresses: Set<IPAddress> {
-        var set = Set<IPAddress>()
-        for key in self.vpn.keys { set.insert(key.low.address); set.insert(key.high.address) }
-        self.other.forEach { key, _ in set.insert(key.low.address); set.insert(key.high.address) }
-        return set
-    }
 
     @inline(__always)
     public mutating func add(_ source: Endpoint, _ destination: Endpoint, _ proto: IPProtocol, frame: Int,

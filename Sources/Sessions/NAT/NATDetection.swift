@@ -70,7 +70,29 @@ public enum NATDetection {
 
     static func hasInitialTTL(_ ttl: UInt8) -> Bool { ttl == 64 || ttl == 128 || ttl == 255 }
 
-    public static func conclude(sas: [IKESA], client: IPAddress, knownAddresses: Set<IPAddress>) -> NATConclusion? {
+    /// "3, 5, 9", or the first eight and "… and N more" (a peer repeating its hashes for hours).
+    static func frameList(_ frames: [Int]) -> String {
+        let list = frames.prefix(8).map(String.init).joined(separator: ", ")
+        return frames.count > 8 ? "\(list) … and \(frames.count - 8) more" : list
+    }
+
+    /// The addresses a NAT-D hash that does not match its packet may have been computed over: those
+    /// the SA's messages were seen with (a capture on both sides of the NAT sees the private one),
+    /// and those of the session's flows (`flowAddresses`). Not every address of the capture: a
+    /// flood of hashes that match nothing would cost each one a hash per address.
+    static func candidates(_ sa: IKESA, flowAddresses: Set<IPAddress>) -> [IPAddress] {
+        var seen = flowAddresses
+        for m in sa.messages { seen.insert(m.source.address); seen.insert(m.destination.address) }
+        return seen.sorted()
+    }
+
+    /// A source hash searched among one SA's candidates: the same hashes with the same SPIs are
+    /// searched once.
+    struct Search: Hashable {
+        var hashes: [[UInt8]], initiatorSPI: UInt64, responderSPI: UInt64, port: UInt16, algorithms: [HashAlgorithm]
+    }
+
+    public static func conclude(sas: [IKESA], client: IPAddress, flowAddresses: Set<IPAddress>) -> NATConclusion? {
         var c = NATConclusion(clientBehindNAT: false, serverBehindNAT: false, forcedEncapsulation: [], privateAddresses: [],
                               frames: [], details: [], confidence: "high")
         var any = false
@@ -79,6 +101,8 @@ public enum NATDetection {
         var unexplained = Set<NATConclusion.Side>()
         var unexplainedFrames: [NATConclusion.Side: [Int]] = [:]
         for sa in sas {
+            var known: [IPAddress]?
+            var searched: [Search: Endpoint?] = [:]
             for o in sa.natD {
                 any = true
                 c.frames.append(o.frame)
@@ -86,9 +110,16 @@ public enum NATDetection {
                 let senderIsClient = o.source.address == client
                 let sender = senderIsClient ? "client" : "server", receiver = senderIsClient ? "server" : "client"
                 if !o.sourceHashes.isEmpty, !matches(o.sourceHashes, o.source, o, algorithms) {
-                    // Which address did it hash? Try every address in the capture on the same port.
-                    let candidates = knownAddresses.map { Endpoint($0, o.source.port) } + knownAddresses.map { Endpoint($0, 500) }
-                    if let found = candidates.first(where: { matches(o.sourceHashes, $0, o, algorithms) }) {
+                    // Which address did it hash? Try each it could have, on the same port, then on 500.
+                    let search = Search(hashes: o.sourceHashes, initiatorSPI: o.initiatorSPI, responderSPI: o.responderSPI,
+                                        port: o.source.port, algorithms: algorithms)
+                    if searched.index(forKey: search) == nil {
+                        let addresses = known ?? candidates(sa, flowAddresses: flowAddresses)
+                        known = addresses
+                        let endpoints = addresses.map { Endpoint($0, o.source.port) } + addresses.map { Endpoint($0, 500) }
+                        searched[search] = endpoints.first { matches(o.sourceHashes, $0, o, algorithms) }
+                    }
+                    if let found = searched[search]! {
                         c.privateAddresses.append(found.description)
                         c.details.append("frame \(o.frame): the \(sender)'s NAT-D source hash matches \(found), not \(o.source) seen here: the \(sender) is behind NAT")
                         if senderIsClient { c.clientBehindNAT = true } else { c.serverBehindNAT = true }
@@ -108,7 +139,7 @@ public enum NATDetection {
             }
         }
         for side in [NATConclusion.Side.client, .server] where unexplained.contains(side) {
-            let frames = unexplainedFrames[side, default: []].map(String.init).joined(separator: ", ")
+            let frames = Self.frameList(unexplainedFrames[side, default: []])
             let other: NATConclusion.Side = side == .client ? .server : .client
             if c.forcedEncapsulation.contains(other) {
                 // Its partner is seen faking its hash: this peer likely does the same (one setting,

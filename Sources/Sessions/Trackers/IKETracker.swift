@@ -134,13 +134,15 @@ struct IKETracker {
         @inline(__always)
         func _rawHashValue(seed: Int) -> Int { KeyHash.hash(words: self.initiatorSPI, UInt64(self.version), seed: seed) }
     }
+    /// What makes a message a repeat of an earlier one. `retry` counts the COOKIE and INVALID_KE
+    /// answers to the initiator's message ID so far: a request after one is a new try, not a repeat.
     struct Signature: Hashable {
         var fromInitiator: Bool, exchange: UInt8, messageID: UInt32, isResponse: Bool, length: Int
-        var firstPayload: UInt8, fragment: Int
+        var firstPayload: UInt8, fragment: Int, retry: Int
         @inline(__always)
         func _rawHashValue(seed: Int) -> Int {
             KeyHash.hash(words: UInt64(self.messageID) << 32 | UInt64(self.exchange) << 24 | UInt64(self.firstPayload) << 16
-                             | (self.fromInitiator ? 2 : 0) | (self.isResponse ? 1 : 0),
+                             | UInt64(truncatingIfNeeded: self.retry) << 2 | (self.fromInitiator ? 2 : 0) | (self.isResponse ? 1 : 0),
                          UInt64(truncatingIfNeeded: self.length) << 32 ^ UInt64(truncatingIfNeeded: self.fragment), seed: seed)
         }
     }
@@ -148,7 +150,12 @@ struct IKETracker {
         var sa: IKESA
         /// Creation order: `all` lists SAs as they first appeared.
         var sequence = 0
+        /// Each distinct message's index in `sa.messages`.
         var signatures: [Signature: Int] = [:]
+        /// COOKIE and INVALID_KE answers per message ID (`Signature.retry`).
+        var retries: [UInt32: Int] = [:]
+        /// `sa.vendorIDs` as a set: a flood of vendor IDs is checked in constant time each.
+        var vendorIDs: Set<String> = []
         /// Quick Mode: per message ID, whether the IKE SA initiator started it, and how many distinct
         /// messages its starter has sent.
         var quickMode: [UInt32: (starterIsInitiator: Bool, sentByStarter: Int)] = [:]
@@ -175,6 +182,9 @@ struct IKETracker {
     var evicted = 0
     /// The record of the message just added (nil when it was not recorded).
     var last: IKEMessageRecord?
+    /// What the per-SA ceilings refused: messages (`messagesPerSession`), cleartext values
+    /// (`valuesPerSA`), fragment frames of one message (`framesPerList`).
+    var dropped = DroppedState()
 
     mutating func add(_ m: IKEMessageFact, _ fact: PacketFact, time: Double) {
         let key = Key(version: m.version, initiatorSPI: m.initiatorSPI)
@@ -200,7 +210,7 @@ struct IKETracker {
                                                startedMidExchange: !isStart), sequence: self.created)
             self.created += 1
         }
-        self.states[key]!.add(m, fact, time: time)
+        self.states[key]!.add(m, fact, time: time, limits: self.limits, dropped: &self.dropped)
         self.last = self.states[key]!.sa.messages.last.flatMap { $0.frame == fact.frame ? $0 : nil }
     }
 
@@ -238,7 +248,10 @@ struct IKETracker {
 }
 
 extension IKETracker.State {
-    mutating func add(_ m: IKEMessageFact, _ fact: PacketFact, time: Double) {
+    mutating func add(_ m: IKEMessageFact, _ fact: PacketFact, time: Double, limits: AnalysisLimits,
+                      dropped: inout DroppedState) {
+        self.lastFrame = fact.frame
+        guard self.sa.messages.count < limits.messagesPerSession else { dropped.messages &+= 1; return }
         let src = fact.sourceEndpoint, dst = fact.destinationEndpoint
         let fromInitiator = m.fromInitiator ?? (src.address == self.sa.initiator.address)
         if self.sa.responderSPI == 0, m.responderSPI != 0 { self.sa.responderSPI = m.responderSPI }
@@ -252,33 +265,36 @@ extension IKETracker.State {
         let onNATT = fact.sourcePort == 4500 || fact.destinationPort == 4500
         if onNATT, self.sa.natTFloatFrame == nil { self.sa.natTFloatFrame = fact.frame }
 
-        let signature = IKETracker.Signature(
-            fromInitiator: fromInitiator, exchange: m.exchange.rawValue, messageID: m.messageID, isResponse: m.isResponse,
-            length: m.length, firstPayload: m.payloadTypes.first ?? 0, fragment: m.fragment?.number ?? 0)
         // INVALID_KE_PAYLOAD and COOKIE ask the initiator to try again (RFC 7296 §1.2, §2.6): the
         // next request is a retry, not a retransmission, even when it has the same length.
         if !fromInitiator, m.notifies.contains(where: { $0.type == .invalidKEPayload || $0.type == .cookie }) {
-            self.signatures = self.signatures.filter { !($0.key.fromInitiator && $0.key.messageID == m.messageID) }
+            self.retries[m.messageID, default: 0] += 1
         }
-        var retransmissionOf: Int?
+        let signature = IKETracker.Signature(
+            fromInitiator: fromInitiator, exchange: m.exchange.rawValue, messageID: m.messageID, isResponse: m.isResponse,
+            length: m.length, firstPayload: m.payloadTypes.first ?? 0, fragment: m.fragment?.number ?? 0,
+            retry: fromInitiator ? self.retries[m.messageID] ?? 0 : 0)
+        var retransmissionOf: Int?, step: IKEStep
         if let index = self.signatures[signature] {
             retransmissionOf = self.sa.messages[index].frame
+            step = self.sa.messages[index].step
         } else {
             self.signatures[signature] = self.sa.messages.count
+            step = self.step(for: m, fromInitiator: fromInitiator)
         }
-        let step = retransmissionOf.flatMap { frame in self.sa.messages.first { $0.frame == frame }?.step }
-            ?? self.step(for: m, fromInitiator: fromInitiator)
 
+        // A datagram may come in thousands of fragments; the record keeps the first frames.
+        let ipFragments = fact.reassembledFrom.prefix(limits.framesPerList)
+        dropped.frames &+= fact.reassembledFrom.count - ipFragments.count
         self.sa.messages.append(IKEMessageRecord(
             frame: fact.frame, time: time, fromInitiator: fromInitiator, source: src, destination: dst,
             exchange: m.exchange, messageID: m.messageID, step: step, length: m.length, encrypted: m.encrypted,
             notifies: m.notifies.map(\.type), notifyNames: m.notifies.map { $0.type.name(version: m.version) },
-            retransmissionOf: retransmissionOf, ipFragments: fact.reassembledFrom, fragment: m.fragment,
+            retransmissionOf: retransmissionOf, ipFragments: Array(ipFragments), fragment: m.fragment,
             onNATTPort: onNATT,
             requestedGroup: m.version == 2 ? m.notify(.invalidKEPayload).flatMap { n in
                 n.data.count >= 2 ? UInt16(n.data[0]) << 8 | UInt16(n.data[1]) : nil
             } : nil))
-        self.lastFrame = fact.frame
         guard retransmissionOf == nil else { return }
         if !fromInitiator { self.answered = true }
         self.furthest = max(self.furthest, IKESA.progress(of: step))
@@ -288,15 +304,22 @@ extension IKETracker.State {
             if fromInitiator, !m.isResponse, step.index <= 1 { self.sa.offeredProposals = m.proposals }
             else if !fromInitiator || m.isResponse { self.sa.chosenProposal = m.proposals.first }
         }
-        if let group = m.keGroup, fromInitiator, m.exchange == .ikeSAInit { self.sa.keGroupsOffered.append(group) }
+        let valueLimit = limits.valuesPerSA
+        if let group = m.keGroup, fromInitiator, m.exchange == .ikeSAInit {
+            self.sa.keGroupsOffered.append(group, limit: valueLimit, dropped: &dropped.values)
+        }
         for vid in m.vendorIDs {
             let hex = vid.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
-            if !self.sa.vendorIDs.contains(hex) { self.sa.vendorIDs.append(hex) }
+            if !self.vendorIDs.contains(hex) {
+                if self.vendorIDs.count < valueLimit { self.vendorIDs.insert(hex) }
+                self.sa.vendorIDs.append(hex, limit: valueLimit, dropped: &dropped.values)
+            }
             if IKEVendorIDs.isMicrosoft(vid), fromInitiator { self.sa.microsoftClient = true }
         }
         let v2Source = m.notifies.filter { $0.type == .natDetectionSourceIP }.map(\.data)
         let v2Destination = m.notifies.filter { $0.type == .natDetectionDestinationIP }.map(\.data)
         if !m.natDHashes.isEmpty || !v2Source.isEmpty || !v2Destination.isEmpty {
+            guard self.sa.natD.count < valueLimit else { dropped.values &+= 1; return }
             self.sa.natD.append(NATDObservation(
                 frame: fact.frame, version: m.version, fromInitiator: fromInitiator, source: src, destination: dst,
                 initiatorSPI: m.initiatorSPI, responderSPI: m.responderSPI,

@@ -9,7 +9,9 @@ struct FlowTableFull: DiagnosisRule {
         The analyzer keeps a bounded flow table so memory stays flat on huge captures. It filled up, and idle \
         non-VPN flows (then the idlest VPN flows) were evicted. VPN sessions are kept first, but counters of \
         evicted flows restart if they come back. The other tables have ceilings too (IKE SAs per host pair, \
-        ESP/GRE streams, DNS queries, frame lists): the least advanced or idlest entries go first.
+        ESP/GRE streams, DNS queries): the least advanced or idlest entries go first; and lists (messages, \
+        vendor IDs and NAT-D payloads of one IKE SA, control messages of a session, frame lists) keep their \
+        first entries and count the rest.
         """
     static let advice = ["Filter the capture to the VPN server (`--server IP`, or a BPF filter such as `host SERVER`)."]
 
