@@ -50,6 +50,11 @@ struct PacketsCommand: ParsableCommand {
                 printError(error.description)
                 failed = true
             }
+            // Not a failure: every whole packet was listed; say where the file was cut.
+            if let cut = file.cutShort {
+                json.flush()
+                printError("warning: \(cut.description)")
+            }
         }
         if failed { throw ExitCode(ExitStatus.usageOrInput) }
     }
