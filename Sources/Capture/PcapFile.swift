@@ -82,7 +82,7 @@ public final class PcapFile: FrameSource {
         do {
             magic = try input.peek(4)
         } catch {
-            throw Damage(.notACaptureFile, "not a pcap or pcapng capture file: \(error)")
+            throw error.damage
         }
         guard magic.count == 4 else {
             throw Damage(.truncatedHeader, magic.isEmpty ? "empty file, not a capture" : "capture file is truncated: \(magic.count) bytes")

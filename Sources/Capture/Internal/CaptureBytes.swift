@@ -12,11 +12,18 @@ import Darwin
 ///
 /// Every call into zlib lives in this file.
 final class CaptureBytes {
-    /// How a read ended short of what was asked.
+    /// A read that failed.
     enum Failure: Error {
         /// The compressed stream is damaged (zlib's message).
         case badCompression(String)
         case io(String)
+
+        var damage: Damage {
+            switch self {
+            case .badCompression(let message): Damage(.corrupt, "the gzip compression is damaged: \(message)")
+            case .io(let message): Damage(.ioError, "read error: \(message)")
+            }
+        }
     }
 
     private let file: gzFile
@@ -32,7 +39,6 @@ final class CaptureBytes {
     init?(descriptor: Int32) {
         guard let file = gzdopen(descriptor, "rb") else { return nil }
         self.file = file
-        gzbuffer(file, 1 << 17)
         self.buffer = .allocate(byteCount: 1 << 20, alignment: 16)
     }
 
@@ -68,6 +74,10 @@ final class CaptureBytes {
         self.consumed += count
     }
 
+    /// Most bytes asked of zlib at once. zlib drops what it decompressed in a read that meets damage,
+    /// so this bounds how much before the damage is lost (uncompressed files read as fast).
+    private static let readSize = 1 << 16
+
     /// Reads until `count` bytes are buffered or the input ends, moving the unread bytes to the
     /// front and growing the window when one record needs more than it holds.
     private func fill(_ count: Int) throws(Failure) {
@@ -82,10 +92,11 @@ final class CaptureBytes {
         }
         (self.start, self.end) = (0, unread)
         while self.end < count {
-            let n = gzread(self.file, self.buffer.baseAddress! + self.end, UInt32(self.buffer.count - self.end))
+            let n = gzread(self.file, self.buffer.baseAddress! + self.end, UInt32(min(self.buffer.count - self.end, Self.readSize)))
             if n < 0 {
                 var code: Int32 = 0
-                let message = String(cString: gzerror(self.file, &code))
+                // zlib names the file "<fd:N>: ": the user knows which file it is.
+                let message = String(cString: gzerror(self.file, &code)).split(separator: ": ", maxSplits: 1).last.map(String.init) ?? ""
                 throw code == Z_ERRNO ? .io(String(cString: strerror(errno))) : .badCompression(message)
             }
             if n == 0 {

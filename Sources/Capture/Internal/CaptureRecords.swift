@@ -69,10 +69,7 @@ extension CaptureBytes {
         do {
             bytes = try self.peek(count)
         } catch {
-            switch error {
-            case .badCompression(let message): throw Damage(.corrupt, "the gzip compression is damaged: \(message)")
-            case .io(let message): throw Damage(.ioError, "read error: \(message)")
-            }
+            throw error.damage
         }
         guard bytes.count == count else {
             return .failure(CutShort(at: self.consumed, available: bytes.count, wanted: count, what: what))
@@ -90,7 +87,7 @@ struct CutShort: Error {
     var what: String
     /// Nothing of the record was there: a clean end (unless the compression says otherwise).
     var isCleanEnd: Bool { self.available == 0 }
-    var detail: String { "the capture ends inside a packet: \(self.what) needs \(self.wanted) bytes at offset \(self.at), only \(self.available) are left" }
+    var detail: String { "\(self.what) at byte \(self.at) has only \(self.available) of its \(self.wanted) bytes" }
 }
 
 extension Timestamp {
