@@ -13,15 +13,16 @@ SUDO      := $(shell [ "$$(id -u)" != 0 ] && command -v sudo >/dev/null && echo 
 
 all: build
 
-## deps: libpcap headers (libpcap-dev on Debian/Ubuntu; Homebrew's libpcap on macOS, or the SDK's).
+## deps: libpcap and zlib headers (libpcap-dev, zlib1g-dev on Debian/Ubuntu; Homebrew's libpcap
+## on macOS, or the SDK's, which has zlib).
 deps:
-	@if pkg-config --exists libpcap 2>/dev/null; then :; \
+	@if pkg-config --exists libpcap zlib 2>/dev/null; then :; \
 	elif [ "$$(uname)" = Darwin ]; then \
 	  if command -v brew >/dev/null; then brew list libpcap >/dev/null 2>&1 || brew install libpcap pkg-config; \
 	  else echo "note: using the macOS SDK's libpcap (install Homebrew's libpcap if the build cannot find pcap.h)"; fi; \
 	elif command -v apt-get >/dev/null && [ "$$(id -u)" = 0 -o -n "$(SUDO)" ]; then \
-	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq libpcap-dev pkg-config >/dev/null; \
-	else echo "vpndoctor needs libpcap's headers: run 'sudo apt-get install libpcap-dev pkg-config'"; exit 1; fi
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq libpcap-dev zlib1g-dev pkg-config >/dev/null; \
+	else echo "vpndoctor needs libpcap's and zlib's headers: run 'sudo apt-get install libpcap-dev zlib1g-dev pkg-config'"; exit 1; fi
 
 ## test-deps: tshark (the reference decoder the comparison tests run) and tcpdump.
 test-deps: deps

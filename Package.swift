@@ -2,7 +2,7 @@
 // vpndoctor — reads VPN connection attempts off the wire and says what is wrong.
 //
 // Modules depend one way:
-//   CLibpcap → Capture → Decoding → Sessions → Diagnosis → Reporting → VPNDoctorCLI → vpndoctor
+//   CLibpcap, CZlib → Capture → Decoding → Sessions → Diagnosis → Reporting → VPNDoctorCLI → vpndoctor
 import PackageDescription
 
 let package = Package(
@@ -22,7 +22,13 @@ let package = Package(
             pkgConfig: "libpcap",
             providers: [.apt(["libpcap-dev"]), .brew(["libpcap"])]
         ),
-        .target(name: "Capture", dependencies: ["CLibpcap"]),
+        // gzip-compressed captures are read through zlib, streamed (Capture/Internal/CaptureBytes.swift).
+        .systemLibrary(
+            name: "CZlib",
+            pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]
+        ),
+        .target(name: "Capture", dependencies: ["CLibpcap", "CZlib"]),
         .target(name: "Decoding", dependencies: ["Capture"]),
         .target(name: "Sessions", dependencies: ["Decoding", .product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "Diagnosis", dependencies: ["Sessions"]),

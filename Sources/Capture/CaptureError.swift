@@ -4,6 +4,8 @@ public struct CaptureError: Error, Hashable, Sendable, CustomStringConvertible {
     public enum Code: String, Sendable, Codable {
         case notFound, isDirectory, permissionDenied, notACaptureFile, truncatedHeader, corrupt
         case badFilter, unknownInterface, interfaceDown, noPrivilege, ioError, unsupported
+        /// Not an error: the file ends inside a record (`PcapFile.cutShort`).
+        case cutShort
     }
 
     public var code: Code

@@ -1,11 +1,19 @@
-/// The link-layer header type of a capture, as libpcap reports it (`pcap_datalink`, DLT_* values).
+import CLibpcap
+
+/// The link-layer header type of a capture, as libpcap numbers it (`pcap_datalink`, DLT_* values).
 ///
-/// libpcap maps the LINKTYPE_* numbers stored in files to DLT_* numbers; for instance
-/// LINKTYPE_RAW (101) arrives as DLT_RAW, which is 12 on Linux and most systems and 14 on OpenBSD.
+/// Files store LINKTYPE_* numbers, which are the DLT_* numbers except for a few; for instance
+/// LINKTYPE_RAW (101) is DLT_RAW, which is 12 on Linux and most systems and 14 on OpenBSD.
 /// See https://www.tcpdump.org/linktypes.html.
 public struct LinkType: WireValue {
     public var rawValue: UInt32
     public init(rawValue: UInt32) { self.rawValue = rawValue }
+
+    /// The link type a file's LINKTYPE_* number stands for, as libpcap maps it (the one mapping of
+    /// the link types we decode that is not the identity).
+    init(fileValue: UInt32) {
+        self.init(rawValue: fileValue == Self.linktypeRaw.rawValue ? UInt32(DLT_RAW) : fileValue)
+    }
 
     /// BSD loopback: a 4-byte address family in the *capturing host's* byte order.
     public static let null = Self(rawValue: 0)

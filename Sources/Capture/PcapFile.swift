@@ -1,10 +1,13 @@
 import Foundation
 
-/// A pcap or pcapng file (or standard input, as "-") read through libpcap.
+/// A pcap or pcapng file (or standard input, as "-"), gzip-compressed or not, read by our own
+/// record readers (`Internal/PcapRecords.swift`, `Internal/PcapngBlocks.swift`) and streamed.
 ///
-/// Timestamps are always read at nanosecond precision. An optional BPF filter is compiled by
-/// libpcap; frames that do not match are skipped but still counted, so frame numbers are those
-/// Wireshark shows for the whole file.
+/// Timestamps are read at nanosecond precision. Each frame carries its interface's link type (a
+/// pcapng file can have several). An optional BPF filter is compiled by libpcap; frames that do
+/// not match are skipped but still counted, so frame numbers are those Wireshark shows for the
+/// whole file. A file that ends inside a record ends the frames with `cutShort` set; bytes no
+/// capture writer produces throw (`CaptureError.Code.corrupt`) after the frames before them.
 public final class PcapFile: FrameSource {
     public enum Format: String, Sendable, Codable {
         case pcap, pcapNanosecond = "pcap-ns", pcapng, unknown
@@ -15,15 +18,20 @@ public final class PcapFile: FrameSource {
     public let format: Format
     /// File size in bytes, when the input is a regular file (for progress reporting).
     public let fileSize: Int?
-    private let handle: PcapHandle
+    /// Set when the file ends inside a record: it was cut while being written. The frames before
+    /// were all read; this is not an error (the analysis stands) but a warning to give.
+    public private(set) var cutShort: CaptureError?
+    private let input: CaptureBytes
+    private let records: any RecordReader
+    private var filter: Filter?
     private var frameCount = 0
+    private var finished = false
 
     /// Opens `path` ("-" for standard input). Throws a one-line `CaptureError` for a missing,
     /// unreadable or non-capture file, or a bad filter expression.
     public init(path: String, filter: String? = nil) throws(CaptureError) {
         self.path = path
         var size: Int?
-        var format = Format.unknown
         if path != "-" {
             var isDirectory: ObjCBool = false
             guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
@@ -40,74 +48,120 @@ public final class PcapFile: FrameSource {
             let attributes = try? FileManager.default.attributesOfItem(atPath: target)
             if attributes?[.type] as? FileAttributeType == .typeRegular {
                 size = (attributes?[.size] as? NSNumber)?.intValue
-                format = Self.sniffFormat(path: path)
             }
         }
-        switch PcapHandle.openOffline(path: path) {
-        case .success(let handle): self.handle = handle
-        case .failure(let message): throw Self.openError(path: path, libpcapMessage: message.text)
+        let descriptor = path == "-" ? dup(STDIN_FILENO) : open(path, O_RDONLY)
+        guard descriptor >= 0 else {
+            throw CaptureError(errno == EACCES ? .permissionDenied : .ioError, source: path, message: String(cString: strerror(errno)))
         }
+        guard let input = CaptureBytes(descriptor: descriptor) else {
+            close(descriptor)
+            throw CaptureError(.ioError, source: path, message: "cannot allocate the reader")
+        }
+        self.input = input
         self.fileSize = size
-        self.format = format
-        self.linkType = LinkType(rawValue: UInt32(bitPattern: self.handle.datalink))
-        if let filter, let message = self.handle.compileFilter(filter) {
-            throw CaptureError(.badFilter, source: path, message: "bad filter expression '\(filter)': \(message)")
+        do throws(Damage) {
+            self.records = try Self.records(input)
+        } catch {
+            throw CaptureError(error.code, source: path, message: error.message)
         }
+        self.format = (self.records as? PcapRecords)?.format ?? .pcapng
+        self.linkType = self.records.linkType
+        if let filter {
+            switch BPFProgram.compile(filter, linkType: self.linkType) {
+            case .success(let program): self.filter = Filter(expression: filter, first: (self.linkType, program))
+            case .failure(let message):
+                throw CaptureError(.badFilter, source: path, message: "bad filter expression '\(filter)': \(message.text)")
+            }
+        }
+    }
+
+    /// The reader for the format the first bytes name.
+    private static func records(_ input: CaptureBytes) throws(Damage) -> any RecordReader {
+        let magic: UnsafeRawBufferPointer
+        do {
+            magic = try input.peek(4)
+        } catch {
+            throw error.damage
+        }
+        guard magic.count == 4 else {
+            throw Damage(.truncatedHeader, magic.isEmpty ? "empty file, not a capture" : "capture file is truncated: \(magic.count) bytes")
+        }
+        let value = magic.loadUnaligned(as: UInt32.self)
+        if value == PcapngBlocks.BlockType.section { return try PcapngBlocks(input) }
+        if PcapRecords.magics[value] != nil || PcapRecords.magics[value.byteSwapped] != nil { return try PcapRecords(input) }
+        throw Damage(.notACaptureFile, "not a pcap or pcapng capture file")
     }
 
     /// The next frame; nil at the end of the file, or once a stop was requested (`StopRequest`):
     /// then a read the signal interrupted is the end too, not damage.
     public func next() throws(CaptureError) -> RawFrame? {
-        while true {
+        while !self.finished {
             if StopRequest.isRequested { return nil }
-            switch self.handle.next() {
-            case .frame(let header, let data):
-                self.frameCount += 1
-                guard self.handle.matches(header: header, data: data) else { continue }
-                return PcapHandle.rawFrame(header, data, number: self.frameCount, linkType: self.linkType, tickNanoseconds: 1)
-            case .timeout:
-                continue
-            case .end:
-                return nil
-            case .error(let message):
+            let outcome: NextRecord
+            do {
+                outcome = try self.records.next(self.input)
+            } catch {
+                self.finished = true
                 if StopRequest.isRequested { return nil }
-                throw CaptureError(.corrupt, source: self.path, message: "capture file is damaged: \(message)",
+                throw CaptureError(error.code, source: self.path, message: "capture file is damaged: \(error.message)",
                                    framesRead: self.frameCount)
             }
+            switch outcome {
+            case .record(let record):
+                self.frameCount += 1
+                let info = FrameInfo(number: self.frameCount, timestamp: record.timestamp, capturedLength: record.capturedLength,
+                                     originalLength: record.originalLength, linkType: record.linkType)
+                if self.filter != nil, !self.filter!.matches(info, record.bytes) { continue }
+                return RawFrame(info: info, bytes: record.bytes)
+            case .end:
+                self.finished = true
+                if self.input.compressionCutShort { self.noteCutShort("the gzip stream ends before its end marker") }
+            case .cutShort(let detail):
+                self.finished = true
+                self.noteCutShort(self.input.isCompressed ? "\(detail) (decompressed)" : detail)
+            }
         }
+        return nil
+    }
+
+    private func noteCutShort(_ detail: String) {
+        self.cutShort = CaptureError(.cutShort, source: self.path, message: detail, framesRead: self.frameCount)
     }
 
     /// Frames read so far, including those a filter skipped.
     public var framesRead: Int { self.frameCount }
 
-    /// How far into the file libpcap has read, for a progress bar.
-    public var bytesRead: Int? { self.handle.fileOffset }
+    /// How far into the file reading has got (compressed bytes for a gzip file), for a progress bar.
+    public var bytesRead: Int? { self.input.fileOffset }
 
-    private static func openError(path: String, libpcapMessage message: String) -> CaptureError {
-        if message.contains("unknown file format") || message.contains("bad dump file format") {
-            return CaptureError(.notACaptureFile, source: path, message: "not a pcap or pcapng capture file")
-        }
-        if message.contains("file header bytes, only got 0") {
-            return CaptureError(.truncatedHeader, source: path, message: "empty file, not a capture")
-        }
-        if message.contains("truncated") {
-            return CaptureError(.truncatedHeader, source: path, message: "capture file is truncated: \(message)")
-        }
-        if message.contains("Permission denied") {
-            return CaptureError(.permissionDenied, source: path, message: "permission denied")
-        }
-        return CaptureError(.notACaptureFile, source: path, message: message)
-    }
+    /// `--filter`: one program per link type met, compiled when first needed. A link type the
+    /// expression cannot be compiled for (`ether host …` on raw IP) has no frame that matches.
+    private struct Filter {
+        let expression: String
+        var programs: [LinkType: BPFProgram?] = [:]
+        /// The last link type's program, so one-link files look nothing up.
+        var last: (LinkType, BPFProgram?)
 
-    private static func sniffFormat(path: String) -> Format {
-        guard let handle = FileHandle(forReadingAtPath: path) else { return .unknown }
-        defer { try? handle.close() }
-        guard let magic = try? handle.read(upToCount: 4), magic.count == 4 else { return .unknown }
-        switch Array(magic) {
-        case [0x0A, 0x0D, 0x0D, 0x0A]: return .pcapng
-        case [0xD4, 0xC3, 0xB2, 0xA1], [0xA1, 0xB2, 0xC3, 0xD4]: return .pcap
-        case [0x4D, 0x3C, 0xB2, 0xA1], [0xA1, 0xB2, 0x3C, 0x4D]: return .pcapNanosecond
-        default: return .unknown
+        init(expression: String, first: (LinkType, BPFProgram)) {
+            self.expression = expression
+            self.last = first
+            self.programs[first.0] = first.1
+        }
+
+        mutating func matches(_ info: FrameInfo, _ bytes: UnsafeRawBufferPointer) -> Bool {
+            if info.linkType != self.last.0 {
+                let program = self.programs[info.linkType] ?? (try? BPFProgram.compile(self.expression, linkType: info.linkType).get())
+                self.programs[info.linkType] = program
+                self.last = (info.linkType, program)
+            }
+            return self.last.1?.matches(info, bytes) ?? false
         }
     }
 }
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif

@@ -16,7 +16,7 @@ import Sessions
 /// - `stream`: byte 0 as above, then frames, each `[length: UInt16 BE][time step: UInt8][bytes]`,
 ///             through the stateful parts: IP reassembly, `TCPStreams`, control-message decoding,
 ///             the sessions `Analyzer` and the diagnosis rules.
-/// - `file`:   the whole input is a capture file, read by `PcapFile` (libpcap), decoded, analysed,
+/// - `file`:   the whole input is a capture file, read by `PcapFile` (our reader), decoded, analysed,
 ///             diagnosed and rendered (text and JSON) as `vpndoctor analyze` does.
 ///
 /// `stream` and `file` also analyze every frame a second way, through `Analyzer.add(_:decoder:into:)`
@@ -105,7 +105,7 @@ public enum FuzzHarness {
 
     // MARK: file
 
-    /// The input as a capture file: opened and read by libpcap, every frame decoded, every packet
+    /// The input as a capture file: opened and read by `PcapFile`, every frame decoded, every packet
     /// encoded to JSON as `vpndoctor packets --json` does. Errors are results, not crashes.
     @discardableResult
     public static func file(_ data: UnsafeRawBufferPointer) -> Int {

@@ -11,7 +11,7 @@ public struct CaptureMetadata: Codable, Sendable, Hashable {
     /// "pcap", "pcap-ns", "pcapng", "unknown".
     public var format: String
     public var linkType: LinkType
-    /// libpcap's message when the file went bad part-way (the frames before it were analysed).
+    /// The reader's message when the file went bad part-way (the frames before it were analysed).
     public var error: String?
     /// Ctrl-C or SIGTERM stopped the read (the frames before it were analysed).
     public var interrupted: Bool

@@ -3,7 +3,7 @@
 //
 //   swift run -c release vpndoctor-bench FILE [read|decode|all] [runs]
 //
-// `read` is libpcap through `PcapFile.next()` only; `decode` adds `PacketDecoder.decode` into one
+// `read` is the file reader through `PcapFile.next()` only; `decode` adds `PacketDecoder.decode` into one
 // reused `DecodedPacket`. Prints ns/packet of the best run (the machine is shared; the best run is
 // the least disturbed) and the in-memory sizes that decide how much each layer costs to copy.
 import Capture

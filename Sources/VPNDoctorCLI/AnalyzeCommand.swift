@@ -72,7 +72,8 @@ struct AnalyzeCommand: ParsableCommand {
             }
             progress.finish()
             try? writer?.close()
-            let analysis = analyzer.finish()
+            var analysis = analyzer.finish()
+            analysis.capture.cutShort = file.cutShort.map { .init(lastWholeFrame: $0.framesRead ?? 0, detail: $0.message) }
             let engine = DiagnosisEngine(ignoring: Set(self.diagnosis.ignore))
             let metadata = CaptureMetadata(file: path, format: file.format.rawValue, linkType: file.linkType, error: damage,
                                            interrupted: StopRequest.isRequested)

@@ -3,7 +3,7 @@ import Decoding
 import Foundation
 import Sessions
 
-/// `analyze` on two cores. A reader thread runs libpcap's read loop and reads each data-plane
+/// `analyze` on two cores. A reader thread runs the capture file's read loop and reads each data-plane
 /// frame from its header bytes (`Classifier.wire`); it hands the analyzer's thread batches of those
 /// readings, with copies of the other frames' bytes, which the analyzer's thread decodes. Every
 /// frame reaches the analyzer once, in capture order: the analysis is the one a single thread

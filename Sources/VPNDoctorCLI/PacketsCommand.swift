@@ -59,6 +59,11 @@ struct PacketsCommand: ParsableCommand {
                 json.flush()
                 printError("\(path): interrupted after frame \(file.framesRead): listed what was read")
             }
+            // Not a failure: every whole packet was listed; say where the file was cut.
+            if let cut = file.cutShort {
+                json.flush()
+                printError("warning: \(cut.description)")
+            }
         }
         if failed { throw ExitCode(ExitStatus.usageOrInput) }
     }

@@ -92,23 +92,27 @@ import TestSupport
         }
     }
 
-    /// A file cut inside a record: the frames before the damage are read, then one error that says
-    /// after which frame the file went bad.
-    @Test func truncatedRecordKeepsEarlierFrames() throws {
-        let good = try Data(contentsOf: URL(fileURLWithPath: Self.fixture("loopback-ethernet.pcap")))
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("vpndoctor-cut-\(getpid()).pcap").path
-        FileManager.default.createFile(atPath: path, contents: good.prefix(good.count - 20))
-        defer { try? FileManager.default.removeItem(atPath: path) }
-        var file = try PcapFile(path: path)
-        var read = 0
-        do {
+    /// A file cut inside its last record (header or frame): every whole frame is read, then the
+    /// frames end without an error and `cutShort` says after which frame the file was cut.
+    @Test(arguments: ["loopback-ethernet.pcap", "loopback-ethernet-bigendian.pcap", "loopback.pcapng"])
+    func fileCutInItsLastRecordEndsWithCutShort(_ name: String) throws {
+        let good = [UInt8](try Data(contentsOf: URL(fileURLWithPath: Self.fixture(name))))
+        let whole = try Self.frames(Self.fixture(name)).count
+        for (kind, bytes) in CorruptCaptures.cutInLastRecord(good) {
+            let path = FileManager.default.temporaryDirectory.appendingPathComponent("vpndoctor-cut-\(getpid())-\(kind)-\(name)").path
+            FileManager.default.createFile(atPath: path, contents: Data(bytes))
+            defer { try? FileManager.default.removeItem(atPath: path) }
+            let file = try PcapFile(path: path)
+            var read = 0
             while try file.next() != nil { read += 1 }
-            Issue.record("expected an error at the cut")
-        } catch {
-            #expect(error.code == .corrupt)
-            #expect(error.framesRead == 4)
+            #expect(read == whole - 1, "\(name) \(kind)")
+            #expect(file.cutShort?.code == .cutShort, "\(name) \(kind)")
+            #expect(file.cutShort?.framesRead == whole - 1, "\(name) \(kind)")
         }
-        #expect(read == 4)
+        // The whole file is not cut.
+        let file = try PcapFile(path: Self.fixture(name))
+        while try file.next() != nil {}
+        #expect(file.cutShort == nil)
     }
 
     @Test func writerRoundTripsThroughLibpcap() throws {

@@ -48,7 +48,7 @@ import TestSupport
     @Test func jsonReportNamesTheDamage() throws {
         let (dir, files) = try CorruptCaptures.make()
         defer { try? FileManager.default.removeItem(at: dir) }
-        let f = try #require(files.first { $0.name == "truncated-record-body.pcap" })
+        let f = try #require(files.first { $0.name == "garbage-record.pcap" })
         let result = try runVPNDoctor(["analyze", "--json", f.path])
         #expect(result.status == 2)
         let json = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8))

@@ -3,7 +3,8 @@ import Foundation
 
 /// Broken capture files, made from the good fixtures in a fresh temporary directory: every way a
 /// file can be damaged that the reader must turn into one clear line (issue 8). Used by the
-/// reader's tests (CaptureTests) and the command line's (EndToEndTests).
+/// reader's tests (CaptureTests) and the command line's (EndToEndTests). A file cut inside its
+/// last record is not among them: it is analysed with a warning (`cutInLastRecord`).
 public struct CorruptCapture: Sendable, CustomStringConvertible {
     public var name: String
     public var path: String
@@ -44,8 +45,10 @@ public enum CorruptCaptures {
         add("empty.pcap", [], .truncatedHeader)
         add("truncated-global-header.pcap", Array(pcap.prefix(10)), .truncatedHeader)
         add("wrong-magic.pcap", Array("this is not a capture file at all".utf8), .notACaptureFile)
-        add("truncated-record-header.pcap", Array(pcap.prefix(records[2] + 8)), .corrupt, after: 2)
-        add("truncated-record-body.pcap", Array(pcap.prefix(records[2] + 20)), .corrupt, after: 2)
+        // Bytes after a record that claims more than any capture holds: damage, not a cut.
+        var garbage = Array(pcap.prefix(records[2]))
+        garbage += [UInt8](repeating: 0xEE, count: 40)
+        add("garbage-record.pcap", garbage, .corrupt, after: 2)
         var overSnaplen = pcap
         setLE32(&overSnaplen, records[2] + 8, le32(pcap, 16) + 1000)  // caplen > the file's snaplen
         add("caplen-over-snaplen.pcap", overSnaplen, .corrupt, after: 2)
@@ -70,6 +73,30 @@ public enum CorruptCaptures {
         add("no-permission.pcap", pcap, .permissionDenied)
         chmod(dir.appendingPathComponent("no-permission.pcap").path, 0)
         return (dir, files)
+    }
+
+    /// `bytes` (a whole pcap or pcapng file) cut inside its last packet record: in its header and
+    /// in its frame. What a killed tcpdump or a copy of a growing file leaves.
+    public static func cutInLastRecord(_ bytes: [UInt8]) -> [(name: String, bytes: [UInt8])] {
+        let isPcapng = bytes.starts(with: [0x0A, 0x0D, 0x0D, 0x0A])
+        let bigEndian = bytes.starts(with: [0xA1, 0xB2])  // a big-endian pcap
+        func le32(_ b: [UInt8], _ at: Int) -> UInt32 { bigEndian ? Self.le32(b, at).byteSwapped : Self.le32(b, at) }
+        var last = 0
+        var offset = 24
+        if isPcapng {  // the last enhanced packet block (type 6) of a little-endian file
+            offset = 0
+            while offset + 8 <= bytes.count {
+                if le32(bytes, offset) == 6 { last = offset }
+                offset += Int(le32(bytes, offset + 4))
+            }
+        } else {
+            while offset + 16 <= bytes.count {
+                last = offset
+                offset += 16 + Int(le32(bytes, offset + 8))
+            }
+        }
+        let recordEnd = isPcapng ? last + Int(le32(bytes, last + 4)) : bytes.count
+        return [("in-header", Array(bytes.prefix(last + 6))), ("in-frame", Array(bytes.prefix(recordEnd - 9)))]
     }
 
     /// The file only a non-root reader is refused.

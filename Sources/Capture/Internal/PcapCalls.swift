@@ -6,48 +6,53 @@ import CLibpcap
 /// libpcap's error text.
 struct PcapMessage: Error { let text: String }
 
-/// An open libpcap handle; closed when the last reference goes away.
+/// A BPF program compiled for one link type, run by us on each frame of a file
+/// (`pcap_offline_filter`), so frame numbers still count every frame, as Wireshark's do, and each
+/// link type of a pcapng file gets a program of its own.
+final class BPFProgram {
+    private var program: bpf_program
+
+    private init(_ program: bpf_program) { self.program = program }
+
+    deinit { pcap_freecode(&self.program) }
+
+    /// Compiles `expression` for `linkType` (on a dead handle: no file or interface is needed).
+    static func compile(_ expression: String, linkType: LinkType) -> Result<BPFProgram, PcapMessage> {
+        guard let dead = pcap_open_dead(Int32(bitPattern: linkType.rawValue), Int32(RecordLimits.maxCapturedLength)) else {
+            return .failure(PcapMessage(text: "libpcap cannot compile for link type \(linkType)"))
+        }
+        defer { pcap_close(dead) }
+        var program = bpf_program()
+        guard pcap_compile(dead, &program, expression, 1, PCAP_NETMASK_UNKNOWN) == 0 else {
+            return .failure(PcapMessage(text: String(cString: pcap_geterr(dead))))
+        }
+        return .success(BPFProgram(program))
+    }
+
+    /// True when the frame matches.
+    func matches(_ info: FrameInfo, _ bytes: UnsafeRawBufferPointer) -> Bool {
+        var header = pcap_pkthdr()
+        header.caplen = UInt32(info.capturedLength)
+        header.len = UInt32(truncatingIfNeeded: info.originalLength)
+        var none: UInt8 = 0  // libpcap wants a pointer even for an empty frame
+        guard let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self) else {
+            return pcap_offline_filter(&self.program, &header, &none) != 0
+        }
+        return pcap_offline_filter(&self.program, &header, data) != 0
+    }
+}
+
+/// An open libpcap handle (live capture); closed when the last reference goes away.
 final class PcapHandle {
     let pointer: OpaquePointer
-    /// Compiled BPF program applied by us (`pcap_offline_filter`) so frame numbers still count
-    /// every frame of the file, as Wireshark's do.
-    private var program: bpf_program?
 
     init(_ pointer: OpaquePointer) { self.pointer = pointer }
 
-    deinit {
-        if var program = self.program { pcap_freecode(&program) }
-        pcap_close(self.pointer)
-    }
-
-    /// Opens a file at nanosecond precision; on failure returns libpcap's message.
-    static func openOffline(path: String) -> Result<PcapHandle, PcapMessage> {
-        var errbuf = [CChar](repeating: 0, count: Int(PCAP_ERRBUF_SIZE))
-        guard let p = pcap_open_offline_with_tstamp_precision(path, UInt32(PCAP_TSTAMP_PRECISION_NANO), &errbuf) else {
-            return .failure(PcapMessage(text: String(cString: errbuf)))
-        }
-        return .success(PcapHandle(p))
-    }
+    deinit { pcap_close(self.pointer) }
 
     var datalink: Int32 { pcap_datalink(self.pointer) }
 
     var lastError: String { String(cString: pcap_geterr(self.pointer)) }
-
-    /// Compiles `expression` for this handle's link type; nil on success, else libpcap's message.
-    func compileFilter(_ expression: String) -> String? {
-        var program = bpf_program()
-        guard pcap_compile(self.pointer, &program, expression, 1, PCAP_NETMASK_UNKNOWN) == 0 else {
-            return self.lastError
-        }
-        self.program = program
-        return nil
-    }
-
-    /// True when no filter is set or the frame matches it.
-    func matches(header: UnsafePointer<pcap_pkthdr>, data: UnsafePointer<UInt8>) -> Bool {
-        guard var program = self.program else { return true }
-        return pcap_offline_filter(&program, header, data) != 0
-    }
 
     enum NextResult {
         case frame(UnsafePointer<pcap_pkthdr>, UnsafePointer<UInt8>)
@@ -69,9 +74,8 @@ final class PcapHandle {
         }
     }
 
-    /// The frame libpcap just returned, numbered `number`. `tickNanoseconds` is 1 for handles opened
-    /// at nanosecond precision (files) and 1000 for live handles (microseconds); a damaged record's
-    /// sub-second field (≥ 1 s) carries into the seconds instead of overflowing.
+    /// The frame libpcap just returned, numbered `number`. `tickNanoseconds` is 1000 for live handles
+    /// (microseconds); a sub-second field of a second or more carries into the seconds.
     static func rawFrame(_ header: UnsafePointer<pcap_pkthdr>, _ data: UnsafePointer<UInt8>, number: Int,
                          linkType: LinkType, tickNanoseconds: Int64) -> RawFrame {
         let h = header.pointee
@@ -80,13 +84,6 @@ final class PcapHandle {
             timestamp: Timestamp(seconds: Int64(h.ts.tv_sec), subsecondNanoseconds: Int64(h.ts.tv_usec) &* tickNanoseconds),
             capturedLength: Int(h.caplen), originalLength: Int(h.len), linkType: linkType)
         return RawFrame(info: info, bytes: UnsafeRawBufferPointer(start: data, count: Int(h.caplen)))
-    }
-
-    /// Byte offset in the file being read (for progress), when libpcap reads a seekable file.
-    var fileOffset: Int? {
-        guard let file = pcap_file(self.pointer) else { return nil }
-        let offset = ftello(file)
-        return offset >= 0 ? Int(offset) : nil
     }
 
     // MARK: Live capture

@@ -140,6 +140,20 @@ public struct CaptureStatistics: Sendable, Codable, Hashable {
     public var firstEvictionFrame: Int?
     /// What the other ceilings of `AnalysisLimits` dropped ("IKE SAs": 1234), when any.
     public var stateDropped: [String: Int] = [:]
+    /// Set when the file ends inside a record: it was cut while being written (told by the reader).
+    public var cutShort: CutShort?
+
+    /// Where a capture cut while being written ends.
+    public struct CutShort: Sendable, Codable, Hashable {
+        /// The last frame read whole (0: none).
+        public var lastWholeFrame: Int
+        /// Where the cut is, in the reader's words.
+        public var detail: String
+        public init(lastWholeFrame: Int, detail: String) {
+            self.lastWholeFrame = lastWholeFrame
+            self.detail = detail
+        }
+    }
 }
 
 /// How a session ended up.

@@ -42,6 +42,18 @@ import Testing
         #expect(f.count == 1 && f[0].frames.contains(2))
     }
 
+    /// The reader's cut-short note becomes one warning citing the last whole frame; without it, none.
+    @Test func cutShort() {
+        var s = Scenario()
+        s.mainMode(1...2)
+        var a = s.analysis()
+        #expect(DiagnosisEngine().diagnose(a).findings.filter { $0.rule == "capture.cut-short" }.isEmpty)
+        a.capture.cutShort = .init(lastWholeFrame: 2, detail: "a 300-byte frame at byte 700 has only 12 of its 300 bytes")
+        let f = DiagnosisEngine().diagnose(a).findings.filter { $0.rule == "capture.cut-short" }
+        #expect(f.count == 1 && f[0].severity == .warning && f[0].frames == [2])
+        #expect(f.first?.summary.contains("cut while being written") == true)
+    }
+
     @Test func flowTableFull() {
         var s = Scenario()
         s.capacity = 16
