@@ -4,6 +4,10 @@ public struct CaptureError: Error, Hashable, Sendable, CustomStringConvertible {
     public enum Code: String, Sendable, Codable {
         case notFound, isDirectory, permissionDenied, notACaptureFile, truncatedHeader, corrupt
         case badFilter, unknownInterface, interfaceDown, noPrivilege, ioError, unsupported
+        /// A path that cannot be followed (a symbolic-link loop, a file used as a directory, too long).
+        case badPath
+        /// An output path `--write` will not replace (not a regular file, or an input).
+        case refusedOutput
     }
 
     public var code: Code

@@ -25,21 +25,10 @@ public final class PcapFile: FrameSource {
         var size: Int?
         var format = Format.unknown
         if path != "-" {
-            var isDirectory: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-                throw CaptureError(.notFound, source: path, message: "no such file")
-            }
-            guard !isDirectory.boolValue else {
-                throw CaptureError(.isDirectory, source: path, message: "is a directory, not a capture file")
-            }
-            guard FileManager.default.isReadableFile(atPath: path) else {
-                throw CaptureError(.permissionDenied, source: path, message: "permission denied")
-            }
-            // Follow symbolic links: the size and format are those of the file they lead to.
-            let target = URL(fileURLWithPath: path).resolvingSymlinksInPath().path
-            let attributes = try? FileManager.default.attributesOfItem(atPath: target)
-            if attributes?[.type] as? FileAttributeType == .typeRegular {
-                size = (attributes?[.size] as? NSNumber)?.intValue
+            // Following symbolic links: the size and format are those of the file they lead to.
+            let info = try checkInputPath(path)
+            if FileKind(info.st_mode) == .regular {
+                size = Int(info.st_size)
                 format = Self.sniffFormat(path: path)
             }
         }

@@ -30,6 +30,7 @@ struct AnalyzeCommand: ParsableCommand {
         let reader = CaptureReader(options: self.input)
         var reports: [Report] = []
         var inputFailed = false
+        var writeFailure: CaptureError?
         for path in self.input.files {
             let file: PcapFile
             do {
@@ -41,7 +42,9 @@ struct AnalyzeCommand: ParsableCommand {
             }
             let writer: PcapWriter?
             do {
-                writer = try self.write.map { output throws(CaptureError) in try PcapWriter(path: output, linkType: file.linkType) }
+                writer = try self.write.map { output throws(CaptureError) in
+                    try PcapWriter(path: output, linkType: file.linkType, inputs: self.input.files)
+                }
             } catch {
                 printError(error.description)
                 throw ExitCode(ExitStatus.usageOrInput)
@@ -70,7 +73,11 @@ struct AnalyzeCommand: ParsableCommand {
                 inputFailed = true
             }
             progress.finish()
-            try? writer?.close()
+            do {
+                try writer?.close()
+            } catch {
+                writeFailure = error
+            }
             let analysis = analyzer.finish()
             let engine = DiagnosisEngine(ignoring: Set(self.diagnosis.ignore))
             let metadata = CaptureMetadata(file: path, format: file.format.rawValue, linkType: file.linkType, error: damage)
@@ -85,7 +92,8 @@ struct AnalyzeCommand: ParsableCommand {
         }
         // The damage line goes last so it is the one line a script or a person sees at the end.
         for report in reports { if let error = report.capture.error { printError(error) } }
-        if inputFailed { throw ExitCode(ExitStatus.usageOrInput) }
+        if let writeFailure { printError(writeFailure.description) }
+        if inputFailed || writeFailure != nil { throw ExitCode(ExitStatus.usageOrInput) }
         let worst = reports.map(\.exitCode).max() ?? ExitStatus.healthy
         if worst != ExitStatus.healthy { throw ExitCode(worst) }
     }

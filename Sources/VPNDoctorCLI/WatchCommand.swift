@@ -139,6 +139,8 @@ struct WatchCommand: ParsableCommand {
             switch poll {
             case .frame(let frame):
                 writer?.write(frame)
+                // A write that failed ends the watch: what is captured after it would be lost.
+                if writer?.failure != nil { break loop }
                 // Data-plane frames are counted from their headers and never urgent.
                 if case .decoded = analyzer.add(frame, decoder: &decoder, into: &packet) { urgent = !packet.isBulkData }
                 packets += 1
@@ -158,7 +160,12 @@ struct WatchCommand: ParsableCommand {
                 lastRefresh = ContinuousClock.now
             }
         }
-        try? writer?.close()
+        var writeFailure: CaptureError?
+        do {
+            try writer?.close()
+        } catch {
+            writeFailure = error
+        }
         view.close()
         let analysis = analyzer.finish()
         let metadata = CaptureMetadata(file: self.interface, format: "live", linkType: capture.linkType,
@@ -173,7 +180,9 @@ struct WatchCommand: ParsableCommand {
             printError("warning: the capture lost packets (kernel dropped \(stats.dropped), interface dropped "
                        + "\(stats.interfaceDropped)): the report may miss parts of the exchange")
         }
-        if let failure { printError(failure.description); throw ExitCode(ExitStatus.usageOrInput) }
+        if let writeFailure { printError(writeFailure.description) }
+        if let failure { printError(failure.description) }
+        if failure != nil || writeFailure != nil { throw ExitCode(ExitStatus.usageOrInput) }
         if report.exitCode != ExitStatus.healthy { throw ExitCode(report.exitCode) }
     }
 }
