@@ -55,6 +55,7 @@ final class OutputFile {
         do throws(CaptureError) {
             replaced = try Self.check(path, name: self.name, in: self.directory, inputs: inputs, into: &existing)
             if replaced == nil {
+                // The umask can only be read by setting it; no other thread creates files yet.
                 let mask = umask(0)
                 umask(mask)
                 mode = 0o666 & ~mask
