@@ -164,7 +164,7 @@ struct SafeWriteTests {
         try FileManager.default.createDirectory(atPath: mount, withIntermediateDirectories: false)
         let mounted = try runCommand("/usr/bin/mount", ["-t", "tmpfs", "-o", "size=32k", "vpndoctor-test", mount])
         try #require(mounted.status == 0, "\(mounted.stderr)")
-        defer { _ = try? runCommand("/usr/bin/umount", [mount]) }
+        defer { _ = try? runCommand("/usr/bin/umount", ["--lazy", mount]) }  // lazy: even if something still holds it
         let started = Date()
         let watch = try lab.startWatch(["--duration", "30s", "--json", "--write", mount + "/out.pcap"])
         Thread.sleep(forTimeInterval: 1.0)
