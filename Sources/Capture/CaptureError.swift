@@ -6,6 +6,10 @@ public struct CaptureError: Error, Hashable, Sendable, CustomStringConvertible {
         case badFilter, unknownInterface, interfaceDown, noPrivilege, ioError, unsupported
         /// Not an error: the file ends inside a record (`PcapFile.cutShort`).
         case cutShort
+        /// A path that cannot be followed (a symbolic-link loop, a file used as a directory, too long).
+        case badPath
+        /// An output path `--write` will not replace (not a regular file, or an input).
+        case refusedOutput
     }
 
     public var code: Code

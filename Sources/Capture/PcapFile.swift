@@ -33,26 +33,15 @@ public final class PcapFile: FrameSource {
         self.path = path
         var size: Int?
         if path != "-" {
-            var isDirectory: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-                throw CaptureError(.notFound, source: path, message: "no such file")
-            }
-            guard !isDirectory.boolValue else {
-                throw CaptureError(.isDirectory, source: path, message: "is a directory, not a capture file")
-            }
-            guard FileManager.default.isReadableFile(atPath: path) else {
-                throw CaptureError(.permissionDenied, source: path, message: "permission denied")
-            }
-            // Follow symbolic links: the size and format are those of the file they lead to.
-            let target = URL(fileURLWithPath: path).resolvingSymlinksInPath().path
-            let attributes = try? FileManager.default.attributesOfItem(atPath: target)
-            if attributes?[.type] as? FileAttributeType == .typeRegular {
-                size = (attributes?[.size] as? NSNumber)?.intValue
+            // Following symbolic links: the size is that of the file they lead to.
+            let info = try checkInputPath(path)
+            if FileKind(info.st_mode) == .regular {
+                size = Int(info.st_size)
             }
         }
         let descriptor = path == "-" ? dup(STDIN_FILENO) : open(path, O_RDONLY)
         guard descriptor >= 0 else {
-            throw CaptureError(errno == EACCES ? .permissionDenied : .ioError, source: path, message: String(cString: strerror(errno)))
+            throw CaptureError.path(path, errno: errno)
         }
         guard let input = CaptureBytes(descriptor: descriptor) else {
             close(descriptor)

@@ -2,10 +2,16 @@ import Foundation
 
 /// Writes classic pcap (nanosecond timestamps, host byte order) in pure Swift, streaming to a file
 /// through a small buffer, or into memory. Used by `--write` and by the tests' capture builder.
+///
+/// A file is written the careful way (`OutputFile`): nothing is at the path until `close()`
+/// succeeds, and a writer that fails or is dropped before then leaves no partial file.
 public final class PcapWriter {
     private var buffer = Data()
-    private let file: FileHandle?
+    private let file: OutputFile?
     private static let flushThreshold = 64 * 1024
+    /// The first write error: later frames are dropped and `close()` throws it. Callers that run
+    /// on (a live capture) look here to stop early.
+    public private(set) var failure: CaptureError?
 
     /// A writer that keeps the file in memory (`bytes`).
     public init(linkType: LinkType, snaplen: UInt32 = 262_144) {
@@ -13,25 +19,21 @@ public final class PcapWriter {
         self.writeHeader(linkType: linkType, snaplen: snaplen)
     }
 
-    /// A writer that streams to `path`, creating or truncating it.
-    public init(path: String, linkType: LinkType, snaplen: UInt32 = 262_144) throws(CaptureError) {
-        guard FileManager.default.createFile(atPath: path, contents: nil),
-              let file = FileHandle(forWritingAtPath: path) else {
-            throw CaptureError(.ioError, source: path, message: "cannot create the output file")
-        }
-        self.file = file
+    /// A writer that will create or replace `path` when closed. Throws at once for a path that may
+    /// not be written (see `OutputFile`), including one of `inputs` (the captures being read).
+    public init(path: String, linkType: LinkType, snaplen: UInt32 = 262_144, inputs: [String] = []) throws(CaptureError) {
+        self.file = try OutputFile(path: path, inputs: inputs)
         self.writeHeader(linkType: linkType, snaplen: snaplen)
     }
 
-    deinit { try? self.close() }
-
     public func write(timestamp: Timestamp, bytes: some Collection<UInt8>, originalLength: Int? = nil) {
+        guard self.failure == nil else { return }
         self.append32(UInt32(truncatingIfNeeded: timestamp.seconds))
         self.append32(UInt32(truncatingIfNeeded: timestamp.nanoseconds))
         self.append32(UInt32(bytes.count))
         self.append32(UInt32(originalLength ?? bytes.count))
         self.buffer.append(contentsOf: bytes)
-        if self.file != nil, self.buffer.count >= Self.flushThreshold { try? self.flush() }
+        if self.file != nil, self.buffer.count >= Self.flushThreshold { self.flush() }
     }
 
     public func write(_ frame: RawFrame) {
@@ -41,15 +43,25 @@ public final class PcapWriter {
     /// The whole file, for an in-memory writer.
     public var bytes: Data { self.buffer }
 
-    public func flush() throws {
-        guard let file = self.file, !self.buffer.isEmpty else { return }
-        try file.write(contentsOf: self.buffer)
+    /// Hands the buffer to the file; an error becomes `failure`.
+    private func flush() {
+        guard let file = self.file, self.failure == nil, !self.buffer.isEmpty else { return }
+        self.failure = self.buffer.withUnsafeBytes { bytes in
+            do throws(CaptureError) { try file.append(bytes) } catch { return error }
+            return nil
+        }
         self.buffer.removeAll(keepingCapacity: true)
     }
 
-    public func close() throws {
-        try self.flush()
-        try self.file?.close()
+    /// Puts every byte on disk and the file at its path. Throws the first write error (or that of
+    /// the final sync, close or rename) with the partial file removed.
+    public func close() throws(CaptureError) {
+        self.flush()
+        if let failure = self.failure {
+            self.file?.discard()
+            throw failure
+        }
+        try self.file?.commit()
     }
 
     private func writeHeader(linkType: LinkType, snaplen: UInt32) {

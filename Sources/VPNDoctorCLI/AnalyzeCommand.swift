@@ -31,6 +31,7 @@ struct AnalyzeCommand: ParsableCommand {
         let reader = CaptureReader(options: self.input)
         var reports: [Report] = []
         var inputFailed = false
+        var writeFailure: CaptureError?
         for path in self.input.files where !StopRequest.isRequested {
             let file: PcapFile
             do {
@@ -42,7 +43,9 @@ struct AnalyzeCommand: ParsableCommand {
             }
             let writer: PcapWriter?
             do {
-                writer = try self.write.map { output throws(CaptureError) in try PcapWriter(path: output, linkType: file.linkType) }
+                writer = try self.write.map { output throws(CaptureError) in
+                    try PcapWriter(path: output, linkType: file.linkType, inputs: self.input.files)
+                }
             } catch {
                 printError(error.description)
                 throw ExitCode(ExitStatus.usageOrInput)
@@ -71,7 +74,11 @@ struct AnalyzeCommand: ParsableCommand {
                 inputFailed = true
             }
             progress.finish()
-            try? writer?.close()
+            do {
+                try writer?.close()
+            } catch {
+                writeFailure = error
+            }
             var analysis = analyzer.finish()
             analysis.capture.cutShort = file.cutShort.map { .init(lastWholeFrame: $0.framesRead ?? 0, detail: $0.message) }
             let engine = DiagnosisEngine(ignoring: Set(self.diagnosis.ignore))
@@ -93,7 +100,8 @@ struct AnalyzeCommand: ParsableCommand {
                 printError("\(report.capture.file): interrupted after \(report.capture.packets) frames: reported what was read")
             }
         }
-        if inputFailed { throw ExitCode(ExitStatus.usageOrInput) }
+        if let writeFailure { printError(writeFailure.description) }
+        if inputFailed || writeFailure != nil { throw ExitCode(ExitStatus.usageOrInput) }
         let worst = reports.map(\.exitCode).max() ?? ExitStatus.healthy
         if worst != ExitStatus.healthy { throw ExitCode(worst) }
     }

@@ -53,11 +53,16 @@ struct WatchCommand: ParsableCommand {
             throw ValidationError("--server '\(server)' is not an IPv4 or IPv6 address")
         }
         if let duration = self.duration, Self.parseDuration(duration) == nil {
-            throw ValidationError("--duration '\(duration)' is not a time such as 30s, 2m or 1h")
+            throw ValidationError("--duration '\(duration)' is not a time from 0.001s to 720h (such as 30s, 2m or 1h)")
         }
     }
 
-    /// `30s`, `2m`, `1h`, `1.5s` or plain seconds.
+    /// The longest `--duration`, 30 days (720h): long enough to wait for an intermittent failure,
+    /// far from where the milliseconds or the deadline (now + duration) would overflow and trap.
+    static let longestDuration = 30 * 86_400.0
+
+    /// `30s`, `2m`, `1h`, `1.5s` or plain seconds, from 1 ms to `longestDuration`; nil otherwise
+    /// (not a number, not finite, too short or too long).
     static func parseDuration(_ text: String) -> Duration? {
         var number = Substring(text)
         var scale = 1.0
@@ -70,8 +75,10 @@ struct WatchCommand: ParsableCommand {
             }
             number = number.dropLast()
         }
-        guard let value = Double(number), value > 0, value.isFinite else { return nil }
-        return .milliseconds(Int64(value * scale * 1000))
+        guard let value = Double(number) else { return nil }
+        let seconds = value * scale
+        guard seconds >= 0.001, seconds <= Self.longestDuration else { return nil }  // NaN fails both
+        return .milliseconds(Int64((seconds * 1000).rounded()))
     }
 
     /// The built-in capture filter: the VPN protocols, ICMP and DNS, to or from `server`.
@@ -131,6 +138,8 @@ struct WatchCommand: ParsableCommand {
             switch poll {
             case .frame(let frame):
                 writer?.write(frame)
+                // A write that failed ends the watch: what is captured after it would be lost.
+                if writer?.failure != nil { break loop }
                 _ = analyzer.add(frame, decoder: &decoder, into: &packet)
                 packets += 1
                 pending = true
@@ -149,7 +158,12 @@ struct WatchCommand: ParsableCommand {
                 lastRefresh = ContinuousClock.now
             }
         }
-        try? writer?.close()
+        var writeFailure: CaptureError?
+        do {
+            try writer?.close()
+        } catch {
+            writeFailure = error
+        }
         view.close()
         let analysis = analyzer.finish()
         let metadata = CaptureMetadata(file: self.interface, format: "live", linkType: capture.linkType,
@@ -164,7 +178,9 @@ struct WatchCommand: ParsableCommand {
             printError("warning: the capture lost packets (kernel dropped \(stats.dropped), interface dropped "
                        + "\(stats.interfaceDropped)): the report may miss parts of the exchange")
         }
-        if let failure { printError(failure.description); throw ExitCode(ExitStatus.usageOrInput) }
+        if let writeFailure { printError(writeFailure.description) }
+        if let failure { printError(failure.description) }
+        if failure != nil || writeFailure != nil { throw ExitCode(ExitStatus.usageOrInput) }
         if report.exitCode != ExitStatus.healthy { throw ExitCode(report.exitCode) }
     }
 }

@@ -61,7 +61,6 @@ final class CaptureBytes {
             guard vpndoctor_inflate_init_gzip(stream) == Z_OK else {
                 stream.deallocate()
                 self.buffer.deallocate()
-                close(descriptor)
                 return nil
             }
             self.stream = stream
