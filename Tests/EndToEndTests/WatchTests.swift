@@ -104,11 +104,11 @@ struct WatchLab {
     let directory: String
 
     /// Root and iproute2 (network namespaces); on CI (`Strict`) the tests run anyway and fail.
-    static var available: Bool {
+    static let available: Bool = {
         Strict.runs(getuid() == 0 && (FileManager.default.isExecutableFile(atPath: "/usr/sbin/ip")
                                         || FileManager.default.isExecutableFile(atPath: "/sbin/ip")),
                     needs: "root and iproute2 (the watch tests' network namespaces)")
-    }
+    }()
 
     init() throws {
         self.id = "vdw\(getpid() % 10000)\(Int.random(in: 0..<1000))"
@@ -227,8 +227,6 @@ struct LabWatchTests {
 enum LabWatch {
     /// Runs where the lab can: root and VPNDOCTOR_LAB=1 (it installs strongSwan if missing), and
     /// always on CI (`Strict`), where it fails when not root.
-    static var enabled: Bool {
-        Strict.runs(getuid() == 0 && ProcessInfo.processInfo.environment["VPNDOCTOR_LAB"] == "1",
-                    needs: "root and VPNDOCTOR_LAB=1 (the live strongSwan watch test)")
-    }
+    static let enabled = Strict.runs(getuid() == 0 && ProcessInfo.processInfo.environment["VPNDOCTOR_LAB"] == "1",
+                                     needs: "root and VPNDOCTOR_LAB=1 (the live strongSwan watch test)")
 }
