@@ -70,6 +70,7 @@ bench-hostile: release
 ## fuzz: libFuzzer + AddressSanitizer on the three fuzz targets (frame, stream, file), one at a
 ## time, FUZZ_SECONDS each (default 60); seeds from Captures/ and the public corpus into the
 ## gitignored fuzz-corpus/. Crashers: fuzz-corpus/crashes/ (then Tests/DecodingTests/Regressions/).
+## A new seed each run, printed; FUZZ_SEED=N replays one. A failed fuzz build fails (exit 2).
 ## See Tests/Fuzz/README.md.
 FUZZ_SECONDS ?= 60
 .PHONY: fuzz check-asan check-tsan

@@ -10,7 +10,7 @@ import TestSupport
 /// Whether Wireshark's tools and gzip are here (on CI their absence fails the tests instead).
 let captureToolsPresent = ["tshark", "mergecap", "editcap", "gzip"].allSatisfy { which($0) != nil }
 
-@Suite(.enabled(if: captureToolsPresent || Corpus.isCI, "needs tshark, mergecap, editcap and gzip"))
+@Suite(.enabled(if: captureToolsPresent || Strict.isOn, "needs tshark, mergecap, editcap and gzip"))
 struct CaptureInputTests {
     /// A fresh directory for the files a test makes; the caller removes it.
     static func scratch() throws -> URL {

@@ -6,7 +6,9 @@ import TestSupport
 
 /// Compares, frame by frame over the whole public corpus, our GRE / PPTP / L2TP / PPP / DNS fields
 /// with tshark's (`tshark -T fields`). Every difference must be explained by one of the accepted
-/// reasons listed in `AcceptedDifference`; anything else fails the test.
+/// reasons listed in `AcceptedDifference`, within that reason's files and count bound (`limit`);
+/// anything else fails the test, and so does a reason no longer used, and a field that agrees with
+/// tshark in fewer frames than its floor (`floors`): a comparison that compares nothing fails.
 ///
 /// tshark 4.0 field names differ from the shorthand in two places: the GRE call ID is
 /// `gre.key.call_id`, and LCP/IPCP/CCP codes are `ppp.code` (there is no `lcp.code`). PPTP result
@@ -117,29 +119,50 @@ import TestSupport
         }
     }
 
-    /// Every accepted difference, with why it is right (or not ours to fix on this branch).
+    /// Every accepted difference, with why it is right (or not ours to fix).
     enum AcceptedDifference: String, CaseIterable {
-        case notDecodedOnThisBranch =
-            "an enclosing or preceding layer is not decoded on this branch (link types other than Ethernet, IPv6, PPPoE, ICMP quotes, ESP/IKE): tshark reaches the tunnel layer, we stop before it"
         case unreadableCapture =
-            "libpcap cannot read the file (or stops part-way, e.g. pcapng interfaces with different snaplens), tshark's own reader can"
+            "libpcap stops part-way in the file (e.g. pcapng interfaces with different snaplens); tshark's own reader goes on"
         case protocolRejectInnerCode =
             "LCP Protocol-Reject / Code-Reject: tshark also dissects the rejected packet inside and lists its code; we keep it as data"
         case dnsOtherPorts =
-            "tshark decodes DNS on ports other than 53 (mDNS 5353, LLMNR 5355, heuristics); we dispatch DNS on 53 only"
+            "tshark decodes DNS on ports other than 53 (mDNS 5353, LLMNR 5355, heuristics); we dispatch DNS on 53 only (the innermost UDP/TCP ports are checked)"
         case greCiscoMetadata =
             "GRE payload type 0x8909 (Cisco MetaData, tcpdump/various_gre.pcap) is not a VPN protocol and is not decoded; tshark decodes it and the GRE keepalive inside"
-        case ipFragment =
-            "an IP fragment whose datagram never completes in the capture (tshark dissects the first fragment's partial payload; we stop with .fragment and the reassembler reports it pending)"
         case icmpQuotedPayload =
             "an ICMP error quoting a DNS query: tshark dissects the quoted payload as DNS; we keep the quoted addresses and ports (ICMPQuote), not the quoted application data"
         case tcpRetransmission =
             "a retransmitted TCP segment (same direction, sequence and length as an earlier one): tshark does not give its bytes to PPTP/DNS again; we decode every segment on its own (TCPStreams drops the duplicate)"
         case malformedPartialHeader =
             "tcpdump's malformed captures: tshark shows the fields of a cut or contradictory header; we keep no half header and report the stop (gre-heapoverflow-2: GRE cut by the snaplen; ppp_ip_udp_dns: FF 5F is not RFC 1662 framing, control must be 03; ppp-invalid-lengths: IPCP with more than maxPPPOptions options)"
-        case pptpSplitAcrossSegments =
-            "the PPTP/DNS message is not wholly in this TCP segment: tshark reassembles the stream; our per-frame decode stops with .fragment and TCPStreams yields it"
+
+        /// The files the reason may apply to, and the most differences it may accept in all of them
+        /// (measured with tshark 4.0 on the corpus as committed; a corpus file or a decoder change
+        /// that needs more must say so here).
+        var limit: (files: Set<String>, bound: Int) {
+            switch self {
+            case .unreadableCapture: (["PcapPlusPlus/GrePackets.pcap"], 23)  // two interfaces, different snaplens
+            case .protocolRejectInnerCode:
+                (["jnetpcap/test-l2tp.pcap", "john-samples/lulu-password-pptp.pcap", "john-samples/solar-solarisalwaysbusy-pptp.pcap"], 3)
+            case .dnsOtherPorts:  // NetBIOS/LLMNR inside the PPTP tunnels; mDNS/LLMNR on the AnyConnect client's LAN
+                (["john-samples/lulu-password-pptp.pcap", "john-samples/solar-solarisalwaysbusy-pptp.pcap", "nDPI/anyconnect-vpn.pcap"], 128)
+            case .greCiscoMetadata: (["tcpdump/various_gre.pcap"], 16)
+            case .icmpQuotedPayload: (["zeek/gre-sample.pcap"], 4)
+            case .tcpRetransmission: (["nDPI/pptp.pcap", "tcpdump/pptp.pcap"], 5)
+            case .malformedPartialHeader: (["tcpdump-malformed/gre-heapoverflow-2.pcap", "tcpdump-malformed/ppp_ip_udp_dns.pcap",
+                                            "tcpdump-malformed/ppp-invalid-lengths.pcap"], 4)
+            }
+        }
     }
+
+    /// The fewest frames in which each field must agree with tshark on a non-empty value, over the
+    /// whole corpus (about nine tenths of what is measured): a reader, a dispatch or a decoder that
+    /// stops producing a field fails here even if every difference it makes were accepted.
+    static let floors: [String: Int] = [  // measured: 2296, 2296, 553, 29, 11, 189, 189, 214, 10, 4, 1758, 139, 6, 127, 51, 127
+        "gre.flags_and_version": 2050, "gre.proto": 2050, "gre.call_id": 490, "pptp.type": 26, "pptp.result": 10,
+        "l2tp.type": 170, "l2tp.tunnel": 170, "l2tp.session": 190, "l2tp.avp.message_type": 9, "l2tp.result_code": 4,
+        "ppp.protocol": 1580, "ppp.code": 125, "chap.code": 6, "dns.id": 114, "dns.rcode": 46, "dns.qry.name": 114,
+    ]
 
     static func explain(_ d: Difference, packet: DecodedPacket?, retransmissions: Set<Int>) -> AcceptedDifference? {
         guard let packet else { return .unreadableCapture }
@@ -149,9 +172,6 @@ import TestSupport
         if let stop = packet.stop, stop.layer == .gre, stop.reason == .unsupported, d.tshark.starts(with: d.ours),
            packet.gre?.protocolType.rawValue == 0x8909 {
             return .greCiscoMetadata
-        }
-        if let stop = packet.stop, stop.reason == .fragment, stop.layer == .ipv4 || stop.layer == .ipv6, d.ours.isEmpty {
-            return .ipFragment
         }
         if d.field.hasPrefix("dns"), d.ours.isEmpty, packet.icmp != nil || packet.icmpv6 != nil { return .icmpQuotedPayload }
         if d.file.hasPrefix("tcpdump-malformed/"), d.ours.isEmpty, let stop = packet.stop,
@@ -163,46 +183,31 @@ import TestSupport
            d.tshark.starts(with: d.ours) {
             return .protocolRejectInnerCode
         }
-        if let stop = packet.stop, d.ours.count < d.tshark.count, d.tshark.starts(with: d.ours) {
-            let mine: Set<LayerKind> = [.gre, .ppp, .pppControl, .pptp, .l2tp, .dns]
-            if stop.reason == .fragment, stop.layer == .pptp || stop.layer == .dns { return .pptpSplitAcrossSegments }
-            if stop.reason == .unsupported, !mine.contains(stop.layer) { return .notDecodedOnThisBranch }
-        }
-        if d.field.hasPrefix("dns"), d.ours.isEmpty, let udp = packet.udp, !udp.either(is: 53) { return .dnsOtherPorts }
-        if d.field.hasPrefix("dns"), d.ours.isEmpty, let tcp = packet.tcp, !tcp.either(is: 53) { return .dnsOtherPorts }
+        if d.field.hasPrefix("dns"), d.ours.isEmpty, let ports = innermostPorts(packet), !ports.contains(53) { return .dnsOtherPorts }
         return nil
     }
 
-    static var tsharkAvailable: Bool {
-        let ok = FileManager.default.isExecutableFile(atPath: "/usr/bin/tshark")
-        if !ok, !Corpus.isCI { print("note: tshark not installed; TsharkTunnelTests skipped") }
-        return ok || Corpus.isCI
+    /// The ports of the innermost UDP or TCP header (where DNS would be dispatched from).
+    static func innermostPorts(_ p: DecodedPacket) -> [UInt16]? {
+        p.layers.reversed().lazy.compactMap { layer -> [UInt16]? in
+            switch layer {
+            case .udp(let u): [u.sourcePort, u.destinationPort]
+            case .tcp(let t): [t.sourcePort, t.destinationPort]
+            default: nil
+            }
+        }.first
     }
 
     /// Runs tshark on `path`: one row per frame, each field a list.
-    static func tsharkRows(_ path: String) throws -> [Int: [String: [String]]] {
+    static func tsharkRows(_ path: String, frames: Int) throws -> [Int: [String: [String]]] {
         let names = fields.flatMap(\.tshark)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/tshark")
-        process.arguments = ["-n", "-r", path, "-T", "fields", "-E", "separator=\t", "-E", "occurrence=a",
-                             "-E", "aggregator=,", "-e", "frame.number"] + names.flatMap { ["-e", $0] }
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        var rows: [Int: [String: [String]]] = [:]
-        for line in String(decoding: data, as: UTF8.self).split(separator: "\n") {
-            let cells = line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
-            guard let frame = Int(cells[0]) else { continue }
+        let rows = try Tshark.fields(path, names, options: ["-E", "separator=/t", "-E", "occurrence=a", "-E", "aggregator=,"],
+                                     frames: frames)
+        return rows.mapValues { cells in
             var row: [String: [String]] = [:]
-            for (i, name) in names.enumerated() where i + 1 < cells.count && !cells[i + 1].isEmpty {
-                row[name] = cells[i + 1].split(separator: ",").map(String.init)
-            }
-            rows[frame] = row
+            for (name, cell) in zip(names, cells) where !cell.isEmpty { row[name] = cell.split(separator: ",").map(String.init) }
+            return row
         }
-        return rows
     }
 
     /// Decodes what libpcap can read of `path` (frames before a read error are kept).
@@ -210,9 +215,7 @@ import TestSupport
         var out: [Int: DecodedPacket] = [:]
         guard let file = try? PcapFile(path: path) else { return out }
         var decoder = PacketDecoder()
-        while let frame = try? file.next() {
-            out[frame.info.number] = decoder.decode(frame)
-        }
+        while let frame = try? file.next() { out[frame.info.number] = decoder.decode(frame) }
         return out
     }
 
@@ -229,49 +232,60 @@ import TestSupport
         return out
     }
 
-    static func differences(in file: String) throws -> [(Difference, DecodedPacket?, Set<Int>)] {
+    /// The differences with tshark in one file, and how many frames agree with tshark on a
+    /// non-empty value, per field. A frame only tshark reads is a difference (`unreadableCapture`,
+    /// allowed in the files it names).
+    static func differences(in file: String) throws -> (diffs: [(Difference, DecodedPacket?, Set<Int>)], agreed: [String: Int]) {
         let path = Corpus.publicPath(file)
-        let theirs = try tsharkRows(path)
         let ours = decodeReadable(path)
+        let theirs = try tsharkRows(path, frames: ours.count)
         let retransmitted = retransmissions(ours)
         var diffs: [(Difference, DecodedPacket?, Set<Int>)] = []
+        var agreed: [String: Int] = [:]
         for frame in Set(theirs.keys).union(ours.keys).sorted() {
             let packet = ours[frame]
             let row = theirs[frame] ?? [:]
             for field in fields {
                 let t = field.tshark.flatMap { row[$0] ?? [] }
                 let o = packet.map(field.ours) ?? []
-                if t != o {
-                    diffs.append((Difference(file: file, frame: frame, field: field.name, ours: o, tshark: t,
-                                             stop: packet?.stop), packet, retransmitted))
+                if t == o {
+                    if !t.isEmpty { agreed[field.name, default: 0] += 1 }
+                    continue
                 }
+                diffs.append((Difference(file: file, frame: frame, field: field.name, ours: o, tshark: t, stop: packet?.stop),
+                              packet, retransmitted))
             }
         }
-        return diffs
+        return (diffs, agreed)
     }
 
-    @Test(.enabled(if: Corpus.publicCorpusAvailable && tsharkAvailable))
+    @Test(.enabled(if: Corpus.publicCorpusAvailable && Tshark.available))
     func matchesTsharkOnEveryCorpusFile() throws {
         var unexplained: [Difference] = []
-        var accepted: [AcceptedDifference: Int] = [:]
-        var compared = 0
+        var accepted: [AcceptedDifference: [String: Int]] = [:]
+        var agreed: [String: Int] = [:]
         let verbose = ProcessInfo.processInfo.environment["TSHARK_VERBOSE"] != nil
         for file in Corpus.publicFiles() {
-            for (d, packet, retransmitted) in try Self.differences(in: file) {
+            let (diffs, fileAgreed) = try Self.differences(in: file)
+            agreed.merge(fileAgreed, uniquingKeysWith: +)
+            for (d, packet, retransmitted) in diffs {
                 if let reason = Self.explain(d, packet: packet, retransmissions: retransmitted) {
-                    accepted[reason, default: 0] += 1
+                    accepted[reason, default: [:]][file, default: 0] += 1
                     if verbose { print("accepted \(reason): \(d)") }
                 } else {
                     unexplained.append(d)
                 }
             }
-            compared += 1
         }
-        for (reason, count) in accepted.sorted(by: { $0.value > $1.value }) {
-            print("accepted \(count)× \(reason): \(reason.rawValue)")
+        for reason in AcceptedDifference.allCases {
+            expectWithin("\(reason)", accepted: accepted[reason] ?? [:], files: reason.limit.files, bound: reason.limit.bound)
+        }
+        for field in Self.fields {
+            let count = agreed[field.name] ?? 0, floor = Self.floors[field.name] ?? .max
+            print("agreed \(count) (floor \(floor)) \(field.name)")
+            #expect(count >= floor, "\(field.name) agrees with tshark in \(count) frames, floor \(floor)")
         }
         for d in unexplained.prefix(60) { print("UNEXPLAINED \(d)") }
-        #expect(compared == Corpus.publicFiles().count)
         #expect(unexplained.isEmpty, "\(unexplained.count) unexplained differences with tshark")
     }
 }

@@ -20,7 +20,7 @@ import TestSupport
             let pcapng = dir.appendingPathComponent("\(name)ng").path
             #expect(try runCommand(editcap, ["-F", "pcapng", pcap, pcapng]).status == 0)
             forms.append([UInt8](try Data(contentsOf: URL(fileURLWithPath: pcapng))))
-        } else if Corpus.isCI {
+        } else if Strict.isOn {
             Issue.record("editcap is required on CI")
         }
         return forms
@@ -70,7 +70,7 @@ import TestSupport
 
     /// A gzip-compressed capture, as a file and on standard input, gives the report of the plain
     /// file (but for the file name).
-    @Test(.enabled(if: which("gzip") != nil || Corpus.isCI), arguments: captures)
+    @Test(.enabled(if: which("gzip") != nil || Strict.isOn), arguments: captures)
     func gzipCaptureGivesTheSameAnalysis(name: String, status: Int32) throws {
         let plain = Corpus.capturePath(name)
         let gz = FileManager.default.temporaryDirectory.appendingPathComponent("vpndoctor-\(UUID().uuidString)-\(name).gz").path

@@ -5,11 +5,12 @@ import TestSupport
 /// The lab's CI subset (issue 5): `Captures/lab/lab.sh ci TMPDIR` runs real strongSwan daemons in
 /// network namespaces (ikev2-psk-ok, ikev2-wrong-psk, natt-4500-blocked: about 15 s; apt-get installs
 /// the daemons when missing), then each fresh capture must be diagnosed as its committed twin's
-/// EXPECTED.tsv row says. Runs as root with `CI=true` or `VPNDOCTOR_LAB=1`; skipped otherwise.
+/// EXPECTED.tsv row says. Runs as root with `VPNDOCTOR_LAB=1`, and always on CI (`Strict`: there it
+/// fails when not root); skipped otherwise.
 @Suite struct LabCITests {
     static let environment = ProcessInfo.processInfo.environment
-    static let requested = environment["CI"] == "true" || environment["VPNDOCTOR_LAB"] == "1"
-    static let enabled = requested && getuid() == 0
+    static let enabled = Strict.runs(environment["VPNDOCTOR_LAB"] == "1" && getuid() == 0,
+                                     needs: "root and VPNDOCTOR_LAB=1 (the lab: network namespaces, real daemons)")
     static let scenarios = ["ikev2-psk-ok", "ikev2-wrong-psk", "natt-4500-blocked"]
     /// The server side of natt-4500-blocked sees IKE_SA_INIT and then nothing at all: pcap records no
     /// end-of-capture time, so whether the capture proves it went on past IKE_SA_INIT (and so
@@ -17,9 +18,10 @@ import TestSupport
     /// about 4 s in. Its committed twin is checked strictly by ExpectedCapturesTests.
     static let timingDependent: Set<String> = ["lab-natt-4500-blocked-server.pcap"]
 
-    @Test(.enabled(if: enabled, "lab CI subset: needs root and CI=true or VPNDOCTOR_LAB=1 (network namespaces, real daemons)"),
+    @Test(.enabled(if: enabled, "lab CI subset: needs root and VPNDOCTOR_LAB=1, or CI (network namespaces, real daemons)"),
           .timeLimit(.minutes(10)))
     func freshLabCapturesAreDiagnosedAsExpected() throws {
+        try #require(getuid() == 0, "the lab needs root (network namespaces)")
         let out = FileManager.default.temporaryDirectory.appendingPathComponent("vpndoctor-lab-ci-\(getpid())")
         try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: out) }

@@ -8,7 +8,8 @@ import Glibc
 
 /// `vpndoctor watch` on a real interface: a veth pair between two network namespaces made by the
 /// test (addresses exist only inside them), real datagrams from real sockets, and the events and
-/// final report the command prints. Runs as root (CI is root); skipped with a message otherwise.
+/// final report the command prints. Runs as root (CI is root); skipped with a note otherwise, and
+/// failed on CI (`Strict`).
 @Suite(.serialized, .enabled(if: WatchLab.available))
 struct WatchTests {
     /// The UDP payload of a real IKEv2 IKE_SA_INIT request: frame 1 of tcpdump's
@@ -102,13 +103,12 @@ struct WatchLab {
     let id: String
     let directory: String
 
-    static var available: Bool {
-        guard getuid() == 0, FileManager.default.isExecutableFile(atPath: "/usr/sbin/ip") || FileManager.default.isExecutableFile(atPath: "/sbin/ip") else {
-            print("note: watch tests need root and iproute2 (network namespaces); skipped")
-            return false
-        }
-        return true
-    }
+    /// Root and iproute2 (network namespaces); on CI (`Strict`) the tests run anyway and fail.
+    static let available: Bool = {
+        Strict.runs(getuid() == 0 && (FileManager.default.isExecutableFile(atPath: "/usr/sbin/ip")
+                                        || FileManager.default.isExecutableFile(atPath: "/sbin/ip")),
+                    needs: "root and iproute2 (the watch tests' network namespaces)")
+    }()
 
     init() throws {
         self.id = "vdw\(getpid() % 10000)\(Int.random(in: 0..<1000))"
@@ -198,6 +198,7 @@ struct LabError: Error, CustomStringConvertible {
 @Suite(.enabled(if: LabWatch.enabled))
 struct LabWatchTests {
     @Test func realStrongSwanConnectionStageByStage() throws {
+        try #require(getuid() == 0, "the lab needs root (network namespaces)")
         let out = NSTemporaryDirectory() + "vpndoctor-labwatch-\(getpid())"
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: out) }
@@ -224,13 +225,8 @@ struct LabWatchTests {
 }
 
 enum LabWatch {
-    /// Runs where the lab can: root, and CI or VPNDOCTOR_LAB=1 (it installs strongSwan if missing).
-    static var enabled: Bool {
-        let env = ProcessInfo.processInfo.environment
-        guard getuid() == 0, env["CI"] == "true" || env["VPNDOCTOR_LAB"] == "1" else {
-            print("note: the live strongSwan watch test needs root and CI=true or VPNDOCTOR_LAB=1; skipped")
-            return false
-        }
-        return true
-    }
+    /// Runs where the lab can: root and VPNDOCTOR_LAB=1 (it installs strongSwan if missing), and
+    /// always on CI (`Strict`), where it fails when not root.
+    static let enabled = Strict.runs(getuid() == 0 && ProcessInfo.processInfo.environment["VPNDOCTOR_LAB"] == "1",
+                                     needs: "root and VPNDOCTOR_LAB=1 (the live strongSwan watch test)")
 }

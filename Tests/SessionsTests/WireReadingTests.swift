@@ -17,10 +17,21 @@ struct WireReadingTests {
         var shapes: [[LayerKind]: Int] = [:]
         var accepted = 0
         var frames = 0
+        /// Frames the analyzer's wire entry read from their headers, and frames it decoded though
+        /// `Classifier.wire` reads them (`BothWays`).
+        var fast = 0, decodedThoughRead = 0
+
+        /// The analyzer's wire entry took the fast path for exactly the frames the wire path reads.
+        func expectFastPathTaken(_ sourceLocation: SourceLocation = #_sourceLocation) {
+            #expect(self.fast == self.accepted && self.decodedThoughRead == 0,
+                    "the analyzer read \(self.fast) of the \(self.accepted) wire frames from their headers",
+                    sourceLocation: sourceLocation)
+        }
     }
 
     /// One capture analyzed both ways at once: through the analyzer's wire entry, and fully decoded;
-    /// each frame the wire path reads is also checked against its decode (`check`).
+    /// each frame the wire path reads is also checked against its decode (`check`), and the wire
+    /// entry must have taken the fast path exactly for those frames.
     struct BothWays {
         var wireDecoder = PacketDecoder(), plainDecoder = PacketDecoder(), checkDecoder = PacketDecoder()
         var wireAnalyzer = Analyzer(options: AnalysisOptions()), plainAnalyzer = Analyzer(options: AnalysisOptions())
@@ -32,8 +43,9 @@ struct WireReadingTests {
         }
 
         mutating func add(_ frame: RawFrame, tally: Tally, _ where_: String) {
-            WireReadingTests.check(frame, decoder: &self.checkDecoder, tally: tally, where_)
-            _ = self.wireAnalyzer.add(frame, decoder: &self.wireDecoder, into: &self.wirePacket)
+            let read = WireReadingTests.check(frame, decoder: &self.checkDecoder, tally: tally, where_)
+            let reading = self.wireAnalyzer.add(frame, decoder: &self.wireDecoder, into: &self.wirePacket)
+            if case .dataPlane = reading { tally.fast += 1 } else if read { tally.decodedThoughRead += 1 }
             self.plainDecoder.decode(frame, into: &self.plainPacket)
             self.plainAnalyzer.add(self.plainPacket)
         }
@@ -44,10 +56,11 @@ struct WireReadingTests {
         }
     }
 
-    /// Compares the wire reading of `frame` (when there is one) with its decode.
-    static func check(_ frame: RawFrame, decoder: inout PacketDecoder, tally: Tally, _ where_: String) {
+    /// Compares the wire reading of `frame` (when there is one) with its decode; true when there is.
+    @discardableResult
+    static func check(_ frame: RawFrame, decoder: inout PacketDecoder, tally: Tally, _ where_: String) -> Bool {
         tally.frames += 1
-        guard let wire = Classifier.wire(frame, limits: decoder.dissector.limits) else { return }
+        guard let wire = Classifier.wire(frame, limits: decoder.dissector.limits) else { return false }
         // A fresh decoder state matters only for fragments, which the wire path never accepts.
         let packet = decoder.decode(frame)
         var kinds: [LayerKind] = []
@@ -60,7 +73,7 @@ struct WireReadingTests {
         #expect(packet.reassembledFrom.isEmpty)
         guard let fact = Classifier.fact(from: packet) else {
             Issue.record("\(where_): the decoder gives no fact")
-            return
+            return true
         }
         let d = wire.fact
         #expect(d.source == fact.source && d.destination == fact.destination && d.ipProtocol == fact.ipProtocol
@@ -73,6 +86,7 @@ struct WireReadingTests {
         default: Issue.record("\(where_): wire kind \(d.kind) but fact kind \(fact.kind)")
         }
         #expect(fact.tcp == nil || !(fact.sourcePort == 1723 || fact.destinationPort == 1723), "\(where_): PPTP control")
+        return true
     }
 
     /// Analyzes `path` both ways and compares the analyses (encoded, keys sorted).
@@ -116,6 +130,7 @@ struct WireReadingTests {
         #expect(shapes.contains([.ethernet, .ipv4, .tcp]))
         #expect(shapes.contains([.ethernet, .ipv4, .udp]))
         #expect(shapes.contains([.ethernet, .ipv4, .gre, .ppp]))
+        tally.expectFastPathTaken()
         print("wire path: \(tally.accepted) of \(tally.frames) frames, \(tally.shapes.count) shapes")
     }
 
@@ -162,6 +177,7 @@ struct WireReadingTests {
         #expect(shapes.contains([.ethernet, .vlan, .ipv4, .udp, .esp]) && shapes.contains([.ethernet, .vlan, .vlan, .ipv4, .esp]))
         #expect(shapes.contains([.linuxSLL, .ipv4, .gre, .ppp]) && shapes.contains([.linuxSLL2, .ipv6, .esp]))
         #expect(shapes.contains([.ipv4, .tcp]) && shapes.contains([.ipv6, .esp]))
+        tally.expectFastPathTaken()
     }
 
     /// More than four VLAN tags (possible with raised `DecodeLimits.maxVLANTags`) go to the decoder:
@@ -197,6 +213,7 @@ struct WireReadingTests {
         let tally = Tally()
         try Self.analyzeBothWays(path, tally: tally)
         #expect(tally.accepted > tally.frames * 8 / 10, "wire path took \(tally.accepted) of \(tally.frames)")
+        tally.expectFastPathTaken()
     }
 
     /// Data-plane frames with one to three header bytes changed (seeded): whatever the wire path
@@ -228,5 +245,6 @@ struct WireReadingTests {
         }
         #expect(tally.accepted > tally.frames / 4, "wire path took \(tally.accepted) of \(tally.frames) mutants")
         #expect(tally.accepted < tally.frames, "some mutants must be refused")
+        tally.expectFastPathTaken()
     }
 }

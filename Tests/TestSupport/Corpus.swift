@@ -35,16 +35,10 @@ public enum Corpus {
         return nil
     }()
 
-    /// True on CI, where a missing public corpus is a failure rather than a skip.
-    public static var isCI: Bool { ProcessInfo.processInfo.environment["CI"] == "true" }
-
-    /// Whether tests that need the public corpus should run. On CI they always run (and fail if it
-    /// is missing); elsewhere they are skipped with a visible message.
+    /// Whether tests that need the public corpus should run. On CI (`Strict`) they always run (and
+    /// fail if it is missing); elsewhere they are skipped with a visible message.
     public static var publicCorpusAvailable: Bool {
-        if publicCaptures == nil, !isCI {
-            print("note: public corpus ../shared/captures/public not found; corpus tests skipped")
-        }
-        return publicCaptures != nil || isCI
+        Strict.runs(publicCaptures != nil, needs: "the public corpus ../shared/captures/public")
     }
 
     /// Every capture file of the public corpus (relative paths as in MANIFEST.tsv), sorted.
