@@ -59,11 +59,15 @@ import Testing
 
     @Test func jsonIsStableAndDecodable() throws {
         let report = try Self.report("nDPI/esp.pcapng")
-        let a = JSONRenderer.render([report]), b = JSONRenderer.render([report])
-        #expect(a == b)
-        #expect(a.contains("\"schemaVersion\" : 1"))
-        let decoded = try JSONDecoder().decode(Report.self, from: Data(a.utf8))
-        #expect(decoded.sessions.count == report.sessions.count)
+        for evidence in [false, true] {
+            let a = JSONRenderer.render([report], evidence: evidence), b = JSONRenderer.render([report], evidence: evidence)
+            #expect(a == b)
+            #expect(a.contains("\"schemaVersion\" : 2"))
+            let decoded = try JSONDecoder().decode(ReportDocument.self, from: Data(a.utf8))
+            #expect(decoded.reports.count == 1)
+            #expect(decoded.reports[0].sessions.count == report.sessions.count)
+            #expect(decoded.reports[0].sessions.allSatisfy { ($0.evidence != nil) == evidence })
+        }
     }
 
     /// The renderer streams the report a session at a time (issue 7: bounded memory); its bytes must
@@ -77,8 +81,10 @@ import Testing
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
         for batch in [[reports[0]], [reports[1]], reports] {
-            let whole = String(decoding: batch.count == 1 ? try encoder.encode(batch[0]) : try encoder.encode(batch), as: UTF8.self)
-            #expect(JSONRenderer.render(batch) == whole + "\n")
+            for evidence in [false, true] {
+                let whole = String(decoding: try encoder.encode(ReportDocument(batch, evidence: evidence)), as: UTF8.self)
+                #expect(JSONRenderer.render(batch, evidence: evidence) == whole + "\n")
+            }
         }
     }
 }
