@@ -22,7 +22,9 @@ struct WatchCommand: ParsableCommand {
             Needs root, or the capture capabilities on the binary: \
             sudo setcap cap_net_raw,cap_net_admin=eip $(command -v vpndoctor). \
             Without --filter it captures only VPN traffic (IKE, NAT-T, L2TP, PPTP, ESP, AH, GRE), \
-            ICMP and DNS, to and from --server when given. Ctrl-C stops and prints the report.
+            ICMP and DNS, to and from --server when given. Ctrl-C stops and prints the report. \
+            With --json it prints NDJSON: one object per line per stage change and new finding, \
+            then the report as one line (schema: Schemas/report-v2.schema.json).
             """)
 
     @Option(name: [.short, .long], help: ArgumentHelp("Interface to capture on (see 'vpndoctor interfaces').", valueName: "name"))

@@ -34,8 +34,10 @@ struct WatchTests {
         let stages = events.filter { $0["event"] as? String == "stage" }
         #expect(stages.contains { $0["stage"] as? String == "ikeSAInit" })
         #expect(events.contains { $0["event"] as? String == "finding" && $0["rule"] as? String == "ike.port-unreachable" })
-        // Every line is one JSON object; the last is the final report.
+        // Every line is one JSON object of the schema's watchEvent; the last is the final report.
         #expect(events.count == lines.count)
+        let check = try ReportSchemaTests.validate("watch", result.stdout)
+        #expect(check.status == 0, "\(check.stdout)\(check.stderr)")
         let report = try #require(WatchLab.finalReport(result.stdout))
         let sessions = report["sessions"] as? [[String: Any]] ?? []
         #expect(sessions.first?["verdict"] as? String == "failed")
