@@ -24,8 +24,14 @@ deps:
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq libpcap-dev zlib1g-dev pkg-config >/dev/null; \
 	else echo "vpndoctor needs libpcap's and zlib's headers: run 'sudo apt-get install libpcap-dev zlib1g-dev pkg-config'"; exit 1; fi
 
-## test-deps: tshark (the reference decoder the comparison tests run) and tcpdump.
+## test-deps: tshark (the reference decoder the comparison tests run), tcpdump, and python3's
+## jsonschema (4.0 or newer: draft 2020-12) that checks every JSON report against Schemas/.
 test-deps: deps
+	@has() { python3 -c 'from jsonschema import Draft202012Validator' 2>/dev/null; }; \
+	if ! has && command -v apt-get >/dev/null && [ "$$(id -u)" = 0 -o -n "$(SUDO)" ]; then \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq python3-jsonschema >/dev/null; fi; \
+	if ! has; then python3 -m pip install -q jsonschema || \
+	  { echo "the schema tests need python3's jsonschema: 'pip install jsonschema' or 'apt-get install python3-jsonschema'"; exit 1; }; fi
 	@if command -v tshark >/dev/null; then :; \
 	elif command -v apt-get >/dev/null && [ "$$(id -u)" = 0 -o -n "$(SUDO)" ]; then \
 	  echo "wireshark-common wireshark-common/install-setuid boolean false" | $(SUDO) debconf-set-selections; \

@@ -124,7 +124,7 @@ def main():
     small_vd = measure(analyze(small))
     flood = os.path.join(DATA, "flow-flood-1m.pcap")
     flood_vd = measure(analyze(flood))
-    flood_report = json.loads(subprocess.run(analyze_json(flood), stdout=subprocess.PIPE, text=True).stdout)
+    flood_report = json.loads(subprocess.run(analyze_json(flood), stdout=subprocess.PIPE, text=True).stdout)["reports"][0]
     flood_finding = any(f["rule"] == "capture.flow-table-full" for f in flood_report["captureFindings"])
     med = lambda runs, k: statistics.median(r[k] for r in runs)
     f_med, v_med, j_med = med(floor_runs, 0), med(vd_runs, 0), med(json_runs, 0)

@@ -130,7 +130,7 @@ public enum FuzzHarness {
                                                              error: nil),
                                     analysis: analysis, judgement: DiagnosisEngine().diagnose(analysis))
                 work += TextRenderer.render([report], color: true, verbose: true).utf8.count
-                work += JSONRenderer.render([report]).utf8.count
+                work += JSONRenderer.render([report], evidence: true).utf8.count
             }
             var decoder = PacketDecoder()
             var streams = TCPStreams()

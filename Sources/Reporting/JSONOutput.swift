@@ -103,10 +103,11 @@ public enum JSONText {
 /// (JSONEncoder merges those). `codingPath` is always empty.
 ///
 /// Streamed (`encode(_:chunkSize:to:)`), the text goes to the sink in chunks as soon as it is final. The
-/// outermost objects (the top-level one, and those directly in a top-level array) collect their
-/// members and write them in sorted order when they close, so the members of those members, such
-/// as the elements of a report's `sessions`, stream out one by one; anything deeper is held until
-/// its outermost ordinary object closes.
+/// outermost objects (less than three containers deep with only arrays and such objects around
+/// them: the report document, and each report in its `reports`) collect their members and write
+/// them in sorted order when they close, so the members of those members, such as the elements of
+/// a report's `sessions`, stream out one by one; anything deeper is held until its outermost
+/// ordinary object closes.
 public final class JSONOutputEncoder {
     /// What a non-finite Double or Float becomes (JSONEncoder's `NonConformingFloatEncodingStrategy`).
     public enum NonConformingFloats: Sendable {
@@ -215,7 +216,7 @@ final class JSONOutputState: Encoder {
 
     /// Objects nested less deep than this, with only arrays and such objects around them, collect
     /// their members when streaming (see `JSONOutputEncoder`).
-    static let streamingDepth = 2
+    static let streamingDepth = 3
 
     /// Everything that changes while encoding, behind a pointer: a class's stored properties are
     /// checked for exclusive access at run time on every access, which cost more than the writing.

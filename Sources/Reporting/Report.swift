@@ -5,7 +5,7 @@ import Foundation
 import Sessions
 
 /// What the CLI knows about the capture file itself.
-public struct CaptureMetadata: Codable, Sendable, Hashable {
+public struct CaptureMetadata: Sendable, Hashable {
     /// File name as given ("-" for standard input).
     public var file: String
     /// "pcap", "pcap-ns", "pcapng", "unknown".
@@ -24,33 +24,10 @@ public struct CaptureMetadata: Codable, Sendable, Hashable {
     }
 }
 
-/// The report on one capture: stable, capture-relative, encodable.
-public struct Report: Codable, Sendable {
-    public static let currentSchemaVersion = 1
-
-    public struct CaptureSummary: Codable, Sendable, Hashable {
-        public var file: String
-        public var format: String
-        public var linkType: LinkType
-        public var error: String?
-        /// true when Ctrl-C or SIGTERM stopped the read: the report covers the frames before it
-        /// (absent otherwise).
-        public var interrupted: Bool?
-        public var packets: Int
-        public var bytes: Int
-        /// UTC time of the first packet (ISO 8601), for the record; every other time is relative to it.
-        public var start: String?
-        public var duration: Double
-        public var protocols: [String: Int]
-        public var decodeStops: [String: Int]
-        public var decodeStopExamples: [DecodeStopRecord]
-        public var unsupportedLinkTypes: [String]
-        public var snaplenCutFrames: Int
-        public var snaplen: Int?
-        public var flowsEvicted: Int
-    }
-
-    public struct SessionReport: Codable, Sendable {
+/// The report on one capture, as the analysis and the diagnosis made it: what the text report
+/// shows and the exit code reads. Its JSON is `ReportDocument` (schema version 2), built from it.
+public struct Report: Sendable {
+    public struct SessionReport: Sendable {
         public var id: Int
         public var client: IPAddress
         public var server: IPAddress
@@ -67,8 +44,7 @@ public struct Report: Codable, Sendable {
         public var evidence: Session
     }
 
-    public var schemaVersion: Int
-    public var capture: CaptureSummary
+    public var capture: CaptureSummaryReport
     public var server: IPAddress?
     public var sessions: [SessionReport]
     /// Findings about the capture as a whole (no session).
@@ -83,15 +59,7 @@ public struct Report: Codable, Sendable {
 
     /// The report of a judged analysis: verdicts, primary finding and exit code are the judgement's.
     public init(capture: CaptureMetadata, analysis: Analysis, judgement: Judgement) {
-        let stats = analysis.capture
-        self.schemaVersion = Self.currentSchemaVersion
-        self.capture = CaptureSummary(
-            file: capture.file, format: capture.format, linkType: capture.linkType, error: capture.error,
-            interrupted: capture.interrupted ? true : nil,
-            packets: stats.packets, bytes: stats.bytes, start: stats.start.map(Self.iso8601), duration: stats.duration,
-            protocols: stats.protocols, decodeStops: stats.decodeStops, decodeStopExamples: stats.decodeStopExamples,
-            unsupportedLinkTypes: stats.unsupportedLinkTypes, snaplenCutFrames: stats.snaplenCutFrames,
-            snaplen: stats.snaplen, flowsEvicted: stats.flowsEvicted)
+        self.capture = CaptureSummaryReport(capture, analysis.capture)
         self.server = analysis.server
         let findings = judgement.findings
         self.sessions = analysis.sessions.map { s in
@@ -120,33 +88,33 @@ public struct Report: Codable, Sendable {
     }
 }
 
-/// Reports as JSON: what `JSONEncoder` writes with `[.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]`
-/// and non-finite numbers as "inf", "-inf", "nan" (capture-relative times, so output diffs cleanly),
-/// then a newline. One report encodes as an object, several as an array of objects.
+/// Reports as JSON: a `ReportDocument`, as `JSONEncoder` writes it with `[.prettyPrinted,
+/// .sortedKeys, .withoutEscapingSlashes]` and non-finite numbers as "inf", "-inf", "nan"
+/// (capture-relative times, so output diffs cleanly), then a newline. One file or many, the same
+/// shape: `{"reports": [...], "schemaVersion": 2}`.
 ///
-/// Written by `JSONOutputEncoder` and streamed: a gateway capture's report is tens of megabytes, and
-/// the sessions go out one at a time as they are written.
+/// Written by `JSONOutputEncoder` and streamed: a gateway capture's report is tens of megabytes.
 public enum JSONRenderer {
-    public static func render(_ reports: [Report]) -> String {
+    /// `evidence`: each session's evidence section too (`--evidence`).
+    public static func render(_ reports: [Report], evidence: Bool = false) -> String {
         var out: [UInt8] = []
-        self.write(reports) { out.append(contentsOf: $0) }
+        self.write(reports, evidence: evidence) { out.append(contentsOf: $0) }
         return String(decoding: out, as: UTF8.self)
     }
 
     /// Hands the JSON text to `sink` in pieces, in order.
-    public static func write(_ reports: [Report], to sink: (UnsafeRawBufferPointer) -> Void) {
-        let encoder = JSONOutputEncoder(prettyPrinted: true,
-                                        nonConformingFloats: .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan"))
+    public static func write(_ reports: [Report], evidence: Bool = false, to sink: (UnsafeRawBufferPointer) -> Void) {
+        let encoder = JSONOutputEncoder(prettyPrinted: true, nonConformingFloats: Self.nonConformingFloats)
         do {
-            if reports.count == 1 {
-                try encoder.encode(reports[0], to: sink)
-            } else {
-                try encoder.encode(reports, to: sink)
-            }
+            try encoder.encode(ReportDocument(reports, evidence: evidence), to: sink)
         } catch {
             Array("{\"error\": \"\(error)\"}\n".utf8).withUnsafeBytes(sink)
             return
         }
         [UInt8(ascii: "\n")].withUnsafeBytes(sink)
     }
+
+    /// What a non-finite number becomes in every JSON output.
+    public static let nonConformingFloats = JSONOutputEncoder.NonConformingFloats.convertToString(
+        positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
 }

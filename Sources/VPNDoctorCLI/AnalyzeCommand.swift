@@ -88,7 +88,7 @@ struct AnalyzeCommand: ParsableCommand {
         }
         if !reports.isEmpty {
             if self.output.json {
-                JSONRenderer.write(reports, to: writeStandardOutput)
+                JSONRenderer.write(reports, evidence: self.diagnosis.evidence, to: writeStandardOutput)
             } else {
                 print(TextRenderer.render(reports, color: self.output.useColor, verbose: self.diagnosis.verbose), terminator: "")
             }
@@ -114,6 +114,11 @@ struct DiagnosisOptions: ParsableArguments {
 
     @Option(name: .long, help: ArgumentHelp("Do not run this rule (repeatable; see 'vpndoctor rules').", valueName: "rule-id"))
     var ignore: [String] = []
+
+    @Flag(name: .long, help: ArgumentHelp(
+        "With --json: add each session's evidence (IKE SAs and messages, ESP per SPI, GRE per call ID, PPTP/L2TP/PPP, DNS, ICMP errors, NAT).",
+        discussion: "Without it the JSON report carries the summary: sessions, stage ladder, findings and flows (schema: Schemas/report-v2.schema.json)."))
+    var evidence = false
 
     func validate() throws {
         let known = Set(DiagnosisEngine.ruleInfos.map(\.id.rawValue))

@@ -22,7 +22,9 @@ struct WatchCommand: ParsableCommand {
             Needs root, or the capture capabilities on the binary: \
             sudo setcap cap_net_raw,cap_net_admin=eip $(command -v vpndoctor). \
             Without --filter it captures only VPN traffic (IKE, NAT-T, L2TP, PPTP, ESP, AH, GRE), \
-            ICMP and DNS, to and from --server when given. Ctrl-C stops and prints the report.
+            ICMP and DNS, to and from --server when given. Ctrl-C stops and prints the report. \
+            With --json it prints NDJSON: one object per line per stage change and new finding, \
+            then the report as one line (schema: Schemas/report-v2.schema.json).
             """)
 
     @Option(name: [.short, .long], help: ArgumentHelp("Interface to capture on (see 'vpndoctor interfaces').", valueName: "name"))
@@ -170,7 +172,7 @@ struct WatchCommand: ParsableCommand {
                                        error: failure?.description)
         let report = Report(capture: metadata, analysis: analysis, judgement: engine.diagnose(analysis))
         if self.output.json {
-            print(JSONRenderer.render([report]), terminator: "")
+            print(WatchEvent.line(WatchEvent.report(report, evidence: self.diagnosis.evidence)), terminator: "")
         } else {
             print(TextRenderer.render([report], color: self.output.useColor, verbose: self.diagnosis.verbose), terminator: "")
         }
@@ -195,11 +197,6 @@ struct LiveView {
     /// Last printed status of each session's stages, and the findings already printed.
     private var stages: [String: StageStatus] = [:]
     private var findings: Set<String> = []
-    private let encoder: JSONEncoder = {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return encoder
-    }()
 
     init(interface: String, terminal: Bool, json: Bool, color: Bool) {
         self.interface = interface
@@ -232,10 +229,7 @@ struct LiveView {
 
     private func emitStage(session: Session, rung: StageResult) {
         if self.json {
-            let event = StageEvent(event: "stage", session: session.id, client: session.client, server: session.server,
-                                   protocolLabel: session.protocolLabel, stage: rung.stage, status: rung.status,
-                                   label: rung.label, frames: rung.frames, time: rung.end ?? rung.start)
-            if let data = try? self.encoder.encode(event) { print(String(decoding: data, as: UTF8.self)) }
+            print(WatchEvent.line(WatchEvent.stage(session, rung)), terminator: "")
         } else {
             print(Self.stageLine(session: session, rung: rung))
         }
@@ -250,9 +244,7 @@ struct LiveView {
 
     private func emitFinding(_ finding: Finding) {
         if self.json {
-            let event = FindingEvent(event: "finding", session: finding.session, rule: finding.rule.rawValue,
-                                     severity: finding.severity.rawValue, summary: finding.summary, frames: finding.frames)
-            if let data = try? self.encoder.encode(event) { print(String(decoding: data, as: UTF8.self)) }
+            print(WatchEvent.line(WatchEvent.finding(finding)), terminator: "")
         } else {
             print(Self.findingLine(finding))
         }
@@ -305,26 +297,4 @@ struct LiveView {
         case .notObservable: "?"
         }
     }
-}
-
-private struct StageEvent: Encodable {
-    var event: String
-    var session: Int
-    var client: IPAddress
-    var server: IPAddress
-    var protocolLabel: String
-    var stage: Stage
-    var status: StageStatus
-    var label: String
-    var frames: [Int]
-    var time: Double?
-}
-
-private struct FindingEvent: Encodable {
-    var event: String
-    var session: Int?
-    var rule: String
-    var severity: String
-    var summary: String
-    var frames: [Int]
 }

@@ -70,15 +70,20 @@ import Testing
     }
 
     /// Two analyses of the same capture render the same bytes (no hash or address order leaks
-    /// into the report), and the JSON decodes back to a report that renders them again.
+    /// into the report), with and without the evidence section, and the JSON decodes as a document.
     @Test func jsonIsStableAndDecodable() throws {
-        let a = JSONRenderer.render([try Self.report("nDPI/ipsec_isakmp_esp.pcap")])
-        let b = JSONRenderer.render([try Self.report("nDPI/ipsec_isakmp_esp.pcap")])
-        #expect(a == b)
-        #expect(a.contains("\"schemaVersion\" : 1"))
-        let decoded = try JSONDecoder().decode(Report.self, from: Data(a.utf8))
-        #expect(decoded.sessions.count > 1)
-        #expect(JSONRenderer.render([decoded]) == a)
+        let report = try Self.report("nDPI/ipsec_isakmp_esp.pcap")
+        let again = try Self.report("nDPI/ipsec_isakmp_esp.pcap")
+        #expect(report.sessions.count > 1)
+        for evidence in [false, true] {
+            let a = JSONRenderer.render([report], evidence: evidence), b = JSONRenderer.render([again], evidence: evidence)
+            #expect(a == b)
+            #expect(a.contains("\"schemaVersion\" : 2"))
+            let decoded = try JSONDecoder().decode(ReportDocument.self, from: Data(a.utf8))
+            #expect(decoded.reports.count == 1)
+            #expect(decoded.reports[0].sessions.count == report.sessions.count)
+            #expect(decoded.reports[0].sessions.allSatisfy { ($0.evidence != nil) == evidence })
+        }
     }
 
     /// The renderer streams the report a session at a time (issue 7: bounded memory); its bytes must
@@ -92,8 +97,10 @@ import Testing
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
         for batch in [[reports[0]], [reports[1]], reports] {
-            let whole = String(decoding: batch.count == 1 ? try encoder.encode(batch[0]) : try encoder.encode(batch), as: UTF8.self)
-            #expect(JSONRenderer.render(batch) == whole + "\n")
+            for evidence in [false, true] {
+                let whole = String(decoding: try encoder.encode(ReportDocument(batch, evidence: evidence)), as: UTF8.self)
+                #expect(JSONRenderer.render(batch, evidence: evidence) == whole + "\n")
+            }
         }
     }
 }

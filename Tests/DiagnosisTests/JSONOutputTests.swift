@@ -48,21 +48,25 @@ import TestSupport
         return lab + Corpus.publicFiles().map { (Corpus.publicPath($0), $0) }
     }
 
-    /// Every capture's report (lab and public corpus), alone and all in one array, pretty as
-    /// `analyze --json` writes it and compact; and `JSONRenderer` against JSONEncoder.
+    /// Every capture's report document (lab and public corpus, with its evidence), alone and all
+    /// in one, pretty as `analyze --json` writes it and compact; and `JSONRenderer` against JSONEncoder.
     @Test(.enabled(if: Corpus.publicCorpusAvailable)) func everyReportMatchesJSONEncoder() throws {
         var reports: [Report] = []
         for file in Self.captureFiles() {
             // A file libpcap cannot open has no report (analyze says why instead).
             guard let report = try? CorpusTests.report(path: file.path, name: file.name) else { continue }
-            try Self.expectSameBothWays(report)
-            let rendered = JSONRenderer.render([report])
-            #expect(rendered == String(decoding: try Self.foundation(pretty: true).encode(report), as: UTF8.self) + "\n", "\(file.name)")
+            let document = ReportDocument([report], evidence: true)
+            try Self.expectSameBothWays(document)
+            let rendered = JSONRenderer.render([report], evidence: true)
+            #expect(rendered == String(decoding: try Self.foundation(pretty: true).encode(document), as: UTF8.self) + "\n", "\(file.name)")
             reports.append(report)
         }
         #expect(reports.count > 100)
-        try Self.expectSameBothWays(reports)
-        #expect(JSONRenderer.render(reports) == String(decoding: try Self.foundation(pretty: true).encode(reports), as: UTF8.self) + "\n")
+        try Self.expectSameBothWays(ReportDocument(reports, evidence: true))
+        for evidence in [false, true] {
+            let whole = try Self.foundation(pretty: true).encode(ReportDocument(reports, evidence: evidence))
+            #expect(JSONRenderer.render(reports, evidence: evidence) == String(decoding: whole, as: UTF8.self) + "\n")
+        }
     }
 
     // MARK: Values
@@ -219,7 +223,8 @@ import TestSupport
         let report = try CorpusTests.report("nDPI/ipsec_isakmp_esp.pcap")
         #expect(report.sessions.count > 1)
         var chunks: [Int] = []
-        try JSONOutputEncoder(prettyPrinted: true, nonConformingFloats: Self.inf).encode(report, chunkSize: 1) { chunks.append($0.count) }
+        try JSONOutputEncoder(prettyPrinted: true, nonConformingFloats: Self.inf)
+            .encode(ReportDocument([report], evidence: true), chunkSize: 1) { chunks.append($0.count) }
         #expect(chunks.count > report.sessions.count)
     }
 }

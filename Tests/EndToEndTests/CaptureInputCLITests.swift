@@ -8,8 +8,9 @@ import TestSupport
     /// (capture, exit status of the whole file): a failed attempt and a healthy one.
     static let captures = [("lab-natt-4500-blocked-client.pcap", Int32(1)), ("lab-ikev2-psk-ok-client.pcap", Int32(0))]
 
+    /// The one report of an `analyze --json` document.
     static func json(_ text: String) throws -> [String: Any] {
-        try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any], "\(text.prefix(300))")
+        try #require(analyzeReports(text).first, "\(text.prefix(300))")
     }
 
     /// The pcap and, when editcap is here, the pcapng form of a lab capture.

@@ -51,8 +51,7 @@ import TestSupport
         let f = try #require(files.first { $0.name == "garbage-record.pcap" })
         let result = try runVPNDoctor(["analyze", "--json", f.path])
         #expect(result.status == 2)
-        let json = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8))
-        let report = (json as? [String: Any]) ?? (json as? [[String: Any]])?.first
+        let report = analyzeReports(result.stdout).first
         let capture = report?["capture"] as? [String: Any]
         #expect(capture?["packets"] as? Int == 2)
         #expect((capture?["error"] as? String)?.contains("after frame 2") == true)

@@ -35,7 +35,7 @@ import TestSupport
         var all: [String]
 
         init(json: String, status: Int32) throws {
-            let report = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
+            let report = try #require(analyzeReports(json).first)
             let sessions = report["sessions"] as? [[String: Any]] ?? []
             let findings = (report["captureFindings"] as? [[String: Any]] ?? []) + sessions.flatMap { $0["findings"] as? [[String: Any]] ?? [] }
             self.status = status

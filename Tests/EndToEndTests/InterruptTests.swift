@@ -41,8 +41,8 @@ struct InterruptTests {
         switch test.arguments {
         case ["analyze", "--json", "-"]:
             #expect(result.status == 1, "exit by the diagnosis (an error finding): \(result.stderr)")
-            let report = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
-            let expected = try #require(try JSONSerialization.jsonObject(with: Data(whole.stdout.utf8)) as? [String: Any])
+            let report = try #require(analyzeReports(result.stdout).first)
+            let expected = try #require(analyzeReports(whole.stdout).first)
             let capture = report["capture"] as? [String: Any]
             #expect(capture?["interrupted"] as? Bool == true)
             #expect(capture?["packets"] as? Int == (expected["capture"] as? [String: Any])?["packets"] as? Int)

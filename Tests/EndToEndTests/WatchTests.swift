@@ -35,7 +35,10 @@ struct WatchTests {
         let stages = events.filter { $0["event"] as? String == "stage" }
         #expect(stages.contains { $0["stage"] as? String == "ikeSAInit" })
         #expect(events.contains { $0["event"] as? String == "finding" && $0["rule"] as? String == "ike.port-unreachable" })
-        // The final report is the JSON object after the events.
+        // Every line is one JSON object of the schema's watchEvent; the last is the final report.
+        #expect(events.count == lines.count)
+        let check = try ReportSchemaTests.validate("watch", result.stdout)
+        #expect(check.status == 0, "\(check.stdout)\(check.stderr)")
         let report = try #require(WatchLab.finalReport(result.stdout))
         let sessions = report["sessions"] as? [[String: Any]] ?? []
         #expect(sessions.first?["verdict"] as? String == "failed")
@@ -43,7 +46,7 @@ struct WatchTests {
         // --write saved a pcap that `analyze` reads back to the same verdict and findings.
         let again = try runVPNDoctor(["analyze", "--json", written])
         #expect(again.status == 1)
-        let reread = try #require(try JSONSerialization.jsonObject(with: Data(again.stdout.utf8)) as? [String: Any])
+        let reread = try #require(analyzeReports(again.stdout).first)
         #expect(WatchLab.findingIDs(reread) == WatchLab.findingIDs(report))
         #expect(WatchLab.verdicts(reread) == WatchLab.verdicts(report))
     }
@@ -169,10 +172,13 @@ struct WatchLab {
         if result.status != 0 { throw LabError(message: "send: \(result.stderr)") }
     }
 
-    /// The last JSON object in `output` that has a schemaVersion (the final report).
+    /// The capture report of the last line of `watch --json` (NDJSON), which must be the report event.
     static func finalReport(_ output: String) -> [String: Any]? {
-        guard let start = output.range(of: "{\n") else { return nil }
-        return try? JSONSerialization.jsonObject(with: Data(output[start.lowerBound...].utf8)) as? [String: Any]
+        guard let last = output.split(separator: "\n").last,
+              let event = try? JSONSerialization.jsonObject(with: Data(last.utf8)) as? [String: Any],
+              event["event"] as? String == "report", let document = event["report"] as? [String: Any]
+        else { return nil }
+        return (document["reports"] as? [[String: Any]])?.first
     }
 
     static func findingIDs(_ report: [String: Any]) -> [String] {
@@ -217,7 +223,7 @@ struct LabWatchTests {
         #expect(WatchLab.verdicts(report) == ["connected"])
         for file in ["lab-ikev2-psk-ok-watch.pcap", "lab-ikev2-psk-ok-client.pcap"] {
             let again = try runVPNDoctor(["analyze", "--json", out + "/" + file])
-            let reread = try #require(try JSONSerialization.jsonObject(with: Data(again.stdout.utf8)) as? [String: Any])
+            let reread = try #require(analyzeReports(again.stdout).first)
             #expect(WatchLab.verdicts(reread) == WatchLab.verdicts(report), "\(file)")
             #expect(WatchLab.findingIDs(reread) == WatchLab.findingIDs(report), "\(file)")
         }

@@ -1,3 +1,5 @@
+import Capture
+
 /// An IKEv2 message — RFC 7296 §3.1 (header) and §3.2 (payload chain).
 ///
 /// Control plane: the message owns its unencrypted payload bodies. SK (46) and SKF (53, RFC 7383)
@@ -12,8 +14,8 @@ public struct IKEv2Message: Hashable, Sendable, Codable {
         public static let response = Self(rawValue: 0x20)
     }
 
-    public var initiatorSPI: UInt64
-    public var responderSPI: UInt64
+    @HexIdentifier public var initiatorSPI: UInt64
+    @HexIdentifier public var responderSPI: UInt64
     public var nextPayload: IKEv2PayloadType
     /// Major (high nibble) and minor version, as on the wire (0x20 for 2.0).
     public var version: UInt8

@@ -1,3 +1,5 @@
+import Capture
+
 /// An ISAKMP / IKEv1 message — RFC 2408 §3.1 (header) and §3.2 (payload chain), on UDP 500 or
 /// after the non-ESP marker on 4500 (RFC 3947).
 ///
@@ -12,8 +14,8 @@ public struct IKEv1Message: Hashable, Sendable, Codable {
         public static let authenticationOnly = Self(rawValue: 0x04)
     }
 
-    public var initiatorCookie: UInt64
-    public var responderCookie: UInt64
+    @HexIdentifier public var initiatorCookie: UInt64
+    @HexIdentifier public var responderCookie: UInt64
     public var nextPayload: IKEv1PayloadType
     /// Major (high nibble) and minor version, as on the wire (0x10 for 1.0).
     public var version: UInt8

@@ -44,7 +44,7 @@ public struct LinuxSLL: Hashable, Sendable, Codable {
     public var interfaceIndex: UInt32
     /// The link-layer source address, left-aligned in 8 bytes, and how many bytes of it are valid.
     public var addressLength: UInt8
-    public var address: UInt64
+    @HexIdentifier public var address: UInt64
     public var protocolType: EtherType
 
     /// Decodes the 16-byte SLL header.
