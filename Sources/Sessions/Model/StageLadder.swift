@@ -223,10 +223,23 @@ enum StageLadder {
                 rungs.append(result(.childSA, authOK ? .incomplete : .notReached, "QM1–QM3"))
             }
         } else {
+            let created = self.exchangeSizes(s, .createChildSA)
             if anyESP {
                 childOK = true
-                rungs.append(result(.childSA, .ok, "in IKE_AUTH", "inferred from ESP"))
-            } else if authOK, let exchange = self.ikeAuthSizes(s), exchange.response * 10 < exchange.request * 7 {
+                rungs.append(result(.childSA, .ok, created.isEmpty ? "in IKE_AUTH" : "CREATE_CHILD_SA", "inferred from ESP"))
+            } else if authOK, !created.isEmpty {
+                // Childless IKE_AUTH (RFC 6023) or more children: CREATE_CHILD_SA exchanges decide.
+                let made = created.filter { !self.tooShortForChild($0) }
+                let frames = created.flatMap(\.frames)
+                if let child = made.first {
+                    childOK = true
+                    rungs.append(result(.childSA, .ok, "CREATE_CHILD_SA", frames: frames,
+                                        "inferred: a CREATE_CHILD_SA response (\(child.response) B) has room for a child SA"))
+                } else {
+                    rungs.append(result(.childSA, .failed, "CREATE_CHILD_SA", frames: frames,
+                                        "CREATE_CHILD_SA response \(created[0].response) B for a \(created[0].request) B request \(created.count)×: no room for a child SA"))
+                }
+            } else if authOK, let exchange = self.exchangeSizes(s, .ikeAuth).first, self.tooShortForChild(exchange) {
                 rungs.append(result(.childSA, .failed, "in IKE_AUTH", frames: exchange.frames,
                                     "IKE_AUTH response \(exchange.response) B for a \(exchange.request) B request: no room for a child SA"))
             } else if authOK {
@@ -260,13 +273,20 @@ enum StageLadder {
         return result(.ikeAuth, unfinished(lastTime: lastIKE, captureEnd: captureEnd, retried: false), label)
     }
 
-    /// The first IKE_AUTH request and its response, unfragmented: a response much smaller than the
-    /// request lacks the SA and traffic selectors of a child SA (the child was refused inside SK).
-    static func ikeAuthSizes(_ s: Session) -> (request: Int, response: Int, frames: [Int])? {
-        let auth = s.allIKEMessages.filter { $0.step.exchange == .ikeAuth && $0.fragment == nil && $0.retransmissionOf == nil }
-        guard let request = auth.first(where: { !$0.step.isResponse }),
-              let response = auth.first(where: { $0.step.isResponse && $0.messageID == request.messageID }) else { return nil }
-        return (request.length, response.length, [request.frame, response.frame])
+    /// The requests of `exchange` (IKE_AUTH, CREATE_CHILD_SA) with their responses, unfragmented, in
+    /// order: a response much smaller than its request lacks the SA and traffic selectors of a child SA
+    /// (the child was refused inside SK).
+    static func exchangeSizes(_ s: Session, _ exchange: IKEStep.Exchange) -> [(request: Int, response: Int, frames: [Int])] {
+        let messages = s.allIKEMessages.filter { $0.step.exchange == exchange && $0.fragment == nil && $0.retransmissionOf == nil }
+        return messages.filter { !$0.step.isResponse }.compactMap { request in
+            messages.first { $0.step.isResponse && $0.messageID == request.messageID }
+                .map { (request.length, $0.length, [request.frame, $0.frame]) }
+        }
+    }
+
+    /// Under 70 % of the request: the answer carries a notify, not a child SA.
+    static func tooShortForChild(_ exchange: (request: Int, response: Int, frames: [Int])) -> Bool {
+        exchange.response * 10 < exchange.request * 7
     }
 
     /// The initiator's only request, repeated after the responder answered it and never followed by

@@ -7,7 +7,8 @@ struct Phase2Failed: SessionRule {
     static let explanation = """
         Phase 1 and authentication succeeded, but the child SA that carries traffic was not: Quick Mode \
         stops (QM1 unanswered or answered by an encrypted Informational), or IKEv2 IKE_AUTH completes and is \
-        followed by an INFORMATIONAL instead of ESP. The likely causes are an ESP proposal mismatch \
+        followed by an INFORMATIONAL instead of ESP, or every CREATE_CHILD_SA response (a childless IKE_AUTH, \
+        RFC 6023, creates its child SAs there) is too short to carry one. The likely causes are an ESP proposal mismatch \
         (NO_PROPOSAL_CHOSEN for esp=/phase2 algorithms or PFS group) or traffic selectors that do not match \
         (TS_UNACCEPTABLE / INVALID-ID-INFORMATION: leftsubnet/rightsubnet, L2TP's UDP 1701 transport policy). \
         The reason is encrypted; this is an inference.
@@ -31,6 +32,11 @@ struct Phase2Failed: SessionRule {
                                  confidence: infos.isEmpty ? .low : .medium)]
         }
         let all = s.allIKEMessages
+        if let rung = s.stage(.childSA), rung.label == "CREATE_CHILD_SA", let detail = rung.detail {
+            return [self.finding(s, stage: .childSA, "The child SA was refused in CREATE_CHILD_SA (the IKE SA is up, no ESP).",
+                                 evidence: [Evidence(detail, frames: rung.frames, time: rung.start), Evidence("no ESP between the peers")],
+                                 confidence: .medium)]
+        }
         guard let authResponse = all.last(where: { $0.step.exchange == .ikeAuth && $0.step.isResponse }) else { return [] }
         let infos = all.filter { $0.step.exchange == .informational && $0.time >= authResponse.time && $0.time - authResponse.time < 10 }
         var evidence = [Evidence("IKE_AUTH response (\(authResponse.length) bytes)", frames: [authResponse.frame], time: authResponse.time),
