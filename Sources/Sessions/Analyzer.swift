@@ -18,6 +18,8 @@ public struct Analyzer {
     var esp: [ESPStreamKey: ESPStreamStats] = [:]
     var gre: [GREStreamKey: TrafficCounter] = [:]
     var ike = IKETracker()
+    /// TCP 1723 reassembled, for PPTP messages split over segments (`readPPTPStream`).
+    var pptpStreams = TCPStreams()
     var pairs: [HostPair: PairState] = [:]
     var pairOrder: [HostPair] = []
     var dns: [DNSQueryRecord] = []
@@ -74,7 +76,7 @@ public struct Analyzer {
     public mutating func add(_ frame: RawFrame, decoder: inout PacketDecoder, into packet: inout DecodedPacket) -> Reading {
         guard let reading = Classifier.wire(frame, limits: decoder.dissector.limits) else {
             decoder.decode(frame, into: &packet)
-            self.add(packet)
+            self.add(packet, bytes: frame.bytes)
             return .decoded
         }
         self.add(reading, frame: frame.info)
@@ -90,8 +92,9 @@ public struct Analyzer {
         self.record(reading.fact, frame: info.number, time: info.timestamp)
     }
 
-    /// Every decoded frame, in capture order.
-    public mutating func add(_ packet: DecodedPacket) {
+    /// Every decoded frame, in capture order, with the bytes it was decoded from (a PPTP message split
+    /// over TCP segments is read from them).
+    public mutating func add(_ packet: DecodedPacket, bytes: UnsafeRawBufferPointer) {
         let frame = packet.frame
         self.count(frame)
         for i in packet.layers.indices { self.layerCounts[caseIndex(packet.layers[i].kind)] &+= 1 }
@@ -101,6 +104,9 @@ public struct Analyzer {
                 self.stats.truncatedVPNFrames.append(frame.number)
             }
             self.record(fact)
+            if fact.tcp != nil, fact.sourcePort == 1723 || fact.destinationPort == 1723 {
+                self.readPPTPStream(packet, fact, bytes: bytes)
+            }
         }
     }
 

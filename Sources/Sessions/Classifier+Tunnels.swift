@@ -27,8 +27,7 @@ extension Classifier {
         case .pptp:
             let messages = layers[index...].compactMap { layer -> PPTPMessageFact? in
                 guard case .pptp(let p) = layer else { return nil }
-                return PPTPMessageFact(p.controlType, callID: p.callID, peerCallID: p.peerCallID, resultCode: p.result?.rawValue,
-                                       errorCode: p.errorCode?.rawValue)
+                return self.fact(p)
             }
             return .pptp(messages)
         case .pppControl(let c):
@@ -54,6 +53,12 @@ extension Classifier {
             }
         }
         return nil
+    }
+
+    /// A PPTP control message as a fact (decoded per frame, or from the reassembled stream).
+    static func fact(_ p: PPTP) -> PPTPMessageFact {
+        PPTPMessageFact(p.controlType, callID: p.callID, peerCallID: p.peerCallID, resultCode: p.result?.rawValue,
+                        errorCode: p.errorCode?.rawValue)
     }
 
     static func fact(_ c: PPPControl) -> PPPControlFact {

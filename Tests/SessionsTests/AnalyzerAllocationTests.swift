@@ -29,7 +29,7 @@ struct AnalyzerAllocationTests {
                 _ = analyzer.add(frame, decoder: &decoder, into: &packet)
                 // And fully decoded (what the wire path refuses takes this way).
                 decoder.decode(frame, into: &packet)
-                decodedAnalyzer.add(packet)
+                decodedAnalyzer.add(packet, bytes: raw)
             }
         }
         // Index loop: iterating `frames` itself would allocate in an unoptimised build.

@@ -35,7 +35,7 @@ struct WireReadingTests {
             WireReadingTests.check(frame, decoder: &self.checkDecoder, tally: tally, where_)
             _ = self.wireAnalyzer.add(frame, decoder: &self.wireDecoder, into: &self.wirePacket)
             self.plainDecoder.decode(frame, into: &self.plainPacket)
-            self.plainAnalyzer.add(self.plainPacket)
+            self.plainAnalyzer.add(self.plainPacket, bytes: frame.bytes)
         }
 
         /// The two analyses, encoded with sorted keys: equal when the ways agree.

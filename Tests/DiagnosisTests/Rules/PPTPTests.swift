@@ -1,5 +1,6 @@
 import Diagnosis
 import Sessions
+import TestSupport
 import Testing
 
 @Suite struct PPTPTests {
@@ -52,5 +53,17 @@ import Testing
         let f = s.findings()
         #expect(f.errors.isEmpty)
         #expect(f.ids.contains("security.pptp-weak"))
+    }
+
+    /// A Start-Control-Connection-Reply refusing the client, split over two TCP segments, is read from the
+    /// reassembled TCP 1723 stream (synthetic capture: pptpd here cannot be made to split its reply).
+    @Test func refusalSplitOverSegmentsIsRead() throws {
+        let name = "synthetic-pptp-refused-split-reply.pcap"
+        let report = try CorpusTests.report(path: Corpus.capturePath(name), name: name)
+        let session = try #require(report.sessions.first)
+        #expect(session.verdict == .failed)
+        let finding = try #require(session.findings.first { $0.rule == "pptp.call-failed" })
+        #expect(finding.evidence.first?.frames == [6])
+        #expect(finding.summary.contains("result 4"))
     }
 }
