@@ -213,14 +213,13 @@ public struct Analyzer {
             self.addPPTP(messages, fact, time: time)
         case .l2tpControl(let c):
             self.addL2TP(c, fact, time: time)
-        case .l2tpData:
-            self.countL2TPData(fact)
+        case .l2tpData(_, _, let userData):
+            if userData { self.countL2TPData(fact) }
         case .pppControl(let p, let carrier):
             switch carrier {
             case .gre(let g):
                 self.addGRE(g.callID, fact.source, fact.destination, frame: fact.frame, time: fact.time, bytes: fact.ipLength)
-            case .l2tp: self.countL2TPData(fact)
-            case .direct: break
+            case .l2tp, .direct: break
             }
             self.addPPP(p, fact, time: time)
         case .dns(let d):
@@ -368,11 +367,23 @@ public struct Analyzer {
             retransmissionOf: retransmissionOf))
     }
 
+    /// User data inside the L2TP tunnel; a tunnel first seen by its data (mid-session) is recorded with
+    /// the side not bound to 1701 (or the first sender) as client.
     mutating func countL2TPData(_ fact: PacketFact) {
         let pair = HostPair(fact.source, fact.destination)
-        guard let l2tp = self.pairs[pair]?.l2tp else { return }
-        if fact.source == l2tp.client.address { self.pairs[pair]!.l2tp!.dataFromClient += 1 }
-        else { self.pairs[pair]!.l2tp!.dataFromServer += 1 }
+        guard self.pairs[pair] != nil else { return }
+        if self.pairs[pair]!.l2tp == nil {
+            let sourceIsClient = !(fact.sourcePort == 1701 && fact.destinationPort != 1701)
+            self.pairs[pair]!.l2tp = L2TPEvidence(client: sourceIsClient ? fact.sourceEndpoint : fact.destinationEndpoint,
+                                                  server: sourceIsClient ? fact.destinationEndpoint : fact.sourceEndpoint)
+        }
+        if fact.source == self.pairs[pair]!.l2tp!.client.address {
+            self.pairs[pair]!.l2tp!.dataFromClient += 1
+            if self.pairs[pair]!.l2tp!.firstDataFromClient == nil { self.pairs[pair]!.l2tp!.firstDataFromClient = fact.frame }
+        } else {
+            self.pairs[pair]!.l2tp!.dataFromServer += 1
+            if self.pairs[pair]!.l2tp!.firstDataFromServer == nil { self.pairs[pair]!.l2tp!.firstDataFromServer = fact.frame }
+        }
     }
 
     mutating func addPPP(_ p: PPPControlFact, _ fact: PacketFact, time: Double) {

@@ -51,6 +51,8 @@ enum Synthetic: String, CaseIterable, Sendable, CustomTestStringConvertible {
     case pptpMSCHAPv2Failure649 = "synthetic-pptp-mschapv2-649"
     case pptpRefusedSplitReply = "synthetic-pptp-refused-split-reply"
     case l2tpCleartextCHAPFailure = "synthetic-l2tp-cleartext-chap-failure"
+    case l2tpPingsUnanswered = "synthetic-l2tp-pings-unanswered"
+    case l2tpMidSession = "synthetic-l2tp-mid-session"
     case espOneWay = "synthetic-esp-one-way"
     case dnsNXDomain = "synthetic-dns-nxdomain"
     case windowsServerBehindNAT = "synthetic-windows-server-behind-nat"
@@ -66,7 +68,9 @@ enum Synthetic: String, CaseIterable, Sendable, CustomTestStringConvertible {
         case .pptpMSCHAPv2Failure691: Self.pptpMSCHAPv2Failure(error: 691, retry: true)
         case .pptpMSCHAPv2Failure649: Self.pptpMSCHAPv2Failure(error: 649, retry: false)
         case .pptpRefusedSplitReply: Self.pptpRefusedSplitReply()
-        case .l2tpCleartextCHAPFailure: Self.l2tpCleartextCHAPFailure()
+        case .l2tpCleartextCHAPFailure: Self.l2tpCleartext(.chapFailure)
+        case .l2tpPingsUnanswered: Self.l2tpCleartext(.pingsUnanswered)
+        case .l2tpMidSession: Self.l2tpCleartext(.midSession)
         case .espOneWay: Self.espOneWay()
         case .dnsNXDomain: Self.dnsNXDomain()
         case .windowsServerBehindNAT: Self.windowsServerBehindNAT()
@@ -267,7 +271,14 @@ extension Synthetic {
     /// the CDN/StopCCN result codes are those of jnetpcap/test-l2tp.pcap (a Windows LAC to a Cisco LNS):
     /// frames 45-53 (control), 56-60 (LCP), 165 and 167 (teardown); that LNS asked for PAP, this one
     /// asks for CHAP with MD5 (RFC 1994).
-    static func l2tpCleartextCHAPFailure() -> Data {
+    ///
+    /// 3b (`pingsUnanswered`). The same up to CHAP, which succeeds; IPCP agrees on 10.99.30.10/10.99.30.1
+    /// (the lab's xl2tpd pool), LCP echoes go both ways, and four pings from the client inside PPP
+    /// (IPv4, PPP protocol 0x0021) are never answered: the LNS does not route them on.
+    /// 3c (`midSession`). Only the pings, answered: a capture started after the tunnel came up.
+    enum L2TPOutcome { case chapFailure, pingsUnanswered, midSession }
+
+    static func l2tpCleartext(_ outcome: L2TPOutcome) -> Data {
         var random = SeededGenerator(seed: 1701)
         var c = ClientCapture(ttl: [client: 128, server: 245], ipID: [client: 0x2C10, server: 0x01A4])
         let clientTunnel: UInt16 = 2, serverTunnel: UInt16 = 3257, clientSession: UInt16 = 1, serverSession: UInt16 = 25
@@ -285,6 +296,25 @@ extension Synthetic {
             c.udp(t, from: fromClient ? client : server, 1701, to: fromClient ? server : client, 1701, message)
         }
         let messageType: UInt16 = 0, result: UInt16 = 1, protocolVersion: UInt16 = 2, framing: UInt16 = 3, bearer: UInt16 = 4
+        func ping(_ t: Double, fromClient: Bool, _ sequence: UInt16) {  // ICMP echo (RFC 792), 56 data bytes as ping(8)
+            let (inner, peer) = fromClient ? ("10.99.30.10", "10.99.30.1") : ("10.99.30.1", "10.99.30.10")
+            var icmp = [fromClient ? 8 : 0, 0, 0, 0] + be16(0x4C41) + be16(sequence) + [UInt8](repeating: 0x2A, count: 56)
+            let sum = PacketBuilder.checksum(icmp)
+            icmp[2] = UInt8(sum >> 8)
+            icmp[3] = UInt8(sum & 0xFF)
+            let ip = PacketBuilder.ipv4(src: inner, dst: peer, protocol: .icmp, id: sequence, icmp)
+            let message = l2tpDataWithLength(tunnel: fromClient ? serverTunnel : clientTunnel,
+                                             session: fromClient ? serverSession : clientSession,
+                                             PacketBuilder.ppp(0x0021, ip, addressAndControl: false))
+            c.udp(t, from: fromClient ? client : server, 1701, to: fromClient ? server : client, 1701, message)
+        }
+        if outcome == .midSession {
+            for i in 0..<4 {
+                ping(0.3 * Double(i), fromClient: true, UInt16(i + 1))
+                ping(0.3 * Double(i) + 0.0302, fromClient: false, UInt16(i + 1))
+            }
+            return c.pcap
+        }
         let firmware: UInt16 = 6, hostName: UInt16 = 7, vendor: UInt16 = 8, assignedTunnel: UInt16 = 9, window: UInt16 = 10
         let challenge: UInt16 = 11, challengeResponse: UInt16 = 13, assignedSession: UInt16 = 14, serial: UInt16 = 15
         let bearerType: UInt16 = 18, framingType: UInt16 = 19, speed: UInt16 = 24, proxyAuthType: UInt16 = 29
@@ -327,8 +357,27 @@ extension Synthetic {
         // CHAP-MD5 (RFC 1994 §4.1): 16-byte challenge and the LNS's name; response MD5(id | secret | challenge).
         let chapChallenge = random.bytes(16)
         ppp(0.1534, fromClient: false, 0xC223, 1, 1, [16] + chapChallenge + Array("lns".utf8))
-        let chapResponse = Array(Insecure.MD5.hash(data: [1] + Array("wrong-password".utf8) + chapChallenge))
+        let password = outcome == .chapFailure ? "wrong-password" : "correct-password"
+        let chapResponse = Array(Insecure.MD5.hash(data: [1] + Array(password.utf8) + chapChallenge))
         ppp(0.1549, fromClient: true, 0xC223, 2, 1, [16] + chapResponse + Array("alice".utf8))
+        if outcome == .pingsUnanswered {
+            ppp(0.1851, fromClient: false, 0xC223, 3, 1, Array("Access granted".utf8))
+            // IPCP (RFC 1332): option 3, IP-Address; the LNS NAKs 0.0.0.0 with the pool address.
+            let address: (String) -> [UInt8] = { [3, 6] + PacketBuilder.address($0) }
+            ppp(0.1855, fromClient: false, 0x8021, 1, 1, address("10.99.30.1"))
+            ppp(0.1858, fromClient: true, 0x8021, 1, 1, address("0.0.0.0"))
+            ppp(0.2160, fromClient: true, 0x8021, 2, 1, address("10.99.30.1"))
+            ppp(0.2162, fromClient: false, 0x8021, 3, 1, address("10.99.30.10"))
+            ppp(0.2165, fromClient: true, 0x8021, 1, 2, address("10.99.30.10"))
+            ppp(0.2467, fromClient: false, 0x8021, 2, 2, address("10.99.30.10"))
+            for i in 0..<4 { ping(0.5 + Double(i), fromClient: true, UInt16(i + 1)) }
+            // LCP Echo-Request/Reply (RFC 1661 §5.8) with the sender's magic number, both ways.
+            ppp(4.5, fromClient: false, 0xC021, 9, 4, be32(lnsMagic))
+            ppp(4.5302, fromClient: true, 0xC021, 10, 4, be32(lacMagic))
+            ppp(4.6, fromClient: true, 0xC021, 9, 5, be32(lacMagic))
+            ppp(4.6302, fromClient: false, 0xC021, 10, 5, be32(lnsMagic))
+            return c.pcap
+        }
         ppp(0.1851, fromClient: false, 0xC223, 4, 1, Array("Authentication failed".utf8))
         ppp(0.1853, fromClient: false, 0xC021, 5, 3)   // the LNS terminates LCP (Terminate-Request, no data)
         ppp(0.1858, fromClient: true, 0xC021, 6, 3)

@@ -28,6 +28,7 @@ enum StageLadder {
             }
         } else {
             ladder += self.l2tpAndPPP(s, insideIPsec: false, dataPlane: nil)
+            if s.l2tp != nil { ladder.append(self.l2tpDataPlane(s)) }
         }
         if isPPTP { ladder += self.ppp(s) }
         ladder.append(self.connected(s, ladder, captureEnd: captureEnd))
@@ -404,6 +405,19 @@ enum StageLadder {
         return rungs + ppp
     }
 
+    static let l2tpDataLabel = "IP in PPP both ways"
+
+    /// What the tunnel is for: user data inside PPP (IP, or compressed/encrypted datagrams), each way.
+    /// LCP echoes prove the link, not that traffic gets through it.
+    static func l2tpDataPlane(_ s: Session) -> StageResult {
+        guard let l = s.l2tp, l.dataFromClient > 0 || l.dataFromServer > 0 else { return result(.dataPlane, .notSeen, l2tpDataLabel) }
+        let frames = [l.firstDataFromClient, l.firstDataFromServer].compactMap { $0 }
+        let counts = "\(l.dataFromClient) out, \(l.dataFromServer) back"
+        if l.dataFromClient > 0 && l.dataFromServer > 0 { return result(.dataPlane, .ok, l2tpDataLabel, frames: frames, counts) }
+        return result(.dataPlane, .failed, l2tpDataLabel, frames: frames,
+                      "user data only \(l.dataFromClient > 0 ? "client → server" : "server → client") (\(counts))")
+    }
+
     static func milliseconds(_ t: Double) -> String { t < 1 ? "\(Int((t * 1000).rounded())) ms" : String(format: "%.1f s", t) }
 
     static func ppp(_ s: Session) -> [StageResult] {
@@ -460,10 +474,6 @@ enum StageLadder {
                 return result(.connected, .incomplete, "connected", quiet)
             }
             if !pppVisible { return result(.connected, .ok, "connected", frames: data.frames) }
-        }
-        if network == nil, data == nil, let control = ladder.first(where: { $0.stage == .tunnelControl }), control.status == .ok,
-           let l = s.l2tp, l.dataFromClient > 0, l.dataFromServer > 0 {
-            return result(.connected, .ok, "connected")
         }
         return result(.connected, .notReached, "connected")
     }

@@ -1,6 +1,5 @@
 import Diagnosis
 import Sessions
-import TestSupport
 import Testing
 
 @Suite struct PPTPTests {
@@ -59,8 +58,7 @@ import Testing
     /// reassembled TCP 1723 stream (synthetic capture: pptpd here cannot be made to split its reply).
     @Test func refusalSplitOverSegmentsIsRead() throws {
         let name = "synthetic-pptp-refused-split-reply.pcap"
-        let report = try CorpusTests.report(path: Corpus.capturePath(name), name: name)
-        let session = try #require(report.sessions.first)
+        let session = try CaptureSessions.first(name)
         #expect(session.verdict == .failed)
         let finding = try #require(session.findings.first { $0.rule == "pptp.call-failed" })
         #expect(finding.evidence.first?.frames == [6])

@@ -1,6 +1,5 @@
 import Diagnosis
 import Sessions
-import TestSupport
 import Testing
 
 @Suite struct Phase2FailedTests {
@@ -46,8 +45,7 @@ import Testing
     /// NO_PROPOSAL_CHOSEN (an 80-byte response to a 208-byte request), seen from both ends.
     @Test(arguments: ["client", "server"]) func childlessChildRefusedInCreateChildSA(_ vantage: String) throws {
         let name = "lab-ikev2-childless-child-refused-\(vantage).pcap"
-        let report = try CorpusTests.report(path: Corpus.capturePath(name), name: name)
-        let session = try #require(report.sessions.first)
+        let session = try CaptureSessions.first(name)
         #expect(session.verdict == .failed)
         #expect(session.ladder.first { $0.stage == .childSA }?.frames == [5, 6])
         let finding = try #require(session.findings.first { $0.rule == "ike.phase2-failed" })
@@ -57,8 +55,8 @@ import Testing
     /// The same with matching proposals: the child SA made by CREATE_CHILD_SA carries ESP both ways.
     @Test(arguments: ["client", "server"]) func childlessOK(_ vantage: String) throws {
         let name = "lab-ikev2-childless-ok-\(vantage).pcap"
-        let report = try CorpusTests.report(path: Corpus.capturePath(name), name: name)
-        #expect(report.sessions.map(\.verdict) == [.connected])
-        #expect(report.sessions.first?.ladder.first { $0.stage == .childSA }?.label == "CREATE_CHILD_SA")
+        let sessions = try CaptureSessions.of(name)
+        #expect(sessions.map(\.verdict) == [.connected])
+        #expect(sessions.first?.ladder.first { $0.stage == .childSA }?.label == "CREATE_CHILD_SA")
     }
 }
