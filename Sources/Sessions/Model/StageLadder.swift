@@ -1,5 +1,10 @@
 import Decoding
 
+extension StageResult {
+    /// The child-SA rung's detail when the IKEv1 initiator answered QM2 with an Informational.
+    public static let initiatorRefusedQM2 = "the initiator answered QM2 with an Informational instead of QM3"
+}
+
 /// Builds a session's stage ladder, furthest stage and outcome from its evidence (facts: the verdict
 /// is judged from the findings by Diagnosis' `Judge`).
 enum StageLadder {
@@ -211,12 +216,17 @@ enum StageLadder {
                 childOK = true
                 rungs.append(result(.childSA, .ok, "QM1–QM3", frames: qm.map(\.frame), times: qm.map(\.time)))
             } else if !qm.isEmpty {
-                let refused = s.ike.flatMap { $0.messages(.informationalV1) }.contains { !$0.fromInitiator && $0.time >= qm[0].time }
-                let status = refused ? .failed
+                let infos = s.ike.flatMap { $0.messages(.informationalV1) }
+                let refused = infos.contains { !$0.fromInitiator && $0.time >= qm[0].time }
+                // QM2 answered by the initiator's Informational instead of QM3: the initiator rejected
+                // what the responder chose (its PFS group, lifetime or traffic selectors).
+                let aborted = qm.first { $0.step.index == 2 }.flatMap { qm2 in infos.first { $0.fromInitiator && $0.time >= qm2.time } }
+                let status = refused || aborted != nil ? .failed
                     : unfinished(lastTime: lastIKE, captureEnd: captureEnd, retried: self.countRetransmissions(qm) > 0)
                 let last = qm.filter { $0.retransmissionOf == nil }.last?.step.description ?? "QM1"
-                rungs.append(result(.childSA, status, "QM1–QM3", frames: qm.map(\.frame), times: qm.map(\.time),
-                                    "Quick Mode stopped after \(last)"))
+                rungs.append(result(.childSA, status, "QM1–QM3", frames: (qm + [aborted].compactMap { $0 }).map(\.frame),
+                                    times: qm.map(\.time),
+                                    aborted != nil && !refused ? StageResult.initiatorRefusedQM2 : "Quick Mode stopped after \(last)"))
             } else if anyESP {
                 childOK = true
                 rungs.append(result(.childSA, .ok, "Quick Mode", "not captured; ESP shows an SA"))

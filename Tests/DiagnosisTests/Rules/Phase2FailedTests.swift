@@ -13,6 +13,21 @@ import Testing
         #expect(f.count == 1 && f[0].stage == .childSA && f[0].summary.contains("QM1"))
     }
 
+    /// IKEv1: QM1, QM2, then the initiator's encrypted Informational instead of QM3 and nothing after:
+    /// the initiator refused what the responder chose (facts: the lab's strongSwan could not be made to
+    /// do it; see the commit message).
+    @Test func initiatorAnswersQM2WithInformational() {
+        var s = Scenario()
+        s.mainMode(1...6)
+        s.quickMode(1...2)
+        s.ike(.client, version: 1, .informationalV1, messageID: 0x1234_5678, encrypted: true, length: 76, payloads: [Scenario.P.v1Hash])
+        let a = s.analysis()
+        #expect(a.sessions[0].stage(.childSA)?.status == .failed)
+        let f = s.findings("ike.phase2-failed")
+        #expect(f.count == 1 && f[0].summary.contains("initiator refused") && f[0].confidence == .medium)
+        #expect(f[0].evidence.last?.frames == [9])
+    }
+
     @Test func ikev2InformationalInsteadOfESP() {
         var s = Scenario()
         s.saInit()

@@ -26,6 +26,15 @@ struct Phase2Failed: SessionRule {
             guard let qm1 = qm.first else { return [] }
             let infos = s.ike.flatMap { $0.messages(.informationalV1) }.filter { $0.time >= qm1.time }
             let last = qm.filter { $0.retransmissionOf == nil }.last!
+            if s.stage(.childSA)?.detail == StageResult.initiatorRefusedQM2 {
+                return [self.finding(s, stage: .childSA,
+                                     "The initiator refused the responder's Quick Mode answer: it sent an encrypted Informational instead of QM3.",
+                                     evidence: [Evidence("QM1–QM2", frames: qm.map(\.frame), time: qm1.time),
+                                                Evidence("Informational from the initiator after QM2", frames: infos.filter(\.fromInitiator).map(\.frame))],
+                                     advice: ["The responder chose something the initiator does not accept: compare the PFS/DH group, the lifetimes and the traffic selectors (the responder may narrow them).",
+                                              "The initiator's log names the reason (e.g. INVALID_ID_INFORMATION, NO_PROPOSAL_CHOSEN, INVALID_KEY_INFORMATION)."],
+                                     confidence: .medium)]
+            }
             return [self.finding(s, stage: .childSA, "Quick Mode stopped after \(last.step): the child SA was likely refused.",
                                  evidence: [Evidence("Quick Mode \(Text.repeated(qm.filter { $0.step.index == 1 }))", frames: qm.map(\.frame), time: qm1.time)]
                                      + (infos.isEmpty ? [] : [Evidence("Informational after QM1", frames: infos.map(\.frame))]),
