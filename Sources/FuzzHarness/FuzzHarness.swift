@@ -92,7 +92,7 @@ public enum FuzzHarness {
             let frame = RawFrame(info: info, bytes: bytes)
             decoder.decode(frame, into: &packet)
             work += self.consume(packet, bytes: bytes, decoder: decoder, streams: &streams)
-            analyzer.add(packet)
+            analyzer.add(packet, bytes: bytes)
             _ = wireAnalyzer.add(frame, decoder: &wireDecoder, into: &wirePacket)
         }
         let analysis = analyzer.finish()
@@ -140,7 +140,7 @@ public enum FuzzHarness {
             while let frame = try file.next() {
                 decoder.decode(frame, into: &packet)
                 work += self.consume(packet, bytes: frame.bytes, decoder: decoder, streams: &streams)
-                analyzer.add(packet)
+                analyzer.add(packet, bytes: frame.bytes)
                 _ = wireAnalyzer.add(frame, decoder: &wireDecoder, into: &wirePacket)
                 work += (try? encoder.encode(packet.layers).count) ?? 0
                 if let stop = packet.stop { work += (try? encoder.encode(stop).count) ?? 0 }

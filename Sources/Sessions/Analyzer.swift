@@ -18,6 +18,8 @@ public struct Analyzer {
     var esp: [ESPStreamKey: ESPStreamStats] = [:]
     var gre: [GREStreamKey: TrafficCounter] = [:]
     var ike = IKETracker()
+    /// TCP 1723 reassembled, for PPTP messages split over segments (`readPPTPStream`).
+    var pptpStreams = TCPStreams()
     var pairs: [HostPair: PairState] = [:]
     var pairOrder: [HostPair] = []
     var dns: [DNSQueryRecord] = []
@@ -75,7 +77,7 @@ public struct Analyzer {
     public mutating func add(_ frame: RawFrame, decoder: inout PacketDecoder, into packet: inout DecodedPacket) -> Reading {
         guard let reading = Classifier.wire(frame, limits: decoder.dissector.limits) else {
             decoder.decode(frame, into: &packet)
-            self.add(packet)
+            self.add(packet, bytes: frame.bytes)
             return .decoded
         }
         self.add(reading, frame: frame.info)
@@ -97,8 +99,9 @@ public struct Analyzer {
         self.ike.last?.frame == frame ? self.ike.last : nil
     }
 
-    /// Every decoded frame, in capture order.
-    public mutating func add(_ packet: DecodedPacket) {
+    /// Every decoded frame, in capture order, with the bytes it was decoded from (a PPTP message split
+    /// over TCP segments is read from them).
+    public mutating func add(_ packet: DecodedPacket, bytes: UnsafeRawBufferPointer) {
         let frame = packet.frame
         self.count(frame)
         for i in packet.layers.indices { self.layerCounts[caseIndex(packet.layers[i].kind)] &+= 1 }
@@ -108,6 +111,9 @@ public struct Analyzer {
                 self.stats.truncatedVPNFrames.append(frame.number)
             }
             self.record(fact)
+            if fact.tcp != nil, fact.sourcePort == 1723 || fact.destinationPort == 1723 {
+                self.readPPTPStream(packet, fact, bytes: bytes)
+            }
         }
     }
 
@@ -214,14 +220,13 @@ public struct Analyzer {
             self.addPPTP(messages, fact, time: time)
         case .l2tpControl(let c):
             self.addL2TP(c, fact, time: time)
-        case .l2tpData:
-            self.countL2TPData(fact)
+        case .l2tpData(_, _, let userData):
+            if userData { self.countL2TPData(fact) }
         case .pppControl(let p, let carrier):
             switch carrier {
             case .gre(let g):
                 self.addGRE(g.callID, fact.source, fact.destination, frame: fact.frame, time: fact.time, bytes: fact.ipLength)
-            case .l2tp: self.countL2TPData(fact)
-            case .direct: break
+            case .l2tp, .direct: break
             }
             self.addPPP(p, fact, time: time)
         case .dns(let d):
@@ -374,11 +379,23 @@ public struct Analyzer {
             retransmissionOf: retransmissionOf))
     }
 
+    /// User data inside the L2TP tunnel; a tunnel first seen by its data (mid-session) is recorded with
+    /// the side not bound to 1701 (or the first sender) as client.
     mutating func countL2TPData(_ fact: PacketFact) {
         let pair = HostPair(fact.source, fact.destination)
-        guard let l2tp = self.pairs[pair]?.l2tp else { return }
-        if fact.source == l2tp.client.address { self.pairs[pair]!.l2tp!.dataFromClient += 1 }
-        else { self.pairs[pair]!.l2tp!.dataFromServer += 1 }
+        guard self.pairs[pair] != nil else { return }
+        if self.pairs[pair]!.l2tp == nil {
+            let sourceIsClient = !(fact.sourcePort == 1701 && fact.destinationPort != 1701)
+            self.pairs[pair]!.l2tp = L2TPEvidence(client: sourceIsClient ? fact.sourceEndpoint : fact.destinationEndpoint,
+                                                  server: sourceIsClient ? fact.destinationEndpoint : fact.sourceEndpoint)
+        }
+        if fact.source == self.pairs[pair]!.l2tp!.client.address {
+            self.pairs[pair]!.l2tp!.dataFromClient += 1
+            if self.pairs[pair]!.l2tp!.firstDataFromClient == nil { self.pairs[pair]!.l2tp!.firstDataFromClient = fact.frame }
+        } else {
+            self.pairs[pair]!.l2tp!.dataFromServer += 1
+            if self.pairs[pair]!.l2tp!.firstDataFromServer == nil { self.pairs[pair]!.l2tp!.firstDataFromServer = fact.frame }
+        }
     }
 
     mutating func addPPP(_ p: PPPControlFact, _ fact: PacketFact, time: Double) {

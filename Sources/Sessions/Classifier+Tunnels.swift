@@ -16,7 +16,7 @@ extension Classifier {
                 if let control = self.pppControl(layers, after: index) {
                     return .pppControl(control, over: .l2tp(tunnel: tunnel, session: session))
                 }
-                return .l2tpData(tunnel: tunnel, session: session)
+                return .l2tpData(tunnel: tunnel, session: session, userData: self.carriesUserData(layers, after: index))
             }
             var c: L2TPControl?
             if index + 1 < layers.count, case .l2tpControl(let control) = layers[index + 1] { c = control }
@@ -27,8 +27,7 @@ extension Classifier {
         case .pptp:
             let messages = layers[index...].compactMap { layer -> PPTPMessageFact? in
                 guard case .pptp(let p) = layer else { return nil }
-                return PPTPMessageFact(p.controlType, callID: p.callID, peerCallID: p.peerCallID, resultCode: p.result?.rawValue,
-                                       errorCode: p.errorCode?.rawValue)
+                return self.fact(p)
             }
             return .pptp(messages)
         case .pppControl(let c):
@@ -54,6 +53,21 @@ extension Classifier {
             }
         }
         return nil
+    }
+
+    /// Whether the PPP frame after `index` carries user data: IPv4, IPv6, or a compressed/encrypted
+    /// datagram (CCP/MPPE, RFC 1962 protocol 0x00FD).
+    static func carriesUserData(_ layers: [DecodedLayer], after index: Int) -> Bool {
+        for i in layers.indices where i > index {
+            if case .ppp(let f) = layers[i] { return [.ipv4, .ipv6, .compressedDatagram].contains(f.protocolNumber) }
+        }
+        return false
+    }
+
+    /// A PPTP control message as a fact (decoded per frame, or from the reassembled stream).
+    static func fact(_ p: PPTP) -> PPTPMessageFact {
+        PPTPMessageFact(p.controlType, callID: p.callID, peerCallID: p.peerCallID, resultCode: p.result?.rawValue,
+                        errorCode: p.errorCode?.rawValue)
     }
 
     static func fact(_ c: PPPControl) -> PPPControlFact {

@@ -108,9 +108,9 @@ final class FramePipeline: @unchecked Sendable {
                     case .wire(let reading, let info):
                         analyzer.add(reading, frame: info)
                     case .raw(let info, let start, let count):
-                        decoder.decode(RawFrame(info: info, bytes: UnsafeRawBufferPointer(rebasing: arena[start ..< start + count])),
-                                       into: &packet)
-                        analyzer.add(packet)
+                        let bytes = UnsafeRawBufferPointer(rebasing: arena[start ..< start + count])
+                        decoder.decode(RawFrame(info: info, bytes: bytes), into: &packet)
+                        analyzer.add(packet, bytes: bytes)
                     }
                 }
             }

@@ -35,7 +35,7 @@ struct PacketsCommand: ParsableCommand {
             var analyzer = Analyzer(options: AnalysisOptions())
             var start: Timestamp?
             do {
-                try reader.forEachFrame(in: &file, serverOnly: true) { _, packet in
+                try reader.forEachFrame(in: &file, serverOnly: true) { frame, packet in
                     let origin = start ?? packet.frame.timestamp
                     start = origin
                     if self.output.json {
@@ -43,7 +43,7 @@ struct PacketsCommand: ParsableCommand {
                         json.flush(threshold: 1 << 16)
                         return
                     }
-                    analyzer.add(packet)
+                    analyzer.add(packet, bytes: frame.bytes)
                     if let step = analyzer.lastIKEMessage(frame: packet.frame.number).flatMap(Self.label) {
                         print(PacketLine.text(packet, start: origin) + "  [\(step)]")
                     } else {

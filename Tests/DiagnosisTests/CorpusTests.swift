@@ -33,7 +33,7 @@ import Testing
         var file = try PcapFile(path: path)
         var decoder = PacketDecoder()
         var analyzer = Analyzer(options: AnalysisOptions(server: server.flatMap(IPAddress.init)))
-        while let frame = try file.next() { analyzer.add(decoder.decode(frame)) }
+        while let frame = try file.next() { analyzer.add(decoder.decode(frame), bytes: frame.bytes) }
         let analysis = analyzer.finish()
         let report = Report(capture: CaptureMetadata(file: relative, format: file.format.rawValue, linkType: file.linkType),
                             analysis: analysis, judgement: DiagnosisEngine(ignoring: ignoring).diagnose(analysis))

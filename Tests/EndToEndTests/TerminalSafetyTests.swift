@@ -35,7 +35,7 @@ import TestSupport
             switch self {
             case .dnsName: Synthetic.dnsNXDomain(host: TerminalSafetyTests.hostile)
             case .msCHAPv2Message: Synthetic.pptpMSCHAPv2Failure(error: 691, retry: true, failureText: TerminalSafetyTests.hostile)
-            case .l2tpHostAndCHAPMessage: Synthetic.l2tpCleartextCHAPFailure(hostile: TerminalSafetyTests.hostile)
+            case .l2tpHostAndCHAPMessage: Synthetic.l2tpCleartext(.chapFailure, hostile: TerminalSafetyTests.hostile)
             }
         }
 

@@ -36,7 +36,7 @@ struct AnalyzerAllocationTests {
                 if case .dataPlane = analyzer.add(frame, decoder: &decoder, into: &packet) { fast += 1 }
                 // And fully decoded (what the wire path refuses takes this way).
                 decoder.decode(frame, into: &packet)
-                decodedAnalyzer.add(packet)
+                decodedAnalyzer.add(packet, bytes: raw)
             }
         }
         // Index loop: iterating `frames` itself would allocate in an unoptimised build.

@@ -47,7 +47,7 @@ struct WireReadingTests {
             let reading = self.wireAnalyzer.add(frame, decoder: &self.wireDecoder, into: &self.wirePacket)
             if case .dataPlane = reading { tally.fast += 1 } else if read { tally.decodedThoughRead += 1 }
             self.plainDecoder.decode(frame, into: &self.plainPacket)
-            self.plainAnalyzer.add(self.plainPacket)
+            self.plainAnalyzer.add(self.plainPacket, bytes: frame.bytes)
         }
 
         /// The two analyses, encoded with sorted keys: equal when the ways agree.

@@ -78,7 +78,9 @@ public enum FactKind: Sendable {
     /// PPTP control messages in one TCP 1723 segment.
     case pptp([PPTPMessageFact])
     case l2tpControl(L2TPControlFact)
-    case l2tpData(tunnel: UInt16, session: UInt16)
+    /// L2TP data not carrying PPP control; `userData` when its PPP frame carries IP or a compressed or
+    /// encrypted datagram (what the tunnel is for; not LCP echoes).
+    case l2tpData(tunnel: UInt16, session: UInt16, userData: Bool)
     /// A PPP control packet (LCP, PAP, CHAP, EAP, IPCP…) and what carried it.
     case pppControl(PPPControlFact, over: PPPCarrier)
     case dns(DNSFact)

@@ -1,5 +1,10 @@
 import Decoding
 
+extension StageResult {
+    /// The child-SA rung's detail when the IKEv1 initiator answered QM2 with an Informational.
+    public static let initiatorRefusedQM2 = "the initiator answered QM2 with an Informational instead of QM3"
+}
+
 /// Builds a session's stage ladder, furthest stage and outcome from its evidence (facts: the verdict
 /// is judged from the findings by Diagnosis' `Judge`).
 enum StageLadder {
@@ -28,6 +33,7 @@ enum StageLadder {
             }
         } else {
             ladder += self.l2tpAndPPP(s, insideIPsec: false, dataPlane: nil)
+            if s.l2tp != nil { ladder.append(self.l2tpDataPlane(s)) }
         }
         if isPPTP { ladder += self.ppp(s) }
         ladder.append(self.connected(s, ladder, captureEnd: captureEnd))
@@ -210,12 +216,17 @@ enum StageLadder {
                 childOK = true
                 rungs.append(result(.childSA, .ok, "QM1–QM3", frames: qm.map(\.frame), times: qm.map(\.time)))
             } else if !qm.isEmpty {
-                let refused = s.ike.flatMap { $0.messages(.informationalV1) }.contains { !$0.fromInitiator && $0.time >= qm[0].time }
-                let status = refused ? .failed
+                let infos = s.ike.flatMap { $0.messages(.informationalV1) }
+                let refused = infos.contains { !$0.fromInitiator && $0.time >= qm[0].time }
+                // QM2 answered by the initiator's Informational instead of QM3: the initiator rejected
+                // what the responder chose (its PFS group, lifetime or traffic selectors).
+                let aborted = qm.first { $0.step.index == 2 }.flatMap { qm2 in infos.first { $0.fromInitiator && $0.time >= qm2.time } }
+                let status = refused || aborted != nil ? .failed
                     : unfinished(lastTime: lastIKE, captureEnd: captureEnd, retried: self.countRetransmissions(qm) > 0)
                 let last = qm.filter { $0.retransmissionOf == nil }.last?.step.description ?? "QM1"
-                rungs.append(result(.childSA, status, "QM1–QM3", frames: qm.map(\.frame), times: qm.map(\.time),
-                                    "Quick Mode stopped after \(last)"))
+                rungs.append(result(.childSA, status, "QM1–QM3", frames: (qm + [aborted].compactMap { $0 }).map(\.frame),
+                                    times: qm.map(\.time),
+                                    aborted != nil && !refused ? StageResult.initiatorRefusedQM2 : "Quick Mode stopped after \(last)"))
             } else if anyESP {
                 childOK = true
                 rungs.append(result(.childSA, .ok, "Quick Mode", "not captured; ESP shows an SA"))
@@ -223,10 +234,23 @@ enum StageLadder {
                 rungs.append(result(.childSA, authOK ? .incomplete : .notReached, "QM1–QM3"))
             }
         } else {
+            let created = self.exchangeSizes(s, .createChildSA)
             if anyESP {
                 childOK = true
-                rungs.append(result(.childSA, .ok, "in IKE_AUTH", "inferred from ESP"))
-            } else if authOK, let exchange = self.ikeAuthSizes(s), exchange.response * 10 < exchange.request * 7 {
+                rungs.append(result(.childSA, .ok, created.isEmpty ? "in IKE_AUTH" : "CREATE_CHILD_SA", "inferred from ESP"))
+            } else if authOK, !created.isEmpty {
+                // Childless IKE_AUTH (RFC 6023) or more children: CREATE_CHILD_SA exchanges decide.
+                let made = created.filter { !self.tooShortForChild($0) }
+                let frames = created.flatMap(\.frames)
+                if let child = made.first {
+                    childOK = true
+                    rungs.append(result(.childSA, .ok, "CREATE_CHILD_SA", frames: frames,
+                                        "inferred: a CREATE_CHILD_SA response (\(child.response) B) has room for a child SA"))
+                } else {
+                    rungs.append(result(.childSA, .failed, "CREATE_CHILD_SA", frames: frames,
+                                        "CREATE_CHILD_SA response \(created[0].response) B for a \(created[0].request) B request \(created.count)×: no room for a child SA"))
+                }
+            } else if authOK, let exchange = self.exchangeSizes(s, .ikeAuth).first, self.tooShortForChild(exchange) {
                 rungs.append(result(.childSA, .failed, "in IKE_AUTH", frames: exchange.frames,
                                     "IKE_AUTH response \(exchange.response) B for a \(exchange.request) B request: no room for a child SA"))
             } else if authOK {
@@ -260,13 +284,20 @@ enum StageLadder {
         return result(.ikeAuth, unfinished(lastTime: lastIKE, captureEnd: captureEnd, retried: false), label)
     }
 
-    /// The first IKE_AUTH request and its response, unfragmented: a response much smaller than the
-    /// request lacks the SA and traffic selectors of a child SA (the child was refused inside SK).
-    static func ikeAuthSizes(_ s: Session) -> (request: Int, response: Int, frames: [Int])? {
-        let auth = s.allIKEMessages.filter { $0.step.exchange == .ikeAuth && $0.fragment == nil && $0.retransmissionOf == nil }
-        guard let request = auth.first(where: { !$0.step.isResponse }),
-              let response = auth.first(where: { $0.step.isResponse && $0.messageID == request.messageID }) else { return nil }
-        return (request.length, response.length, [request.frame, response.frame])
+    /// The requests of `exchange` (IKE_AUTH, CREATE_CHILD_SA) with their responses, unfragmented, in
+    /// order: a response much smaller than its request lacks the SA and traffic selectors of a child SA
+    /// (the child was refused inside SK).
+    static func exchangeSizes(_ s: Session, _ exchange: IKEStep.Exchange) -> [(request: Int, response: Int, frames: [Int])] {
+        let messages = s.allIKEMessages.filter { $0.step.exchange == exchange && $0.fragment == nil && $0.retransmissionOf == nil }
+        return messages.filter { !$0.step.isResponse }.compactMap { request in
+            messages.first { $0.step.isResponse && $0.messageID == request.messageID }
+                .map { (request.length, $0.length, [request.frame, $0.frame]) }
+        }
+    }
+
+    /// Under 70 % of the request: the answer carries a notify, not a child SA.
+    static func tooShortForChild(_ exchange: (request: Int, response: Int, frames: [Int])) -> Bool {
+        exchange.response * 10 < exchange.request * 7
     }
 
     /// The initiator's only request, repeated after the responder answered it and never followed by
@@ -384,6 +415,19 @@ enum StageLadder {
         return rungs + ppp
     }
 
+    static let l2tpDataLabel = "IP in PPP both ways"
+
+    /// What the tunnel is for: user data inside PPP (IP, or compressed/encrypted datagrams), each way.
+    /// LCP echoes prove the link, not that traffic gets through it.
+    static func l2tpDataPlane(_ s: Session) -> StageResult {
+        guard let l = s.l2tp, l.dataFromClient > 0 || l.dataFromServer > 0 else { return result(.dataPlane, .notSeen, l2tpDataLabel) }
+        let frames = [l.firstDataFromClient, l.firstDataFromServer].compactMap { $0 }
+        let counts = "\(l.dataFromClient) out, \(l.dataFromServer) back"
+        if l.dataFromClient > 0 && l.dataFromServer > 0 { return result(.dataPlane, .ok, l2tpDataLabel, frames: frames, counts) }
+        return result(.dataPlane, .failed, l2tpDataLabel, frames: frames,
+                      "user data only \(l.dataFromClient > 0 ? "client → server" : "server → client") (\(counts))")
+    }
+
     static func milliseconds(_ t: Double) -> String { t < 1 ? "\(Int((t * 1000).rounded())) ms" : String(format: "%.1f s", t) }
 
     static func ppp(_ s: Session) -> [StageResult] {
@@ -440,10 +484,6 @@ enum StageLadder {
                 return result(.connected, .incomplete, "connected", quiet)
             }
             if !pppVisible { return result(.connected, .ok, "connected", frames: data.frames) }
-        }
-        if network == nil, data == nil, let control = ladder.first(where: { $0.stage == .tunnelControl }), control.status == .ok,
-           let l = s.l2tp, l.dataFromClient > 0, l.dataFromServer > 0 {
-            return result(.connected, .ok, "connected")
         }
         return result(.connected, .notReached, "connected")
     }

@@ -56,8 +56,11 @@ public struct L2TPEvidence: Sendable, Codable, Hashable {
     public var client: Endpoint
     public var server: Endpoint
     public var messages: [L2TPMessageRecord] = []
+    /// User data each way: PPP frames carrying IP or compressed/encrypted datagrams (not LCP echoes).
     public var dataFromClient = 0
     public var dataFromServer = 0
+    public var firstDataFromClient: Int?
+    public var firstDataFromServer: Int?
     public func first(_ type: L2TPMessageType) -> L2TPMessageRecord? { self.messages.first { $0.type == type } }
     public func all(_ type: L2TPMessageType) -> [L2TPMessageRecord] { self.messages.filter { $0.type == type } }
 }

@@ -38,4 +38,24 @@ import Testing
         s.ppp(.client, PPPControlFact(.ipcp, code: 1, identifier: 2))
         #expect(s.findings("ppp.ipcp-failed").count == 1)
     }
+
+    /// Pings into a plain L2TP tunnel (PPP up, LCP echoes both ways) that are never answered: the user
+    /// data inside PPP decides, not the echoes (synthetic capture: no /dev/ppp in the lab kernel).
+    @Test func userDataOneWayInsideL2TP() throws {
+        let name = "synthetic-l2tp-pings-unanswered.pcap"
+        let session = try CaptureSessions.first(name)
+        #expect(session.verdict == .failed)
+        let finding = try #require(session.findings.first { $0.rule == "ppp.data-one-way" })
+        #expect(finding.summary.contains("client → server"))
+        #expect(finding.evidence.first?.frames == [24])
+    }
+
+    /// L2TP data both ways without the control setup in the capture is a tunnel seen mid-session, as ESP is.
+    @Test func l2tpDataBothWaysMidSessionIsConnected() throws {
+        let name = "synthetic-l2tp-mid-session.pcap"
+        let session = try CaptureSessions.first(name)
+        #expect(session.verdict == .connected)
+        #expect(session.ladder.first { $0.stage == .dataPlane }?.status == .ok)
+        #expect(!session.findings.contains { $0.severity == .error })
+    }
 }

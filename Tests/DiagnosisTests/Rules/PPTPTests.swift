@@ -53,4 +53,15 @@ import Testing
         #expect(f.errors.isEmpty)
         #expect(f.ids.contains("security.pptp-weak"))
     }
+
+    /// A Start-Control-Connection-Reply refusing the client, split over two TCP segments, is read from the
+    /// reassembled TCP 1723 stream (synthetic capture: pptpd here cannot be made to split its reply).
+    @Test func refusalSplitOverSegmentsIsRead() throws {
+        let name = "synthetic-pptp-refused-split-reply.pcap"
+        let session = try CaptureSessions.first(name)
+        #expect(session.verdict == .failed)
+        let finding = try #require(session.findings.first { $0.rule == "pptp.call-failed" })
+        #expect(finding.evidence.first?.frames == [6])
+        #expect(finding.summary.contains("result 4"))
+    }
 }

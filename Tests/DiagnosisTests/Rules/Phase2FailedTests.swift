@@ -13,6 +13,21 @@ import Testing
         #expect(f.count == 1 && f[0].stage == .childSA && f[0].summary.contains("QM1"))
     }
 
+    /// IKEv1: QM1, QM2, then the initiator's encrypted Informational instead of QM3 and nothing after:
+    /// the initiator refused what the responder chose (facts: the lab's strongSwan could not be made to
+    /// do it; see the commit message).
+    @Test func initiatorAnswersQM2WithInformational() {
+        var s = Scenario()
+        s.mainMode(1...6)
+        s.quickMode(1...2)
+        s.ike(.client, version: 1, .informationalV1, messageID: 0x1234_5678, encrypted: true, length: 76, payloads: [Scenario.P.v1Hash])
+        let a = s.analysis()
+        #expect(a.sessions[0].stage(.childSA)?.status == .failed)
+        let f = s.findings("ike.phase2-failed")
+        #expect(f.count == 1 && f[0].summary.contains("initiator refused") && f[0].confidence == .medium)
+        #expect(f[0].evidence.last?.frames == [9])
+    }
+
     @Test func ikev2InformationalInsteadOfESP() {
         var s = Scenario()
         s.saInit()
@@ -23,5 +38,40 @@ import Testing
         let f = s.findings()
         #expect(f.ids.contains("ike.phase2-failed"))
         #expect(!f.ids.contains("esp.none-after-sa"))
+    }
+
+    /// RFC 6023 childless IKE_AUTH (its response far smaller than the request: no child SA in it), then a
+    /// CREATE_CHILD_SA whose response is as large as its request: the child SA was made there. The capture
+    /// ends before any ESP, so only the CREATE_CHILD_SA sizes can tell (facts: the lab's childless captures
+    /// all carry ESP, which decides before the sizes are looked at).
+    @Test func childlessThenCreateChildSACounts() {
+        var s = Scenario()
+        s.saInit()
+        s.ikeAuth(responseLength: 150)
+        s.ike(.client, version: 2, .createChildSA, messageID: 2, encrypted: true, length: 226)
+        s.ike(.server, version: 2, .createChildSA, messageID: 2, response: true, encrypted: true, length: 226)
+        let a = s.analysis()
+        #expect(a.sessions[0].stage(.childSA)?.status == .ok)
+        #expect(a.sessions[0].stage(.childSA)?.label == "CREATE_CHILD_SA")
+        #expect(s.findings("ike.phase2-failed").isEmpty)
+    }
+
+    /// The lab's strongSwan with `childless = force`: a childless IKE_AUTH, then CREATE_CHILD_SA refused with
+    /// NO_PROPOSAL_CHOSEN (an 80-byte response to a 208-byte request), seen from both ends.
+    @Test(arguments: ["client", "server"]) func childlessChildRefusedInCreateChildSA(_ vantage: String) throws {
+        let name = "lab-ikev2-childless-child-refused-\(vantage).pcap"
+        let session = try CaptureSessions.first(name)
+        #expect(session.verdict == .failed)
+        #expect(session.ladder.first { $0.stage == .childSA }?.frames == [5, 6])
+        let finding = try #require(session.findings.first { $0.rule == "ike.phase2-failed" })
+        #expect(finding.summary.contains("CREATE_CHILD_SA"))
+    }
+
+    /// The same with matching proposals: the child SA made by CREATE_CHILD_SA carries ESP both ways.
+    @Test(arguments: ["client", "server"]) func childlessOK(_ vantage: String) throws {
+        let name = "lab-ikev2-childless-ok-\(vantage).pcap"
+        let sessions = try CaptureSessions.of(name)
+        #expect(sessions.map(\.verdict) == [.connected])
+        #expect(sessions.first?.ladder.first { $0.stage == .childSA }?.label == "CREATE_CHILD_SA")
     }
 }
