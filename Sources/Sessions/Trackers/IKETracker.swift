@@ -246,7 +246,7 @@ extension IKETracker.State {
             default: break
             }
         }
-        let onNATT = fact.sourcePort == 4500 || fact.destinationPort == 4500
+        let onNATT = ProtocolRegistry.udp(fact.sourcePort, fact.destinationPort)?.service == .natTraversal
         if onNATT, self.sa.natTFloatFrame == nil { self.sa.natTFloatFrame = fact.frame }
 
         let signature = IKETracker.Signature(
