@@ -21,7 +21,11 @@ extension Analyzer {
 
         let vpnFlows = self.flows.vpn
             .map { Self.summary($0.key, $0.value, start: start) }
-            .sorted { ($0.aToB.firstFrame ?? $0.bToA.firstFrame ?? 0) < ($1.aToB.firstFrame ?? $1.bToA.firstFrame ?? 0) }
+            .sorted { x, y in
+                // A frame can open two flows (a tunnel's and the one inside it): then by endpoints.
+                let first = (x.aToB.firstFrame ?? x.bToA.firstFrame ?? 0, y.aToB.firstFrame ?? y.bToA.firstFrame ?? 0)
+                return first.0 != first.1 ? first.0 < first.1 : (x.a, x.b, x.ipProtocol.rawValue) < (y.a, y.b, y.ipProtocol.rawValue)
+            }
         let espStreams = self.esp.map { key, s in
             ESPStream(source: key.source, destination: key.destination, spi: key.spi, udpEncapsulated: s.udpEncapsulated,
                       isAH: s.isAH, traffic: Self.summary(s.counter, start: start), firstSequence: s.firstSequence,
@@ -31,7 +35,7 @@ extension Analyzer {
         let greStreams = self.gre.map { key, c in
             GREStream(source: key.source, destination: key.destination, version: key.version, callID: key.callID,
                       traffic: Self.summary(c, start: start))
-        }.sorted { ($0.traffic.firstFrame ?? 0) < ($1.traffic.firstFrame ?? 0) }
+        }.sorted { ($0.traffic.firstFrame ?? 0, $0.source, $0.destination) < ($1.traffic.firstFrame ?? 0, $1.source, $1.destination) }
         let allSAs = self.ike.all
         let incompleteFragments = self.fragments.filter { !$0.value.contains { self.reassembledFrames.contains($0) } }
 
