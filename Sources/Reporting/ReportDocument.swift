@@ -130,7 +130,7 @@ public struct SessionReport: Codable, Sendable {
     init(_ s: Report.SessionReport, evidence: Bool) {
         let e = s.evidence
         self.id = s.id
-        self.protocol = Self.protocolValue(s.protocolLabel)
+        self.protocol = Self.protocolValue(e)
         self.protocolLabel = s.protocolLabel
         self.client = s.client
         self.server = s.server
@@ -150,19 +150,9 @@ public struct SessionReport: Codable, Sendable {
         self.evidence = evidence ? EvidenceReport(e) : nil
     }
 
-    /// The stable value of a `Session.protocolLabel` (see `Analyzer.protocolLabel`). "VPN" (UDP
-    /// 500/4500 traffic in which no IKE message decoded) counts as ipsec; "gre" comes only with
-    /// the registry's plain-GRE sessions.
-    // replaced by VPNProtocol at merge
-    static func protocolValue(_ label: String) -> String {
-        if label.hasSuffix("L2TP/IPsec") { return "l2tp-ipsec" }
-        if label.hasPrefix("IKEv2") { return "ikev2" }
-        if label.hasPrefix("IKEv1") { return "ikev1" }
-        if label == "PPTP" { return "pptp" }
-        if label.hasPrefix("L2TP") { return "l2tp" }
-        if label == "GRE" { return "gre" }
-        return "ipsec"
-    }
+    /// The session's stable protocol value (`VPNProtocol`'s raw value); "unknown" when only VPN
+    /// ports were seen and nothing tells which VPN it is.
+    static func protocolValue(_ s: Session) -> String { s.vpnProtocol?.rawValue ?? "unknown" }
 }
 
 /// One rung of the stage ladder.

@@ -38,7 +38,7 @@ public enum WatchEvent {
     }
 
     public static func stage(_ s: Session, _ rung: StageResult) -> StageChange {
-        StageChange(session: s.id, protocol: SessionReport.protocolValue(s.protocolLabel), protocolLabel: s.protocolLabel,
+        StageChange(session: s.id, protocol: SessionReport.protocolValue(s), protocolLabel: s.protocolLabel,
                     client: s.client, server: s.server, stage: rung.stage, status: rung.status, label: rung.label,
                     frames: rung.frames, time: rung.end ?? rung.start)
     }

@@ -24,7 +24,11 @@ extension Analyzer {
 
         let vpnFlows = self.flows.vpn
             .map { Self.summary($0.key, $0.value, start: start) }
-            .sorted { ($0.aToB.firstFrame ?? $0.bToA.firstFrame ?? 0) < ($1.aToB.firstFrame ?? $1.bToA.firstFrame ?? 0) }
+            .sorted { x, y in
+                // A frame can open two flows (a tunnel's and the one inside it): then by endpoints.
+                let first = (x.aToB.firstFrame ?? x.bToA.firstFrame ?? 0, y.aToB.firstFrame ?? y.bToA.firstFrame ?? 0)
+                return first.0 != first.1 ? first.0 < first.1 : (x.a, x.b, x.ipProtocol.rawValue) < (y.a, y.b, y.ipProtocol.rawValue)
+            }
         let espStreams = self.esp.map { key, s in
             ESPStream(source: key.source, destination: key.destination, spi: key.spi, udpEncapsulated: s.udpEncapsulated,
                       isAH: s.isAH, traffic: Self.summary(s.counter, start: start), firstSequence: s.firstSequence,
@@ -32,9 +36,9 @@ extension Analyzer {
                       firstGapFrame: s.firstGapFrame == 0 ? nil : s.firstGapFrame)
         }.sorted { ($0.traffic.firstFrame ?? 0) < ($1.traffic.firstFrame ?? 0) }
         let greStreams = self.gre.map { key, c in
-            GREStream(source: key.source, destination: key.destination, callID: key.callID,
+            GREStream(source: key.source, destination: key.destination, version: key.version, callID: key.callID,
                       traffic: Self.summary(c, start: start))
-        }.sorted { ($0.traffic.firstFrame ?? 0) < ($1.traffic.firstFrame ?? 0) }
+        }.sorted { ($0.traffic.firstFrame ?? 0, $0.source, $0.destination) < ($1.traffic.firstFrame ?? 0, $1.source, $1.destination) }
         let allSAs = self.ike.all
         let incompleteFragments = self.fragments.filter { !$0.value.contains { self.reassembledFrames.contains($0) } }
 
@@ -67,6 +71,7 @@ extension Analyzer {
             session.gre = gre
             session.flows = flows
             session.pptp = state.pptp
+            session.greTunnel = state.greTunnel
             session.l2tp = state.l2tp
             if !state.ppp.messages.isEmpty {
                 var ppp = state.ppp
@@ -81,6 +86,7 @@ extension Analyzer {
             session.incompleteFragmentFrames = (fragmentsByPair[pair] ?? []).flatMap(\.value).sorted()
             session.nat = NATDetection.conclude(sas: sas, client: roles.client,
                                                 flowAddresses: Set(flows.flatMap { [$0.a.address, $0.b.address] }))
+            session.vpnProtocol = Self.vpnProtocol(session)
             session.protocolLabel = Self.protocolLabel(session)
             StageLadder.build(&session, captureEnd: stats.duration)
             for i in session.icmpErrors.indices { session.icmpErrors[i].stage = Self.stage(of: session.icmpErrors[i], in: session) }
@@ -106,8 +112,10 @@ extension Analyzer {
         }
         // NAT-T: the server listens on 4500; a client behind NAT uses another port.
         for flow in flows where flow.ipProtocol == .udp {
-            if flow.a.port == 4500, flow.b.port != 4500 { return (flow.b.address, flow.a.address, "UDP 4500 server port") }
-            if flow.b.port == 4500, flow.a.port != 4500 { return (flow.a.address, flow.b.address, "UDP 4500 server port") }
+            let a = ProtocolRegistry.isPort(flow.a.port, of: .natTraversal)
+            let b = ProtocolRegistry.isPort(flow.b.port, of: .natTraversal)
+            if a, !b { return (flow.b.address, flow.a.address, "UDP \(flow.a.port) server port") }
+            if b, !a { return (flow.a.address, flow.b.address, "UDP \(flow.b.port) server port") }
         }
         if let sa = sas.first { return (sa.initiator.address, sa.responder.address, "first IKE sender (guessed)") }
         if let l2tp = state.l2tp { return (l2tp.client.address, l2tp.server.address, "first L2TP sender (guessed)") }
@@ -117,11 +125,10 @@ extension Analyzer {
     /// The stage whose packet an ICMP error quotes: IKE by the step in progress at the time, L2TP and
     /// PPTP control as tunnel control, ESP/AH/GRE as the data plane.
     static func stage(of e: ICMPErrorRecord, in s: Session) -> Stage? {
-        switch e.quotedProtocol {
-        case .esp, .ah, .gre: return .dataPlane
-        case .tcp where e.quotedDestinationPort == 1723 || e.quotedSourcePort == 1723: return .tunnelControl
-        case .udp where [1701].contains(e.quotedDestinationPort): return .tunnelControl
-        case .udp where [500, 4500].contains(e.quotedDestinationPort) || [500, 4500].contains(e.quotedSourcePort):
+        switch e.quotedEntry?.service {
+        case .esp?, .ah?, .gre?, .greInUDP?: return .dataPlane
+        case .pptpControl?, .l2tp?, .l2tpOverIP?: return .tunnelControl
+        case .ike?, .natTraversal?:
             guard let last = s.allIKEMessages.last(where: { $0.time <= e.time }) else { return .ikeSAInit }
             switch last.step.exchange {
             case .ikeAuth: return .ikeAuth
@@ -133,17 +140,33 @@ extension Analyzer {
         }
     }
 
-    static func protocolLabel(_ s: Session) -> String {
-        if s.pptp != nil || (!s.gre.isEmpty && s.ike.isEmpty) { return "PPTP" }
-        let l2tp = s.l2tp != nil || s.flows.contains { $0.ipProtocol == .udp && ($0.a.port == 1701 || $0.b.port == 1701) }
+    /// The session's protocol: PPTP by its control channel or GRE version 1 (PPP), plain GRE by
+    /// version 0 alone; IKE tells IPsec's story, L2TP by its messages or port.
+    static func vpnProtocol(_ s: Session) -> VPNProtocol? {
+        if s.pptp != nil || (s.gre.contains { $0.version == 1 } && s.ike.isEmpty) { return .pptp }
+        let l2tp = s.l2tp != nil || s.flows.contains { ProtocolRegistry.entry($0.ipProtocol, $0.a.port, $0.b.port)?.service == .l2tp }
         if let sa = s.primaryIKE {
-            var label = sa.version == 2 ? "IKEv2" : "IKEv1"
-            if sa.phase1 == .aggressiveMode { label += " Aggressive Mode" }
-            return l2tp && sa.version == 1 ? label + " L2TP/IPsec" : label
+            if sa.version == 2 { return .ikev2 }
+            return l2tp ? .l2tpIPsec : .ikev1
         }
-        if l2tp { return s.esp.isEmpty ? "L2TP (no IPsec)" : "L2TP/IPsec" }
-        if !s.esp.isEmpty { return s.esp.allSatisfy(\.isAH) ? "IPsec AH" : "IPsec ESP" }
-        return "VPN"
+        if l2tp { return s.esp.isEmpty ? .l2tp : .l2tpIPsec }
+        if !s.esp.isEmpty { return .ipsec }
+        if !s.gre.isEmpty || s.greTunnel != nil { return .gre }
+        return nil
+    }
+
+    /// The protocol as the text report names it, with what sets the session apart (Aggressive Mode,
+    /// AH, L2TP without IPsec).
+    static func protocolLabel(_ s: Session) -> String {
+        guard let p = s.vpnProtocol else { return "VPN" }
+        let aggressive = s.primaryIKE?.phase1 == .aggressiveMode ? " Aggressive Mode" : ""
+        switch p {
+        case .ikev1, .ikev2: return p.displayName + aggressive
+        case .l2tpIPsec: return s.primaryIKE == nil ? p.displayName : "IKEv1\(aggressive) \(p.displayName)"
+        case .l2tp: return "L2TP (no IPsec)"
+        case .ipsec: return s.esp.allSatisfy(\.isAH) ? "IPsec AH" : "IPsec ESP"
+        case .pptp, .gre: return p.displayName
+        }
     }
 
     static func summary(_ c: TrafficCounter, start: Timestamp) -> CounterSummary {
@@ -155,10 +178,12 @@ extension Analyzer {
     static func summary(_ key: FlowKey, _ s: FlowStats, start: Timestamp) -> FlowSummary {
         let label: String
         switch key.ipProtocol {
-        case .udp:
-            let port = [500, 4500, 1701].first { key.low.port == $0 || key.high.port == $0 } ?? min(key.low.port, key.high.port)
-            label = "UDP \(port)"
-        case .tcp: label = "TCP \(key.low.port == 1723 || key.high.port == 1723 ? 1723 : min(key.low.port, key.high.port))"
+        case .udp, .tcp:
+            // The port of the flow's registry entry (its service's port), else the lower one.
+            let own = ProtocolRegistry.entry(key.ipProtocol, key.low.port, key.high.port).flatMap { e in
+                [key.low.port, key.high.port].first { ProtocolRegistry.isPort($0, of: e.service) }
+            }
+            label = "\(key.ipProtocol == .udp ? "UDP" : "TCP") \(own ?? min(key.low.port, key.high.port))"
         default: label = key.ipProtocol.description
         }
         return FlowSummary(label: label, ipProtocol: key.ipProtocol, a: key.low, b: key.high,

@@ -45,6 +45,7 @@ public struct Analyzer {
         var echoRequests: [Int] = []
         var echoReplies: [Int] = []
         var natKeepalives = 0
+        var greTunnel: GRETunnelEvidence?
     }
     struct L2TPSignature: Hashable { var source: IPAddress; var tunnel: UInt16; var ns: UInt16; var type: UInt16 }
     struct PPPSignature: Hashable { var source: IPAddress; var proto: UInt16; var code: UInt8; var id: UInt8 }
@@ -106,14 +107,23 @@ public struct Analyzer {
         self.count(frame)
         for i in packet.layers.indices { self.layerCounts[caseIndex(packet.layers[i].kind)] &+= 1 }
         if let stop = packet.stop { self.noteStop(stop, frame: frame.number) }
-        if let fact = Classifier.fact(from: packet) {
-            if packet.stop?.reason == .truncated, fact.isVPN, self.stats.truncatedVPNFrames.count < 50 {
-                self.stats.truncatedVPNFrames.append(frame.number)
-            }
-            self.record(fact)
-            if fact.tcp != nil, fact.sourcePort == 1723 || fact.destinationPort == 1723 {
-                self.readPPTPStream(packet, fact, bytes: bytes)
-            }
+        var ipIndex = 0
+        while ipIndex < packet.layers.count, !packet.layers[ipIndex].isIP { ipIndex += 1 }
+        guard let (fact, carried) = Classifier.fact(from: packet, ipAt: ipIndex) else { return }
+        if packet.stop?.reason == .truncated, fact.isVPN, self.stats.truncatedVPNFrames.count < 50 {
+            self.stats.truncatedVPNFrames.append(frame.number)
+        }
+        self.record(fact)
+        if fact.tcp != nil, ProtocolRegistry.tcp(fact.sourcePort, fact.destinationPort)?.service == .pptpControl {
+            self.readPPTPStream(packet, fact, bytes: bytes)
+        }
+        // What a plain GRE tunnel carries is analysed as its own packet (GRE in GRE: each level).
+        var tunnel = HostPair(fact.source, fact.destination), next = carried
+        while let i = next, let (inner, carried) = Classifier.fact(from: packet, ipAt: i) {
+            self.noteCarried(inner, in: tunnel)
+            self.record(inner)
+            tunnel = HostPair(inner.source, inner.destination)
+            next = carried
         }
     }
 
@@ -158,14 +168,15 @@ public struct Analyzer {
         if let server = self.options.server, d.source != server, d.destination != server { return }
         let isVPN: Bool = switch d.kind {
         case .esp, .gre: true
-        case .other: PacketFact.isVPNTraffic(d.ipProtocol, d.sourcePort, d.destinationPort)
+        case .other: ProtocolRegistry.isVPN(d.ipProtocol, d.sourcePort, d.destinationPort)
         }
         self.countTraffic(Endpoint(d.source, d.sourcePort), Endpoint(d.destination, d.destinationPort), d.ipProtocol,
                           isVPN: isVPN, frame: frame, time: time, bytes: d.ipLength)
         switch d.kind {
         case .other: break
         case .esp(let e): self.addESP(e, d.source, d.destination, frame: frame, time: time, bytes: d.ipLength, isAH: false)
-        case .gre(let callID): self.addGRE(callID, d.source, d.destination, frame: frame, time: time, bytes: d.ipLength)
+        case .gre(let callID):
+            self.addGRE(callID, version: 1, d.source, d.destination, frame: frame, time: time, bytes: d.ipLength)
         }
     }
 
@@ -199,7 +210,7 @@ public struct Analyzer {
 
         switch fact.kind {
         case .other:
-            if let tcp = fact.tcp, fact.sourcePort == 1723 || fact.destinationPort == 1723 {
+            if let tcp = fact.tcp, ProtocolRegistry.tcp(fact.sourcePort, fact.destinationPort)?.service == .pptpControl {
                 self.addPPTPTCP(tcp, fact)
             }
         case .esp(let e):
@@ -208,7 +219,11 @@ public struct Analyzer {
             self.addESP(ESPFact(spi: spi, sequence: sequence), fact.source, fact.destination, frame: fact.frame,
                         time: fact.time, bytes: fact.ipLength, isAH: true)
         case .gre(let g):
-            self.addGRE(g.callID, fact.source, fact.destination, frame: fact.frame, time: fact.time, bytes: fact.ipLength)
+            if g.version == 0 { self.addPlainGRE(g, fact) }
+            if g.keepalive == nil {
+                self.addGRE(g.callID, version: g.version, fact.source, fact.destination, frame: fact.frame, time: fact.time,
+                            bytes: fact.ipLength)
+            }
         case .natKeepalive:
             if let index = self.pairs.index(forKey: HostPair(fact.source, fact.destination)) {
                 self.pairs.values[index].natKeepalives &+= 1
@@ -225,7 +240,8 @@ public struct Analyzer {
         case .pppControl(let p, let carrier):
             switch carrier {
             case .gre(let g):
-                self.addGRE(g.callID, fact.source, fact.destination, frame: fact.frame, time: fact.time, bytes: fact.ipLength)
+                self.addGRE(g.callID, version: g.version, fact.source, fact.destination, frame: fact.frame, time: fact.time,
+                            bytes: fact.ipLength)
             case .l2tp, .direct: break
             }
             self.addPPP(p, fact, time: time)
@@ -297,9 +313,9 @@ public struct Analyzer {
         self.esp[key] = stats
     }
 
-    mutating func addGRE(_ callID: UInt16, _ source: IPAddress, _ destination: IPAddress, frame: Int, time: Timestamp,
-                         bytes: Int) {
-        let key = GREStreamKey(source: source, destination: destination, callID: callID)
+    mutating func addGRE(_ callID: UInt16, version: UInt8, _ source: IPAddress, _ destination: IPAddress, frame: Int,
+                         time: Timestamp, bytes: Int) {
+        let key = GREStreamKey(source: source, destination: destination, version: version, callID: callID)
         if let index = self.gre.index(forKey: key) {
             self.gre.values[index].add(frame: frame, time: time, bytes: bytes)
             return
@@ -312,9 +328,44 @@ public struct Analyzer {
         self.gre[key] = counter
     }
 
+    /// A plain GRE packet: the pair is a GRE tunnel; a keepalive is noted as such.
+    mutating func addPlainGRE(_ g: GREFact, _ fact: PacketFact) {
+        guard let index = self.pairs.index(forKey: HostPair(fact.source, fact.destination)) else { return }
+        var tunnel = self.pairs.values[index].greTunnel ?? GRETunnelEvidence()
+        let limit = self.limits.framesPerList
+        switch g.keepalive {
+        case .request?: tunnel.keepaliveRequests.append(fact.frame, limit: limit, dropped: &self.dropped.frames)
+        case .reply?: tunnel.keepaliveReplies.append(fact.frame, limit: limit, dropped: &self.dropped.frames)
+        case nil: break
+        }
+        self.pairs.values[index].greTunnel = tunnel
+    }
+
+    /// Notes what a plain GRE tunnel between `tunnel` carries: the IP version, and the VPN protocol
+    /// inside if any.
+    mutating func noteCarried(_ inner: PacketFact, in tunnel: HostPair) {
+        guard let index = self.pairs.index(forKey: tunnel), self.pairs.values[index].greTunnel != nil else { return }
+        let what: String? = switch inner.kind {
+        case .ike: "IKE"
+        case .esp: "ESP"
+        case .ah: "AH"
+        case .gre(let g): g.version == 0 ? "GRE" : "PPTP"
+        case .pptp: "PPTP"
+        case .l2tpControl, .l2tpData: "L2TP"
+        case .pppControl(_, let carrier): if case .l2tp = carrier { "L2TP" } else { "PPTP" }
+        case .dns: "DNS"
+        default: nil
+        }
+        for name in [inner.source.isV4 ? "IPv4" : "IPv6", what] {
+            if let name, !self.pairs.values[index].greTunnel!.carries.contains(name) {
+                self.pairs.values[index].greTunnel!.carries.append(name)
+            }
+        }
+    }
+
     mutating func addPPTPTCP(_ tcp: TCPFact, _ fact: PacketFact) {
         let pair = HostPair(fact.source, fact.destination)
-        let clientIsSource = fact.destinationPort == 1723
+        let clientIsSource = ProtocolRegistry.isPort(fact.destinationPort, of: .pptpControl)
         if self.pairs[pair]?.pptp == nil {
             self.pairs[pair]?.pptp = PPTPControlEvidence(
                 client: clientIsSource ? fact.sourceEndpoint : fact.destinationEndpoint,
@@ -336,7 +387,7 @@ public struct Analyzer {
 
     mutating func addPPTP(_ messages: [PPTPMessageFact], _ fact: PacketFact, time: Double) {
         let pair = HostPair(fact.source, fact.destination)
-        let fromClient = fact.destinationPort == 1723
+        let fromClient = ProtocolRegistry.isPort(fact.destinationPort, of: .pptpControl)
         for m in messages {
             guard let count = self.pairs[pair]?.pptp?.messages.count else { return }
             guard count < self.limits.messagesPerSession else { self.dropped.messages &+= 1; continue }
@@ -358,7 +409,7 @@ public struct Analyzer {
             let sourceIsClient: Bool = switch c.messageType {
             case .sccrq?, .scccn?, .icrq?, .iccn?: true
             case .sccrp?, .icrp?: false
-            default: !(fact.sourcePort == 1701 && fact.destinationPort != 1701)
+            default: !(ProtocolRegistry.isPort(fact.sourcePort, of: .l2tp) && !ProtocolRegistry.isPort(fact.destinationPort, of: .l2tp))
             }
             self.pairs[pair]!.l2tp = L2TPEvidence(client: sourceIsClient ? fact.sourceEndpoint : fact.destinationEndpoint,
                                                   server: sourceIsClient ? fact.destinationEndpoint : fact.sourceEndpoint)
@@ -447,20 +498,10 @@ public struct Analyzer {
     }
 
     static func describeQuoted(_ e: ICMPErrorFact) -> String {
+        if let entry = e.quotedEntry { return entry.name.description }
         switch e.quotedProtocol {
-        case .udp:
-            let port = [500, 4500, 1701, 53].first { $0 == e.quotedDestinationPort || $0 == e.quotedSourcePort }
-            switch port {
-            case 500: return "IKE (UDP 500)"
-            case 4500: return "IKE/ESP over UDP 4500"
-            case 1701: return "L2TP (UDP 1701)"
-            case 53: return "DNS (UDP 53)"
-            default: return "UDP \(e.quotedDestinationPort)"
-            }
-        case .tcp: return e.quotedDestinationPort == 1723 ? "PPTP control (TCP 1723)" : "TCP \(e.quotedDestinationPort)"
-        case .esp: return "ESP (IP protocol 50)"
-        case .ah: return "AH (IP protocol 51)"
-        case .gre: return "GRE (IP protocol 47)"
+        case .udp: return "UDP \(e.quotedDestinationPort)"
+        case .tcp: return "TCP \(e.quotedDestinationPort)"
         default: return "IP protocol \(e.quotedProtocol.rawValue)"
         }
     }
@@ -472,18 +513,8 @@ extension PacketFact {
         switch self.kind {
         case .ike, .esp, .ah, .natKeepalive, .gre, .pptp, .l2tpControl, .l2tpData, .pppControl: return true
         case .dns, .icmpError, .icmpEcho, .ipFragment: return false
-        case .other: return Self.isVPNTraffic(self.ipProtocol, self.sourcePort, self.destinationPort)
-        }
-    }
-
-    /// A packet with no VPN meaning of its own is VPN traffic by its IP protocol or ports.
-    @inline(__always)
-    static func isVPNTraffic(_ ipProtocol: IPProtocol, _ sourcePort: UInt16, _ destinationPort: UInt16) -> Bool {
-        switch ipProtocol {
-        case .esp, .ah, .gre: return true
-        case .udp: return FlowKey.isVPNUDPPort(sourcePort) || FlowKey.isVPNUDPPort(destinationPort)
-        case .tcp: return sourcePort == 1723 || destinationPort == 1723
-        default: return false
+        // No VPN meaning of its own: VPN traffic by its IP protocol or ports.
+        case .other: return ProtocolRegistry.isVPN(self.ipProtocol, self.sourcePort, self.destinationPort)
         }
     }
 }

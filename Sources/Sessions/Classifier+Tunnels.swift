@@ -7,7 +7,8 @@ extension Classifier {
         switch layers[index] {
         case .gre(let g):
             let gre = GREFact(version: g.version, callID: g.callID ?? UInt16(truncatingIfNeeded: g.key ?? 0),
-                              sequence: g.sequence, acknowledgment: g.acknowledgment, protocolType: g.protocolType.rawValue)
+                              sequence: g.sequence, acknowledgment: g.acknowledgment, protocolType: g.protocolType.rawValue,
+                              keepalive: self.keepalive(layers, at: index))
             if let control = self.pppControl(layers, after: index) { return .pppControl(control, over: .gre(gre)) }
             return .gre(gre)
         case .l2tp(let h):
@@ -40,6 +41,20 @@ extension Classifier {
         default:
             return nil
         }
+    }
+
+    /// A plain GRE keepalive (Cisco's, the de-facto format; RFC 2784 defines none): the sender wraps
+    /// a GRE header with protocol type 0 and nothing after it in an IP packet addressed back to
+    /// itself, and sends that inside GRE to the peer, which decapsulates it and routes it home. The
+    /// request is GRE → IP (peer → sender) → empty GRE; the reply is the empty GRE itself.
+    static func keepalive(_ layers: [DecodedLayer], at index: Int) -> GREFact.Keepalive? {
+        guard case .gre(let g) = layers[index], g.version == 0 else { return nil }
+        if g.protocolType.rawValue == 0, g.payload.count == 0 { return .reply }
+        guard index > 0, index + 2 < layers.count, let outer = layers[index - 1].addresses,
+              let inner = layers[index + 1].addresses, inner.source == outer.destination, inner.destination == outer.source,
+              case .gre(let carried) = layers[index + 2], carried.version == 0, carried.protocolType.rawValue == 0,
+              carried.payload.count == 0 else { return nil }
+        return .request
     }
 
     /// The PPP control packet carried after `index` (GRE or L2TP → PPP framing → control), if any.

@@ -55,11 +55,12 @@ struct WireLayers: Sendable {
 
 extension Classifier {
     /// Reads `frame` as a data-plane packet from a few header fields, without decoding it: ESP
-    /// (over IP or UDP 4500), PPTP's GRE carrying non-IP, non-control PPP (MPPE), and TCP/UDP on
-    /// ports no decoder of ours looks into. Only whole frames of exactly those shapes, well formed
-    /// by every check the decoders make: anything else is nil and goes to `PacketDecoder`, so both
-    /// ways record the same evidence (`WireReadingTests` compares them frame by frame). Pure: may
-    /// run on another thread than the analyzer (the frame's bytes are not kept).
+    /// (over IP or NAT-T's UDP port), PPTP's GRE carrying non-IP, non-control PPP (MPPE), and TCP/UDP
+    /// on ports without a `ProtocolRegistry` entry (no decoder of ours looks into them). Only whole
+    /// frames of exactly those shapes, well formed by every check the decoders make: anything else is
+    /// nil and goes to `PacketDecoder`, so both ways record the same evidence (`WireReadingTests`
+    /// compares them frame by frame). Pure: may run on another thread than the analyzer (the frame's
+    /// bytes are not kept).
     @inline(__always)
     public static func wire(_ frame: RawFrame, limits: DecodeLimits) -> WireReading? {
         let info = frame.info
@@ -161,15 +162,17 @@ extension Classifier {
             reading.fact.sourcePort = sourcePort
             reading.fact.destinationPort = destinationPort
             let payload = offset + 8, payloadCount = length - 8
-            @inline(__always) func either(_ port: UInt16) -> Bool { sourcePort == port || destinationPort == port }
             if payloadCount == 0 { break }
-            if either(4500) {
+            switch ProtocolRegistry.udp(sourcePort, destinationPort)?.service {
+            case nil:
+                break
+            case .natTraversal?:
                 // RFC 3948: not a keepalive (0xFF) nor a non-ESP marker (IKE), and a whole ESP header.
                 guard payloadCount >= 8, u32(payload) != 0 else { return nil }
                 layers.append(.esp)
                 reading.fact.kind = .esp(ESPFact(spi: u32(payload), sequence: u32(payload + 4), udpEncapsulated: true))
-            } else if either(500) || either(1701) || either(4754) || either(53) {
-                return nil
+            default:
+                return nil  // a port with a decoder
             }
 
         case IPProtocol.tcp.rawValue:
@@ -177,7 +180,7 @@ extension Classifier {
             let sourcePort = u16(offset), destinationPort = u16(offset + 2)
             let headerLength = Int(u8(offset + 12) >> 4) * 4
             guard headerLength >= 20, offset + headerLength <= payloadEnd,
-                  sourcePort != 1723, destinationPort != 1723, sourcePort != 53, destinationPort != 53 else { return nil }
+                  ProtocolRegistry.tcp(sourcePort, destinationPort) == nil else { return nil }
             layers.append(.tcp)
             reading.fact.sourcePort = sourcePort
             reading.fact.destinationPort = destinationPort

@@ -6,14 +6,21 @@ import Decoding
 /// Each protocol's case is written once its decoder is on main; until then its packets become
 /// `.other` facts that still count in flows (by port and IP protocol).
 public enum Classifier {
+    /// The fact of the outermost IP packet.
     public static func fact(from packet: DecodedPacket) -> PacketFact? {
-        let layers = packet.layers
-        // The outermost IP header, and the layer right after it (its transport, if any).
         // Index loops, not `firstIndex(where:)`: generic collection code copies a layer through the
         // heap in an unoptimised build (and the allocation guard runs there).
         var ipIndex = 0
-        while ipIndex < layers.count, !layers[ipIndex].isIP { ipIndex += 1 }
-        guard ipIndex < layers.count else { return nil }
+        while ipIndex < packet.layers.count, !packet.layers[ipIndex].isIP { ipIndex += 1 }
+        return self.fact(from: packet, ipAt: ipIndex)?.fact
+    }
+
+    /// The fact of the IP packet whose header is layer `ipIndex`, and the layer of the IP packet it
+    /// carries through a plain GRE tunnel (version 0, not a keepalive), which has a fact of its own:
+    /// IKE or ESP inside GRE is a VPN session of its own.
+    public static func fact(from packet: DecodedPacket, ipAt ipIndex: Int) -> (fact: PacketFact, carried: Int?)? {
+        let layers = packet.layers
+        guard ipIndex < layers.count, layers[ipIndex].isIP else { return nil }
         let info = packet.frame
         var fact: PacketFact
         var isFragment = false
@@ -40,12 +47,13 @@ public enum Classifier {
         default:
             return nil
         }
-        fact.reassembledFrom = packet.reassembledFrom
+        // Reassembly is of the outermost packet.
+        if ipIndex == self.firstIP(layers) { fact.reassembledFrom = packet.reassembledFrom }
         if isFragment, packet.stop?.reason == .fragment {
             fact.kind = .ipFragment(identification: fragmentID, offset: fragmentOffset, moreFragments: moreFragments)
-            return fact
+            return (fact, nil)
         }
-        guard ipIndex + 1 < layers.count else { return fact }
+        guard ipIndex + 1 < layers.count else { return (fact, nil) }
         switch layers[ipIndex + 1] {
         case .udp(let udp):
             fact.sourcePort = udp.sourcePort
@@ -83,7 +91,28 @@ public enum Classifier {
             }
             index += 1
         }
-        return fact
+        if case .gre(let g) = fact.kind, g.version == 0, g.keepalive == nil { return (fact, self.carriedIP(layers, after: ipIndex)) }
+        return (fact, nil)
+    }
+
+    static func firstIP(_ layers: [DecodedLayer]) -> Int {
+        var i = 0
+        while i < layers.count, !layers[i].isIP { i += 1 }
+        return i
+    }
+
+    /// The next IP header after layer `ipIndex`, when the packet's transport ends there (GRE, GRE in
+    /// UDP, with Ethernet or VLAN between for transparent Ethernet bridging).
+    static func carriedIP(_ layers: [DecodedLayer], after ipIndex: Int) -> Int? {
+        var i = ipIndex + 1
+        while i < layers.count {
+            switch layers[i] {
+            case .ipv4, .ipv6: return i
+            case .udp, .gre, .ethernet, .vlan: i += 1
+            default: return nil
+            }
+        }
+        return nil
     }
 
     static func icmpError(_ quote: ICMPQuote, isV6: Bool, type: UInt8, code: UInt8, mtu: Int?) -> FactKind {
@@ -100,6 +129,15 @@ extension DecodedLayer {
         switch self {
         case .ipv4, .ipv6: true
         default: false
+        }
+    }
+
+    /// An IP header's addresses.
+    var addresses: (source: IPAddress, destination: IPAddress)? {
+        switch self {
+        case .ipv4(let ip): (ip.source, ip.destination)
+        case .ipv6(let ip): (ip.source, ip.destination)
+        default: nil
         }
     }
 }

@@ -83,12 +83,22 @@ struct WatchCommand: ParsableCommand {
         return .milliseconds(Int64((seconds * 1000).rounded()))
     }
 
-    /// The built-in capture filter: the VPN protocols, ICMP and DNS, to or from `server`.
+    /// The built-in capture filter: every `ProtocolRegistry` entry (its VPN ones to or from `server`),
+    /// and ICMP, which reports what became of them; untagged or behind one VLAN tag.
     static func vpnFilter(server: IPAddress?) -> String {
-        let vpn = "udp port 500 or udp port 4500 or udp port 1701 or tcp port 1723 or ip proto 50 or ip proto 51"
-            + " or ip proto 47 or ip6 proto 50 or ip6 proto 51 or ip6 proto 47 or icmp or icmp6 or port 53"
-        guard let server else { return vpn }
-        return "(host \(server) and (\(vpn))) or icmp or icmp6 or port 53"
+        func bpf(_ carrier: ProtocolRegistry.Carrier) -> String {
+            switch carrier {
+            case .udp(let port): "udp port \(port)"
+            case .tcp(let port): "tcp port \(port)"
+            case .ip(let p): "ip proto \(p.rawValue) or ip6 proto \(p.rawValue)"
+            }
+        }
+        let vpn = ProtocolRegistry.entries.filter(\.isVPN).map { bpf($0.carrier) }.joined(separator: " or ")
+        let others = (ProtocolRegistry.entries.filter { !$0.isVPN }.map { bpf($0.carrier) } + ["icmp", "icmp6"])
+            .joined(separator: " or ")
+        let filter = server.map { "(host \($0) and (\(vpn))) or \(others)" } ?? "\(vpn) or \(others)"
+        // The same behind one 802.1Q tag (a trunk port, or a capture that keeps tags).
+        return "\(filter) or (vlan and (\(filter)))"
     }
 
     func run() throws {

@@ -1,3 +1,4 @@
+import Capture
 import Crypto
 import Decoding
 import Foundation
@@ -61,6 +62,7 @@ enum Synthetic: String, CaseIterable, Sendable, CustomTestStringConvertible {
     case espOneWay = "synthetic-esp-one-way"
     case dnsNXDomain = "synthetic-dns-nxdomain"
     case windowsServerBehindNAT = "synthetic-windows-server-behind-nat"
+    case ikev2InGRE = "synthetic-ikev2-in-gre"
 
     var fileName: String { self.rawValue + ".pcap" }
     /// The frame holding the first part of a PPTP message split over TCP segments (tshark calls it malformed).
@@ -79,6 +81,7 @@ enum Synthetic: String, CaseIterable, Sendable, CustomTestStringConvertible {
         case .espOneWay: Self.espOneWay()
         case .dnsNXDomain: Self.dnsNXDomain()
         case .windowsServerBehindNAT: Self.windowsServerBehindNAT()
+        case .ikev2InGRE: Self.ikev2InGRE()
         }
     }
 
@@ -657,6 +660,46 @@ struct TCPConnection {
         if fromClient { self.clientSequence &+= length } else { self.serverSequence &+= length }
         return PacketBuilder.tcp(fromClient ? self.clientPort : self.serverPort, fromClient ? self.serverPort : self.clientPort,
                                  seq: seq, ack: ack, flags: flags, window: fromClient ? 64_240 : 29_200, payload)
+    }
+}
+
+// MARK: - IPsec inside a plain GRE tunnel (RFC 2784)
+
+extension Synthetic {
+    /// Two routers' plain GRE tunnel carrying a whole IKEv2 connection. The IP packets inside are
+    /// real and unchanged but for their UDP checksums (see below): frames 1-12 of Captures/lab-ikev2-psk-ok-client.pcap (strongSwan's
+    /// IKE_SA_INIT, IKE_AUTH on 4500, ESP in UDP both ways), at their own times after one second.
+    /// Synthetic: the Ethernet, outer IPv4 and GRE headers, and one keepalive each way first, in
+    /// Cisco's format as tcpdump/various_gre.pcap frames 11-12 show it (an IP packet back to the
+    /// sender holding an empty GRE header; TTL 255 as there). The lab has no GRE device.
+    static func ikev2InGRE() -> Data {
+        typealias B = PacketBuilder
+        let routerA = "198.51.100.1", routerB = "198.51.100.2"  // documentation range (RFC 5737)
+        func gre(_ source: String, _ destination: String, _ protocolType: UInt16, _ inner: [UInt8]) -> [UInt8] {
+            B.ethernet(B.ipv4(src: source, dst: destination, protocol: .gre, ttl: 255, B.plainGRE(protocolType, inner)))
+        }
+        func keepalive(from sender: String, to peer: String, at time: Double) -> [(time: Double, bytes: [UInt8])] {
+            let home = B.ipv4(src: peer, dst: sender, protocol: .gre, ttl: 255, B.plainGRE(0, []))
+            return [(time, gre(sender, peer, 0x0800, home)),
+                    (time + 0.001, B.ethernet(B.ipv4(src: peer, dst: sender, protocol: .gre, ttl: 254, B.plainGRE(0, []))))]
+        }
+        var frames = keepalive(from: routerA, to: routerB, at: 0) + keepalive(from: routerB, to: routerA, at: 0.5)
+        // A failure to read our own capture leaves the build short, and the comparison with the file fails.
+        if let file = try? PcapFile(path: Corpus.capturePath("lab-ikev2-psk-ok-client.pcap")) {
+            var start: Timestamp?, client: [UInt8]?
+            while let frame = try? file.next(), frame.info.number <= 12 {
+                var ip = Array(frame.bytes.dropFirst(14))  // Ethernet
+                // The lab's veth left the senders' UDP checksums unfilled (offload): 0, "none" (RFC 768).
+                let udp = Int(ip[0] & 0x0F) * 4
+                if ip[9] == IPProtocol.udp.rawValue { ip[udp + 6] = 0; ip[udp + 7] = 0 }
+                start = start ?? frame.info.timestamp
+                client = client ?? Array(ip[12..<16])  // the IKE initiator sends frame 1
+                let fromClient = Array(ip[12..<16]) == client!
+                frames.append((1 + frame.info.timestamp.seconds(since: start!),
+                               gre(fromClient ? routerA : routerB, fromClient ? routerB : routerA, 0x0800, ip)))
+            }
+        }
+        return B.pcap(frames)
     }
 }
 

@@ -85,7 +85,7 @@ struct WireReadingTests {
         case (.gre(let callID), .gre(let g)): #expect(callID == g.callID, "\(where_): GRE call ID")
         default: Issue.record("\(where_): wire kind \(d.kind) but fact kind \(fact.kind)")
         }
-        #expect(fact.tcp == nil || !(fact.sourcePort == 1723 || fact.destinationPort == 1723), "\(where_): PPTP control")
+        #expect(fact.tcp == nil || ProtocolRegistry.tcp(fact.sourcePort, fact.destinationPort) == nil, "\(where_): a decoded TCP port")
         return true
     }
 

@@ -104,6 +104,12 @@ public enum PacketBuilder {
         return out + payload
     }
 
+    /// Plain GRE — RFC 2784 §2.1: version 0, no checksum, key or sequence; `protocolType` 0 and no
+    /// payload is a keepalive's inner header.
+    public static func plainGRE(_ protocolType: UInt16, _ payload: [UInt8]) -> [UInt8] {
+        be(UInt16(0)) + be(protocolType) + payload
+    }
+
     /// PPP in HDLC-like framing (address 0xFF, control 0x03) — RFC 1662 §3.
     public static func ppp(_ proto: UInt16, _ payload: [UInt8], addressAndControl: Bool = true) -> [UInt8] {
         let header: [UInt8] = addressAndControl ? [0xFF, 0x03] : []

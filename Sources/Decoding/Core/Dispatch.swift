@@ -2,7 +2,8 @@ import Capture
 
 /// What the dissector decodes next. Each decoder consumes exactly its header and leaves the reader
 /// on its payload; this file alone decides which decoder the payload goes to, so the protocol graph
-/// reads on one screen (cf. Zeek's `ip/main.zeek`).
+/// reads on one screen (cf. Zeek's `ip/main.zeek`). Which port or IP protocol leads where is
+/// `ProtocolRegistry`'s.
 enum NextLayer {
     case link(LinkType)
     /// Raw IP: the version nibble decides between IPv4 and IPv6.
@@ -113,6 +114,24 @@ enum Dispatch {
                                         note: .ipFragment)
                 return .done
             }
+            switch ProtocolRegistry.ip(proto)?.service {
+            case .esp?:
+                packet.layers.append(.esp(try ESP(from: &r)))
+                return .done
+            case .ah?:
+                let h = try AH(from: &r)
+                packet.layers.append(.ah(h))
+                return .ipProtocol(h.nextHeader, fragment: false)
+            case .gre?:
+                return .gre
+            case .l2tpOverIP?:
+                try state.enterTunnel(r)
+                let h = try L2TP(overIP: &r)
+                packet.layers.append(.l2tp(h))
+                return .l2tpPayload(h)
+            default:
+                break
+            }
             switch proto {
             case .udp:
                 let h = try UDP(from: &r)
@@ -133,20 +152,6 @@ enum Dispatch {
                 return .etherType(proto == .ipInIP ? .ipv4 : .ipv6)
             case .ipv6NoNext:
                 return .done
-            case .esp:
-                packet.layers.append(.esp(try ESP(from: &r)))
-                return .done
-            case .ah:
-                let h = try AH(from: &r)
-                packet.layers.append(.ah(h))
-                return .ipProtocol(h.nextHeader, fragment: false)
-            case .gre:
-                return .gre
-            case .l2tp:
-                try state.enterTunnel(r)
-                let h = try L2TP(overIP: &r)
-                packet.layers.append(.l2tp(h))
-                return .l2tpPayload(h)
             default:
                 return state.unsupported(packet.innermostKind ?? .ipv4, at: r.offset, .ipProtocol(proto))
             }
@@ -155,17 +160,17 @@ enum Dispatch {
             // A datagram declared empty ends here; one whose payload the snaplen cut goes on, so the
             // decoder below reports the truncation.
             if r.isEmpty, udp.length <= 8 { return .done }
-            if udp.either(is: 4500) { return .udpEncapsulated }
-            if udp.either(is: 500) { return .ike }
-            if udp.either(is: 1701) {
+            switch ProtocolRegistry.udp(udp.sourcePort, udp.destinationPort)?.service {
+            case .natTraversal?: return .udpEncapsulated
+            case .ike?: return .ike
+            case .l2tp?:
                 try state.enterTunnel(r)
                 let h = try L2TP(from: &r)
                 packet.layers.append(.l2tp(h))
                 return .l2tpPayload(h)
-            }
-            if udp.either(is: 4754) { return .gre }  // GRE-in-UDP, RFC 8086
-            if udp.either(is: 53) {
-                packet.layers.append(.dns(try DNS(from: &r, limits: state.limits)))
+            case .greInUDP?: return .gre
+            case .dns?: packet.layers.append(.dns(try DNS(from: &r, limits: state.limits)))
+            default: break
             }
             return .done
 
@@ -207,9 +212,11 @@ enum Dispatch {
                 if TCPStreams.framing(of: tcp) != nil, state.cutShort(r, packet) { throw r.truncated(1) }
                 return .done
             }
-            if tcp.either(is: 1723) { return .pptpMessage }
-            if tcp.either(is: 53) { return .dnsOverTCP }
-            return .done
+            switch ProtocolRegistry.tcp(tcp.sourcePort, tcp.destinationPort)?.service {
+            case .pptpControl?: return .pptpMessage
+            case .dns?: return .dnsOverTCP
+            default: return .done
+            }
 
         case .pptpMessage:
             // Messages wholly inside this segment, starting at its first byte; the rest needs

@@ -108,9 +108,11 @@ public struct TCPStreams {
 
     /// The framing of a TCP segment's stream, or nil when it is not a control stream we reassemble.
     public static func framing(of tcp: TCP) -> Framing? {
-        if tcp.either(is: 1723) { return .pptp }
-        if tcp.either(is: 53) { return .dns }
-        return nil
+        switch ProtocolRegistry.tcp(tcp.sourcePort, tcp.destinationPort)?.service {
+        case .pptpControl?: .pptp
+        case .dns?: .dns
+        default: nil
+        }
     }
 
     /// Feeds one decoded packet (with the bytes it was decoded from); returns the messages it

@@ -81,7 +81,8 @@ public struct ICMPQuote: Hashable, Sendable, Codable {
         case .udp?, .tcp?:
             self.sourcePort = try r.read()
             self.destinationPort = try r.read()
-            if self.protocolNumber == .udp, self.sourcePort == 4500 || self.destinationPort == 4500 {
+            if self.protocolNumber == .udp,
+               ProtocolRegistry.udp(self.sourcePort ?? 0, self.destinationPort ?? 0)?.service == .natTraversal {
                 try r.skip(4)
                 let marker = try r.read(UInt32.self)
                 if marker != 0 { self.spi = marker }

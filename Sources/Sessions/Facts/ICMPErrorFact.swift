@@ -30,6 +30,11 @@ public struct ICMPErrorFact: Hashable, Sendable, Codable {
         self.mtu = mtu
     }
 
+    /// The registry entry of the quoted packet, by its IP protocol and ports.
+    public var quotedEntry: ProtocolRegistry.Entry? {
+        ProtocolRegistry.entry(self.quotedProtocol, self.quotedSourcePort, self.quotedDestinationPort)
+    }
+
     public var isPortUnreachable: Bool { self.isV6 ? (self.type == 1 && self.code == 4) : (self.type == 3 && self.code == 3) }
     public var isProtocolUnreachable: Bool { !self.isV6 && self.type == 3 && self.code == 2 }
     public var isFragmentationNeeded: Bool { self.isV6 ? self.type == 2 : (self.type == 3 && self.code == 4) }

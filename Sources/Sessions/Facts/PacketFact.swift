@@ -130,13 +130,17 @@ public struct GREFact: Hashable, Sendable {
     public var acknowledgment: UInt32?
     /// The carried protocol (0x880B PPP for PPTP).
     public var protocolType: UInt16
+    /// A plain GRE keepalive (see `Classifier.keepalive`).
+    public var keepalive: Keepalive?
+    public enum Keepalive: Hashable, Sendable { case request, reply }
     public init(version: UInt8 = 1, callID: UInt16, sequence: UInt32? = nil, acknowledgment: UInt32? = nil,
-                protocolType: UInt16 = 0x880B) {
+                protocolType: UInt16 = 0x880B, keepalive: Keepalive? = nil) {
         self.version = version
         self.callID = callID
         self.sequence = sequence
         self.acknowledgment = acknowledgment
         self.protocolType = protocolType
+        self.keepalive = keepalive
     }
 }
 

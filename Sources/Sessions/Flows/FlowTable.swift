@@ -46,17 +46,7 @@ public struct FlowKey: Hashable, Sendable {
     }
 
     /// True for the protocols and ports a VPN uses (never evicted before other flows).
-    public var isVPN: Bool {
-        switch self.ipProtocol {
-        case .esp, .ah, .gre: return true
-        case .udp: return Self.isVPNUDPPort(self.low.port) || Self.isVPNUDPPort(self.high.port)
-        case .tcp: return self.low.port == 1723 || self.high.port == 1723
-        default: return false
-        }
-    }
-    /// IKE (500), NAT-T (4500), L2TP (1701).
-    @inline(__always)
-    static func isVPNUDPPort(_ port: UInt16) -> Bool { port == 500 || port == 4500 || port == 1701 }
+    public var isVPN: Bool { ProtocolRegistry.isVPN(self.ipProtocol, self.low.port, self.high.port) }
 }
 
 /// Counters for both directions of one flow: `directions[0]` is low → high.

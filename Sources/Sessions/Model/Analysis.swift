@@ -61,11 +61,24 @@ public struct ESPStream: Sendable, Codable, Hashable {
 }
 
 /// GRE in one direction for one call ID.
+/// GRE in one direction: PPTP's data channel per call ID (version 1), or a plain GRE tunnel's
+/// packets carrying something (version 0; the call ID is then the key's low half, or 0).
 public struct GREStream: Sendable, Codable, Hashable {
     public var source: IPAddress
     public var destination: IPAddress
+    public var version: UInt8
     public var callID: UInt16
     public var traffic: CounterSummary
+}
+
+/// A plain GRE tunnel's own signs of life (RFC 2784, version 0): its keepalives, and what it carries.
+public struct GRETunnelEvidence: Sendable, Codable, Hashable {
+    /// Keepalives sent: GRE carrying an IP packet back to the sender that holds an empty GRE header.
+    public var keepaliveRequests: [Int] = []
+    /// Keepalives coming back: that empty GRE header (protocol type 0) on its way home.
+    public var keepaliveReplies: [Int] = []
+    /// What the tunnel carries: "IPv4", "IPv6", then the VPN protocols seen inside ("IKE", "ESP"…).
+    public var carries: [String] = []
 }
 
 public struct DNSQueryRecord: Sendable, Codable, Hashable {
@@ -193,7 +206,9 @@ public struct Session: Sendable, Codable {
     public var server: IPAddress
     /// What made us call them client and server ("IKE initiator", "TCP 1723 client", …).
     public var rolesFrom: String
-    /// "IKEv2", "IKEv1", "IKEv1 L2TP/IPsec", "PPTP", "L2TP", "ESP" …
+    /// What kind of VPN it is (nil: only VPN ports seen, nothing that tells).
+    public var vpnProtocol: VPNProtocol?
+    /// The protocol as text: "IKEv2", "IKEv1 Aggressive Mode", "IKEv1 L2TP/IPsec", "PPTP", "GRE", "IPsec ESP" …
     public var protocolLabel: String
     public var firstFrame: Int
     public var lastFrame: Int
@@ -208,6 +223,8 @@ public struct Session: Sendable, Codable {
     public var ike: [IKESA] = []
     public var esp: [ESPStream] = []
     public var gre: [GREStream] = []
+    /// Plain GRE (version 0) keepalives and payloads, when the pair has any.
+    public var greTunnel: GRETunnelEvidence?
     public var pptp: PPTPControlEvidence?
     public var l2tp: L2TPEvidence?
     public var ppp: PPPEvidence?

@@ -22,13 +22,15 @@ enum StageLadder {
         var ladder: [StageResult] = []
         ladder.append(self.nameResolution(s))
         ladder.append(self.reachability(s))
-        let isPPTP = s.protocolLabel == "PPTP"
+        let isPPTP = s.vpnProtocol == .pptp
         if isPPTP {
             ladder.append(self.pptpControl(s, captureEnd: captureEnd))
             ladder.append(self.greDataPlane(s, control: ladder.last!))
+        } else if s.vpnProtocol == .gre {
+            ladder += self.greTunnel(s, captureEnd: captureEnd)
         } else if !s.ike.isEmpty || !s.esp.isEmpty {
             ladder += self.ipsec(s, captureEnd: captureEnd)
-            if s.l2tp != nil || s.protocolLabel.contains("L2TP") {
+            if s.l2tp != nil || s.vpnProtocol == .l2tpIPsec || s.vpnProtocol == .l2tp {
                 ladder += self.l2tpAndPPP(s, insideIPsec: s.l2tp == nil, dataPlane: ladder.last!)
             }
         } else {
@@ -378,6 +380,42 @@ enum StageLadder {
         return result(.dataPlane, .notReached, "GRE both ways")
     }
 
+    // MARK: - Plain GRE
+
+    /// A plain GRE tunnel (version 0, RFC 2784): keepalives answered (its only control), then GRE
+    /// carrying something both ways. Keepalives are optional: without any, the data plane alone tells.
+    static func greTunnel(_ s: Session, captureEnd: Double) -> [StageResult] {
+        let t = s.greTunnel ?? GRETunnelEvidence()
+        let label = "GRE keepalives"
+        let control: StageResult
+        if !t.keepaliveReplies.isEmpty {
+            control = result(.tunnelControl, .ok, label, frames: Array(t.keepaliveRequests.prefix(1) + t.keepaliveReplies.prefix(1)),
+                             t.keepaliveRequests.isEmpty ? "\(t.keepaliveReplies.count) came back"
+                                : "\(t.keepaliveRequests.count) sent, \(t.keepaliveReplies.count) came back")
+        } else if !t.keepaliveRequests.isEmpty {
+            let status = unfinished(lastTime: s.end, captureEnd: captureEnd, retried: t.keepaliveRequests.count > 1)
+            control = result(.tunnelControl, status, label, frames: t.keepaliveRequests,
+                             "sent \(t.keepaliveRequests.count)×, none came back")
+        } else {
+            control = result(.tunnelControl, .notSeen, label)
+        }
+        let out = s.greFromClient.filter { $0.version == 0 }, back = s.greFromServer.filter { $0.version == 0 }
+        let frames = (out.prefix(1).compactMap(\.traffic.firstFrame) + back.prefix(1).compactMap(\.traffic.firstFrame)).sorted()
+        let times = (out + back).compactMap(\.traffic.start)
+        let carries = t.carries.isEmpty ? nil : "carrying " + t.carries.joined(separator: ", ")
+        let data: StageResult
+        if !out.isEmpty && !back.isEmpty {
+            data = result(.dataPlane, .ok, "GRE both ways", frames: frames, times: times, carries)
+        } else if !out.isEmpty || !back.isEmpty {
+            // What a tunnel carries may flow one way only (syslog, a mirror): not a failure by itself.
+            data = result(.dataPlane, .incomplete, "GRE both ways", frames: frames, times: times,
+                          "GRE only \(out.isEmpty ? "server → client" : "client → server")\(carries.map { ", \($0)" } ?? "")")
+        } else {
+            data = result(.dataPlane, .notSeen, "GRE both ways", control.status == .ok ? "keepalives only, nothing carried" : nil)
+        }
+        return [control, data]
+    }
+
     // MARK: - L2TP and PPP
 
     static func l2tpAndPPP(_ s: Session, insideIPsec: Bool, dataPlane: StageResult?) -> [StageResult] {
@@ -476,6 +514,9 @@ enum StageLadder {
         let data = ladder.first { $0.stage == .dataPlane }
         let network = ladder.first { $0.stage == .pppNetwork }
         if ladder.contains(where: { $0.status == .failed }) { return result(.connected, .notReached, "connected") }
+        if s.vpnProtocol == .gre, data?.status == .notSeen, ladder.contains(where: { $0.stage == .tunnelControl && $0.status == .ok }) {
+            return result(.connected, .ok, "connected", "keepalives answered")
+        }
         if let network, network.status == .ok { return result(.connected, .ok, "connected", frames: network.frames.suffix(1)) }
         if let data, data.status == .ok {
             // PPTP/L2TP in clear: GRE both ways is enough when PPP is not visible (mid-session capture).

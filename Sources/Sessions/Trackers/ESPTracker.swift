@@ -49,11 +49,15 @@ public struct ESPStreamStats: Hashable, Sendable {
     }
 }
 
-/// GRE per (source, destination, call ID): PPTP's data channel, one direction each.
+/// GRE per (source, destination, version, call ID): PPTP's data channel (version 1) or a plain GRE
+/// tunnel (version 0), one direction each.
 public struct GREStreamKey: Hashable, Sendable {
     public var source: IPAddress
     public var destination: IPAddress
+    public var version: UInt8
     public var callID: UInt16
     @inline(__always)
-    public func _rawHashValue(seed: Int) -> Int { KeyHash.hash(self.source, self.destination, UInt64(self.callID), seed: seed) }
+    public func _rawHashValue(seed: Int) -> Int {
+        KeyHash.hash(self.source, self.destination, UInt64(self.version) << 16 | UInt64(self.callID), seed: seed)
+    }
 }

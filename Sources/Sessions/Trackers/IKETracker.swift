@@ -262,7 +262,7 @@ extension IKETracker.State {
             default: break
             }
         }
-        let onNATT = fact.sourcePort == 4500 || fact.destinationPort == 4500
+        let onNATT = ProtocolRegistry.udp(fact.sourcePort, fact.destinationPort)?.service == .natTraversal
         if onNATT, self.sa.natTFloatFrame == nil { self.sa.natTFloatFrame = fact.frame }
 
         // INVALID_KE_PAYLOAD and COOKIE ask the initiator to try again (RFC 7296 §1.2, §2.6): the

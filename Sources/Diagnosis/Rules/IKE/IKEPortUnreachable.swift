@@ -18,7 +18,7 @@ struct IKEPortUnreachable: SessionRule {
     func evaluate(_ s: Session, in a: Analysis) -> [Finding] {
         let errors = s.icmpErrors.filter { e in
             e.isPortUnreachable && e.quotedProtocol == .udp
-                && [500, 4500].contains(e.quotedDestinationPort) && e.quotedDestination == s.server
+                && [.ike, .natTraversal].contains(e.quotedEntry?.service) && e.quotedDestination == s.server
         }
         guard let first = errors.first else { return [] }
         let who = first.reporter == s.server ? "the server" : "router \(first.reporter)"

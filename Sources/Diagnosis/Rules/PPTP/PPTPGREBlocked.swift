@@ -17,7 +17,7 @@ struct PPTPGREBlocked: SessionRule {
     ]
 
     func evaluate(_ s: Session, in a: Analysis) -> [Finding] {
-        guard s.protocolLabel == "PPTP", s.status(.tunnelControl) == .ok, s.status(.dataPlane) == .failed,
+        guard s.vpnProtocol == .pptp, s.status(.tunnelControl) == .ok, s.status(.dataPlane) == .failed,
               !s.oneSidedCapture, !s.pptpServerHungUpAfterCall else { return [] }
         let out = s.greFromClient.reduce(0) { $0 + $1.traffic.packets }
         let back = s.greFromServer.reduce(0) { $0 + $1.traffic.packets }

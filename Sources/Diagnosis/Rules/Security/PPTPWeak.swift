@@ -11,7 +11,7 @@ struct PPTPWeak: SessionRule {
     static let advice = ["Replace PPTP with IKEv2 (or at least L2TP/IPsec with certificates or a strong PSK)."]
 
     func evaluate(_ s: Session, in a: Analysis) -> [Finding] {
-        guard s.protocolLabel == "PPTP" else { return [] }
+        guard s.vpnProtocol == .pptp else { return [] }
         let frames = (s.pptp?.messages.prefix(1).map(\.frame) ?? []) + s.gre.prefix(1).compactMap(\.traffic.firstFrame)
         return [self.finding(s, stage: .tunnelControl, "This VPN uses PPTP, whose MS-CHAPv2/MPPE protection is broken.",
                              evidence: [Evidence("PPTP between \(s.client) and \(s.server)", frames: frames)])]
