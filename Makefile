@@ -63,9 +63,18 @@ clean:
 	rm -rf .build
 
 ## bench: vpndoctor against libpcap's bare read loop (not part of make test). RUNS=5 by default.
+## As root it ends with bench-live.
 bench: release
 	@[ -x /usr/bin/time ] || $(SUDO) apt-get install -y -qq time >/dev/null
 	python3 Benchmarks/bench.py
+	@if [ "$$(id -u)" = 0 ]; then $(MAKE) --no-print-directory bench-live; fi
+
+## bench-live (root): `watch` on a veth pair in a namespace of its own while tcpreplay replays IKE
+## at 20,000 packets/s and the data-plane mix at 300,000 packets/s (Benchmarks/watch-rate.py).
+.PHONY: bench-live
+bench-live: release
+	@command -v tcpreplay >/dev/null || DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq tcpreplay >/dev/null
+	python3 Benchmarks/watch-rate.py all
 
 ## bench-hostile: only bench's last section: each hostile shape (Benchmarks/make-hostile-pcap.py) at
 ## N and 4N packets; fails unless time grows linearly (ratio <= 5) and peak RSS stays <= 64 MiB.
