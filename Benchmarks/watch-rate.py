@@ -129,6 +129,7 @@ def packets_seen(stdout):
     except (ValueError, IndexError):
         start = max((i for i, l in enumerate(lines) if l == "{"), default=None)
         report = json.loads("\n".join(lines[start:])) if start is not None else {}
+    report = report.get("report", report)  # watch --json's last line: {"event": "report", "report": …}
     for candidate in [report] + report.get("reports", []):
         if "capture" in candidate:
             return candidate["capture"].get("packets")
