@@ -62,13 +62,15 @@ public struct Report: Sendable {
         self.capture = CaptureSummaryReport(capture, analysis.capture)
         self.server = analysis.server
         let findings = judgement.findings
+        // Grouped once (order kept), not filtered once per session.
+        let bySession = Dictionary(grouping: findings, by: \.session)
         self.sessions = analysis.sessions.map { s in
             let judged = judgement.verdict(of: s.id)!
             return SessionReport(id: s.id, client: s.client, server: s.server, rolesFrom: s.rolesFrom, protocolLabel: s.protocolLabel,
                                  verdict: judged.verdict, verdictLine: judged.line, furthestStage: s.furthest, stoppedAt: s.stoppedAt,
-                                 ladder: s.ladder, findings: findings.filter { $0.session == s.id }, flows: s.flows, evidence: s)
+                                 ladder: s.ladder, findings: bySession[s.id] ?? [], flows: s.flows, evidence: s)
         }
-        self.captureFindings = findings.filter { $0.session == nil }
+        self.captureFindings = bySession[nil] ?? []
         self.primaryFinding = judgement.primaryFinding
         self.furthestStage = analysis.sessions.first { $0.id == judgement.primarySession }?.furthest
         self.verdict = judgement.verdict

@@ -35,16 +35,19 @@ public struct Judgement: Sendable {
 
 enum Judge {
     static func judge(_ analysis: Analysis, _ raw: [Finding]) -> Judgement {
-        var findings = self.supersedeEarlierFailures(raw, in: analysis)
-        let erring = Set(findings.filter { $0.severity == .error }.compactMap(\.session))
+        var findings = DiagnosisEngine.ordered(self.supersedeEarlierFailures(raw, in: analysis))
+        // The error that decides each failed session: its first in the order (one pass, not one
+        // filter per session).
+        var deciding: [Int: Finding] = [:]
+        for f in findings where f.severity == .error { if let id = f.session, deciding[id] == nil { deciding[id] = f } }
         var verdicts: [Int: Judgement.SessionVerdict] = [:]
         for s in analysis.sessions {
-            let verdict: Verdict = erring.contains(s.id) ? .failed : s.outcome == .connected ? .connected : .incomplete
-            verdicts[s.id] = Judgement.SessionVerdict(verdict: verdict, line: self.line(s, verdict, findings))
+            let error = deciding[s.id]
+            let verdict: Verdict = error != nil ? .failed : s.outcome == .connected ? .connected : .incomplete
+            verdicts[s.id] = Judgement.SessionVerdict(verdict: verdict, line: self.line(s, verdict, deciding: error))
         }
         // `healthy` says the session connected: never beside the session's own failure.
-        findings.removeAll { $0.rule == Healthy.id && $0.session.map(erring.contains) == true }
-        findings = DiagnosisEngine.ordered(findings)
+        findings.removeAll { $0.rule == Healthy.id && $0.session.map { deciding[$0] != nil } == true }
         let failed = findings.contains { $0.severity == .error }
         let connected = verdicts.values.contains { $0.verdict == .connected }
         let primary = findings.first
@@ -77,13 +80,13 @@ enum Judge {
         }
     }
 
-    /// The session's verdict in one line, from its ladder and the finding that decided it.
-    static func line(_ s: Session, _ verdict: Verdict, _ findings: [Finding]) -> String {
+    /// The session's verdict in one line, from its ladder and the error that decided it (failed).
+    static func line(_ s: Session, _ verdict: Verdict, deciding error: Finding?) -> String {
         switch verdict {
         case .connected:
             return self.connectedLine(s)
         case .failed:
-            let error = DiagnosisEngine.ordered(findings.filter { $0.session == s.id && $0.severity == .error }).first!
+            let error = error!
             if let rung = s.ladder.first(where: { $0.status == .failed && $0.stage == error.stage })
                 ?? s.ladder.first(where: { $0.status == .failed }) {
                 return "FAILED at \(rung.stage.title)\(rung.detail.map { ": \($0)" } ?? "")"

@@ -97,7 +97,6 @@ enum StageLadder {
 
     static func ipsec(_ s: Session, captureEnd: Double) -> [StageResult] {
         let sa = s.primaryIKE
-        let espBothWays = !s.espFromClient.isEmpty && !s.espFromServer.isEmpty
         let anyESP = !s.esp.isEmpty
         var rungs: [StageResult] = []
         guard let sa else {
@@ -263,7 +262,6 @@ enum StageLadder {
             }
         }
         rungs.append(self.espDataPlane(s, childOK: childOK, captureEnd: captureEnd))
-        _ = espBothWays
         return rungs
     }
 
