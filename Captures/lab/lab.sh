@@ -39,7 +39,7 @@ CI_SCENARIOS="ikev2-psk-ok ikev2-wrong-psk natt-4500-blocked"
 ALL_SCENARIOS="ikev2-psk-ok ikev2-nat-ok ikev1-main-psk-ok ikev1-main-nat-ok ikev1-aggressive-ok
 ikev2-wrong-psk ikev1-main-wrong-psk ikev2-ike-proposal-mismatch ikev1-ike-proposal-mismatch
 ikev2-child-proposal-mismatch ikev1-esp-proposal-mismatch ike-500-responses-dropped
-ikev2-childless-ok ikev2-childless-child-refused
+ikev2-childless-ok ikev2-childless-child-refused ikev1-qm-initiator-abort
 natt-4500-blocked esp-one-way responder-not-running ikev2-fragmentation-ok
 ikev2-ip-fragments-dropped l2tp-ppp-fails pptp-ppp-fails pptp-1723-blocked
 ikev2-invalid-ke-ok l2tp-1701-blocked pptp-server-not-running l2tp-ipsec-ppp-fails"
@@ -210,7 +210,7 @@ reset_ipsec_params() {
   C_IKE=aes256-sha256-modp2048; S_IKE=aes256-sha256-modp2048
   C_ESP=aes256-sha256;          S_ESP=aes256-sha256
   C_PSK=lab-psk-correct-horse;  S_PSK=lab-psk-correct-horse
-  SERVER_RUNNING=1; PINGS=4; RTR_RULES=(); TS_SUFFIX=""; POST_UP_HOOK=""; C_CHILDLESS=allow
+  SERVER_RUNNING=1; PINGS=4; RTR_RULES=(); TS_SUFFIX=""; POST_UP_HOOK=""; C_CHILDLESS=allow; MODE=tunnel
 }
 
 write_strongswan_conf() { # dir role
@@ -251,11 +251,12 @@ write_swanctl_conf() { # dir role
   mkdir -p "$d/swanctl"/{x509,x509ca,x509ocsp,x509aa,x509ac,x509crl,pubkey,private,rsa,ecdsa,bliss,pkcs8,pkcs12}
   if [ "$role" = client ]; then
     me=client.lab.example; peer=server.lab.example; laddr=$CLIENT_ADDR; raddr=$S_ADDR
-    ike=$C_IKE; esp=$C_ESP; psk=$C_PSK; local_ts=$C_INNER; remote_ts=$S_INNER; childless=$C_CHILDLESS
+    ike=$C_IKE; esp=$C_ESP; psk=$C_PSK; local_ts=$C_INNER/32; remote_ts=$S_INNER/32; childless=$C_CHILDLESS
   else
     me=server.lab.example; peer=client.lab.example; laddr=$S_ADDR; raddr=%any
-    ike=$S_IKE; esp=$S_ESP; psk=$S_PSK; local_ts=$S_INNER; remote_ts=$C_INNER; childless=allow
+    ike=$S_IKE; esp=$S_ESP; psk=$S_PSK; local_ts=$S_INNER/32; remote_ts=$C_INNER/32; childless=allow
   fi
+  [ "$MODE" = transport ] && { local_ts=dynamic; remote_ts=dynamic; }
   if [ "$AUTH" = pubkey ]; then
     cp "$CERTS/ca.pem" "$d/swanctl/x509ca/"
     cp "$CERTS/$role-int.pem" "$CERTS/$role.pem" "$d/swanctl/x509/"
@@ -285,8 +286,9 @@ connections {
     }
     children {
       net {
-        local_ts = $local_ts/32$TS_SUFFIX
-        remote_ts = $remote_ts/32$TS_SUFFIX
+        local_ts = $local_ts$TS_SUFFIX
+        remote_ts = $remote_ts$TS_SUFFIX
+        mode = $MODE
         esp_proposals = $esp
         rekey_time = 0
         start_action = none
@@ -423,6 +425,10 @@ scenario() { # name outdir
     ikev1-esp-proposal-mismatch) VER=1; C_ESP=aes128-sha1; S_ESP=aes256-sha512 ;;
     # RFC 6023: IKE_AUTH without a child SA, the child made by a CREATE_CHILD_SA exchange
     ikev2-childless-ok) C_CHILDLESS=force ;;
+    # Quick Mode aborted by the initiator: kernel-libipsec cannot install a transport-mode SA, so
+    # the initiator (which installs on QM2, before sending QM3) answers QM2 with an Informational
+    # NO_PROPOSAL_CHOSEN instead of QM3 (strongSwan quick_mode.c process_i)
+    ikev1-qm-initiator-abort) VER=1; MODE=transport ;;
     ikev2-childless-child-refused) C_CHILDLESS=force; C_ESP=aes128-sha1; S_ESP=aes256gcm16 ;;
     ike-500-responses-dropped) RTR_RULES=("iptables -A FORWARD -p udp -s $S_ADDR --sport 500 -j DROP") ;;
     natt-4500-blocked) NAT=1; RTR_RULES=("iptables -A FORWARD -p udp --dport 4500 -j DROP" "iptables -A FORWARD -p udp --sport 4500 -j DROP") ;;

@@ -14,8 +14,8 @@ import Testing
     }
 
     /// IKEv1: QM1, QM2, then the initiator's encrypted Informational instead of QM3 and nothing after:
-    /// the initiator refused what the responder chose (facts: the lab's strongSwan could not be made to
-    /// do it; see the commit message).
+    /// the initiator refused what the responder chose (the lab's capture of it is checked end to end:
+    /// Captures/lab-ikev1-qm-initiator-abort-*.pcap, EXPECTED.tsv).
     @Test func initiatorAnswersQM2WithInformational() {
         var s = Scenario()
         s.mainMode(1...6)
@@ -73,5 +73,15 @@ import Testing
         let sessions = try CaptureSessions.of(name)
         #expect(sessions.map(\.verdict) == [.connected])
         #expect(sessions.first?.ladder.first { $0.stage == .childSA }?.label == "CREATE_CHILD_SA")
+    }
+
+    /// The lab's IKEv1 initiator that cannot install the transport-mode SA it agreed: QM1, QM2, then its
+    /// encrypted Informational (NO_PROPOSAL_CHOSEN per both logs) instead of QM3, seen from both ends.
+    @Test(arguments: ["client", "server"]) func initiatorAbortsQuickModeInTheLab(_ vantage: String) throws {
+        let session = try CaptureSessions.first("lab-ikev1-qm-initiator-abort-\(vantage).pcap")
+        #expect(session.verdict == .failed)
+        let finding = try #require(session.findings.first { $0.rule == "ike.phase2-failed" })
+        #expect(finding.summary.contains("initiator refused"))
+        #expect(finding.evidence.map(\.frames) == [[7, 8], [9]])
     }
 }

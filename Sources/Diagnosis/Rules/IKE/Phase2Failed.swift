@@ -32,6 +32,7 @@ struct Phase2Failed: SessionRule {
                                      evidence: [Evidence("QM1–QM2", frames: qm.map(\.frame), time: qm1.time),
                                                 Evidence("Informational from the initiator after QM2", frames: infos.filter(\.fromInitiator).map(\.frame))],
                                      advice: ["The responder chose something the initiator does not accept: compare the PFS/DH group, the lifetimes and the traffic selectors (the responder may narrow them).",
+                                              "Or the initiator could not install the SA it had just agreed: its IPsec stack lacks the mode (transport mode) or the algorithm the proposal names.",
                                               "The initiator's log names the reason (e.g. INVALID_ID_INFORMATION, NO_PROPOSAL_CHOSEN, INVALID_KEY_INFORMATION)."],
                                      confidence: .medium)]
             }
