@@ -220,14 +220,20 @@ public struct ESPStreamReport: Codable, Sendable {
 public struct GREStreamReport: Codable, Sendable {
     public var source: IPAddress
     public var destination: IPAddress
+    public var version: UInt8
     public var callID: UInt16
     public var traffic: TrafficReport
+    public var userDataPackets: Int
+    public var firstUserDataFrame: Int?
 
     init(_ g: GREStream) {
         self.source = g.source
         self.destination = g.destination
+        self.version = g.version
         self.callID = g.callID
         self.traffic = TrafficReport(g.traffic)
+        self.userDataPackets = g.userData
+        self.firstUserDataFrame = g.firstUserDataFrame
     }
 }
 

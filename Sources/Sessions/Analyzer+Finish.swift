@@ -35,9 +35,11 @@ extension Analyzer {
                       highestSequence: s.highestSequence, missing: s.missing, gaps: s.gaps, reordered: s.reordered,
                       firstGapFrame: s.firstGapFrame == 0 ? nil : s.firstGapFrame)
         }.sorted { ($0.traffic.firstFrame ?? 0) < ($1.traffic.firstFrame ?? 0) }
-        let greStreams = self.gre.map { key, c in
+        let greStreams = self.gre.map { key, s in
             GREStream(source: key.source, destination: key.destination, version: key.version, callID: key.callID,
-                      traffic: Self.summary(c, start: start))
+                      traffic: Self.summary(s.counter, start: start), userData: s.userData,
+                      firstUserDataFrame: s.userData > 0 ? s.firstUserDataFrame : nil,
+                      firstUserDataTime: s.userData > 0 ? s.firstUserDataTime.seconds(since: start) : nil)
         }.sorted { ($0.traffic.firstFrame ?? 0, $0.source, $0.destination) < ($1.traffic.firstFrame ?? 0, $1.source, $1.destination) }
         let allSAs = self.ike.all
         let incompleteFragments = self.fragments.filter { !$0.value.contains { self.reassembledFrames.contains($0) } }
@@ -126,7 +128,8 @@ extension Analyzer {
     /// PPTP control as tunnel control, ESP/AH/GRE as the data plane.
     static func stage(of e: ICMPErrorRecord, in s: Session) -> Stage? {
         switch e.quotedEntry?.service {
-        case .esp?, .ah?, .gre?, .greInUDP?: return .dataPlane
+        case .gre?: return s.vpnProtocol == .pptp ? .tunnelTransport : .dataPlane
+        case .esp?, .ah?, .greInUDP?: return .dataPlane
         case .pptpControl?, .l2tp?, .l2tpOverIP?: return .tunnelControl
         case .ike?, .natTraversal?:
             guard let last = s.allIKEMessages.last(where: { $0.time <= e.time }) else { return .ikeSAInit }

@@ -16,7 +16,7 @@ public struct Analyzer {
     var dropped = DroppedState()
     var flows: FlowTable
     var esp: [ESPStreamKey: ESPStreamStats] = [:]
-    var gre: [GREStreamKey: TrafficCounter] = [:]
+    var gre: [GREStreamKey: GREStreamStats] = [:]
     var ike = IKETracker()
     /// TCP 1723 reassembled, for PPTP messages split over segments (`readPPTPStream`).
     var pptpStreams = TCPStreams()
@@ -175,8 +175,9 @@ public struct Analyzer {
         switch d.kind {
         case .other: break
         case .esp(let e): self.addESP(e, d.source, d.destination, frame: frame, time: time, bytes: d.ipLength, isAH: false)
-        case .gre(let callID):
-            self.addGRE(callID, version: 1, d.source, d.destination, frame: frame, time: time, bytes: d.ipLength)
+        case .gre(let callID, let userData):
+            self.addGRE(callID, version: 1, d.source, d.destination, frame: frame, time: time, bytes: d.ipLength,
+                        userData: userData)
         }
     }
 
@@ -222,7 +223,7 @@ public struct Analyzer {
             if g.version == 0 { self.addPlainGRE(g, fact) }
             if g.keepalive == nil {
                 self.addGRE(g.callID, version: g.version, fact.source, fact.destination, frame: fact.frame, time: fact.time,
-                            bytes: fact.ipLength)
+                            bytes: fact.ipLength, userData: g.carriesUserData)
             }
         case .natKeepalive:
             if let index = self.pairs.index(forKey: HostPair(fact.source, fact.destination)) {
@@ -241,7 +242,7 @@ public struct Analyzer {
             switch carrier {
             case .gre(let g):
                 self.addGRE(g.callID, version: g.version, fact.source, fact.destination, frame: fact.frame, time: fact.time,
-                            bytes: fact.ipLength)
+                            bytes: fact.ipLength, userData: false)
             case .l2tp, .direct: break
             }
             self.addPPP(p, fact, time: time)
@@ -314,18 +315,18 @@ public struct Analyzer {
     }
 
     mutating func addGRE(_ callID: UInt16, version: UInt8, _ source: IPAddress, _ destination: IPAddress, frame: Int,
-                         time: Timestamp, bytes: Int) {
+                         time: Timestamp, bytes: Int, userData: Bool) {
         let key = GREStreamKey(source: source, destination: destination, version: version, callID: callID)
         if let index = self.gre.index(forKey: key) {
-            self.gre.values[index].add(frame: frame, time: time, bytes: bytes)
+            self.gre.values[index].add(frame: frame, time: time, bytes: bytes, userData: userData)
             return
         }
         if self.gre.count >= self.limits.streams {
-            self.dropped.streams += self.gre.evictIdle(max(1, self.limits.streams / 4), lastFrame: \.lastFrame)
+            self.dropped.streams += self.gre.evictIdle(max(1, self.limits.streams / 4), lastFrame: \.counter.lastFrame)
         }
-        var counter = TrafficCounter()
-        counter.add(frame: frame, time: time, bytes: bytes)
-        self.gre[key] = counter
+        var stats = GREStreamStats()
+        stats.add(frame: frame, time: time, bytes: bytes, userData: userData)
+        self.gre[key] = stats
     }
 
     /// A plain GRE packet: the pair is a GRE tunnel; a keepalive is noted as such.

@@ -6,9 +6,10 @@ extension Classifier {
     static func tunnelKind(_ layers: [DecodedLayer], at index: Int) -> FactKind? {
         switch layers[index] {
         case .gre(let g):
-            let gre = GREFact(version: g.version, callID: g.callID ?? UInt16(truncatingIfNeeded: g.key ?? 0),
+            var gre = GREFact(version: g.version, callID: g.callID ?? UInt16(truncatingIfNeeded: g.key ?? 0),
                               sequence: g.sequence, acknowledgment: g.acknowledgment, protocolType: g.protocolType.rawValue,
                               keepalive: self.keepalive(layers, at: index))
+            gre.carriesUserData = g.version == 1 && self.carriesUserData(layers, after: index)
             if let control = self.pppControl(layers, after: index) { return .pppControl(control, over: .gre(gre)) }
             return .gre(gre)
         case .l2tp(let h):

@@ -5,7 +5,9 @@ import Decoding
 /// ESP, PPTP GRE data or plain TCP/UDP packet instead of a whole `PacketFact` (a plain value, a few
 /// words, built and consumed in registers).
 struct DataPlaneFact: Sendable {
-    enum Kind: Sendable { case other, esp(ESPFact), gre(callID: UInt16) }
+    /// `gre`: PPTP's data channel; `userData` when it carries a datagram (MPPE's compressed datagram),
+    /// not an acknowledgment alone.
+    enum Kind: Sendable { case other, esp(ESPFact), gre(callID: UInt16, userData: Bool) }
     var source: IPAddress
     var destination: IPAddress
     var ipProtocol: IPProtocol
@@ -199,7 +201,7 @@ extension Classifier {
             guard r <= payloadEnd else { return nil }
             let greEnd = declared <= payloadEnd - r ? r + declared : payloadEnd
             layers.append(.gre)
-            reading.fact.kind = .gre(callID: callID)
+            reading.fact.kind = .gre(callID: callID, userData: false)
             if r == greEnd { break }  // acknowledgment only
             guard greEnd - r >= 3 else { return nil }
             if u8(r) == 0xFF {
@@ -219,6 +221,7 @@ extension Classifier {
             guard pppProtocol != .ipv4, pppProtocol != .ipv6, !pppProtocol.isControl else { return nil }
             layers.append(.ppp)
             reading.unsupportedPPP = (pppProtocol, r)
+            reading.fact.kind = .gre(callID: callID, userData: pppProtocol == .compressedDatagram)
 
         default:
             return nil

@@ -9,4 +9,9 @@ enum CaptureSessions {
     }
 
     static func first(_ name: String) throws -> Report.SessionReport { try #require(try Self.of(name).first) }
+
+    /// The first session of a public corpus capture (path as in its MANIFEST.tsv).
+    static func firstPublic(_ relative: String) throws -> Report.SessionReport {
+        try #require(try CorpusTests.report(path: Corpus.publicPath(relative), name: relative).sessions.first)
+    }
 }

@@ -146,10 +146,11 @@ struct Scenario {
         }
     }
 
-    mutating func gre(_ from: Side, count: Int = 5) {
-        for _ in 0..<count {
-            self.add(from, after: 0.01, proto: .gre, length: 100, .gre(GREFact(callID: from == .client ? 0x8001 : 0x4001)))
-        }
+    /// PPTP GRE: user data (a datagram inside PPP) or, with `userData: false`, acknowledgments alone.
+    mutating func gre(_ from: Side, count: Int = 5, userData: Bool = true) {
+        var g = GREFact(callID: from == .client ? 0x8001 : 0x4001)
+        g.carriesUserData = userData
+        for _ in 0..<count { self.add(from, after: 0.01, proto: .gre, length: userData ? 100 : 32, .gre(g)) }
     }
 
     /// LCP both ways, then authentication and IPCP, with the last steps chosen by the test.

@@ -82,7 +82,9 @@ struct WireReadingTests {
         switch (d.kind, fact.kind) {
         case (.other, .other): break
         case (.esp(let a), .esp(let b)): #expect(a == b, "\(where_): ESP")
-        case (.gre(let callID), .gre(let g)): #expect(callID == g.callID, "\(where_): GRE call ID")
+        case (.gre(let callID, let userData), .gre(let g)):
+            #expect(callID == g.callID, "\(where_): GRE call ID")
+            #expect(userData == g.carriesUserData, "\(where_): GRE carrying user data")
         default: Issue.record("\(where_): wire kind \(d.kind) but fact kind \(fact.kind)")
         }
         #expect(fact.tcp == nil || ProtocolRegistry.tcp(fact.sourcePort, fact.destinationPort) == nil, "\(where_): a decoded TCP port")

@@ -106,10 +106,20 @@ enum Judge {
         }
     }
 
+    /// The rung that shows a connected session working: its user data both ways, else (PPP up and no
+    /// user data captured) what carries the tunnel.
+    static func dataRung(_ s: Session) -> StageResult? {
+        s.stage(.dataPlane).flatMap { $0.status == .ok ? $0 : nil }
+            ?? s.stage(.tunnelTransport).flatMap { $0.status == .ok ? $0 : nil } ?? s.stage(.dataPlane)
+    }
+
     /// "CONNECTED — ESP both ways (12 out, 9 back)", from the ladder's data rung.
     static func connectedLine(_ s: Session) -> String {
-        let data = s.stage(.dataPlane)
+        let data = self.dataRung(s)
+        // User data seen one way so far, too soon to call (StageLadder.pptpUserData): said after.
+        let pending = s.stage(.dataPlane).flatMap { $0.status == .incomplete ? $0.detail : nil }
         return "CONNECTED — \(data?.label ?? "tunnel up")\(data?.detail.map { " (\($0))" } ?? "")"
+            + (pending.map { "; \($0)" } ?? "")
             + (s.startedMidSession ? "; capture starts mid-session" : "")
     }
 

@@ -132,6 +132,9 @@ public struct GREFact: Hashable, Sendable {
     public var protocolType: UInt16
     /// A plain GRE keepalive (see `Classifier.keepalive`).
     public var keepalive: Keepalive?
+    /// PPTP: the PPP inside carries user data (IP, or MPPE's compressed datagram), not control and
+    /// not an acknowledgment alone.
+    public var carriesUserData = false
     public enum Keepalive: Hashable, Sendable { case request, reply }
     public init(version: UInt8 = 1, callID: UInt16, sequence: UInt32? = nil, acknowledgment: UInt32? = nil,
                 protocolType: UInt16 = 0x880B, keepalive: Keepalive? = nil) {

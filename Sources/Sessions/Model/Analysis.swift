@@ -69,6 +69,10 @@ public struct GREStream: Sendable, Codable, Hashable {
     public var version: UInt8
     public var callID: UInt16
     public var traffic: CounterSummary
+    /// PPTP: packets carrying user data (a datagram inside PPP: IP or MPPE), not LCP or bare acknowledgments.
+    public var userData = 0
+    public var firstUserDataFrame: Int?
+    public var firstUserDataTime: Double?
 }
 
 /// A plain GRE tunnel's own signs of life (RFC 2784, version 0): its keepalives, and what it carries.

@@ -1,9 +1,11 @@
 /// The stages of a VPN connection attempt, in order. Our own concept: a closed enum.
 ///
-/// PPTP: `tunnelControl` is TCP 1723 and its Start-Control-Connection / Outgoing-Call exchange,
-/// and GRE in both directions is its `dataPlane`; its ladder lists them in that order.
+/// Each family's ladder lists the stages it has in its own order (`StageLadder`). PPTP: TCP 1723 and
+/// its Start-Control-Connection / Outgoing-Call exchange (`tunnelControl`), GRE both ways
+/// (`tunnelTransport`), LCP, authentication, IPCP, then user data inside PPP both ways (`dataPlane`).
+/// L2TP: `tunnelControl` (SCCRQ…ICCN), PPP, then user data; inside IPsec, after IKE and ESP.
 public enum Stage: String, Sendable, Codable, CaseIterable, Comparable {
-    case nameResolution, reachability, ikeSAInit, ikeAuth, childSA, dataPlane, tunnelControl
+    case nameResolution, reachability, ikeSAInit, ikeAuth, childSA, dataPlane, tunnelControl, tunnelTransport
     case pppLink, pppAuth, pppNetwork, connected
 
     var order: Int { Self.allCases.firstIndex(of: self)! }
@@ -18,6 +20,7 @@ public enum Stage: String, Sendable, Codable, CaseIterable, Comparable {
         case .childSA: "IKE phase 2 (child SA)"
         case .dataPlane: "Data plane"
         case .tunnelControl: "Tunnel control"
+        case .tunnelTransport: "Tunnel transport"
         case .pppLink: "PPP link (LCP)"
         case .pppAuth: "PPP authentication"
         case .pppNetwork: "PPP network (IPCP)"

@@ -25,7 +25,9 @@ enum StageLadder {
         let isPPTP = s.vpnProtocol == .pptp
         if isPPTP {
             ladder.append(self.pptpControl(s, captureEnd: captureEnd))
-            ladder.append(self.greDataPlane(s, control: ladder.last!))
+            ladder.append(self.greTransport(s, control: ladder.last!))
+            ladder += self.ppp(s)
+            ladder.append(self.pptpUserData(s, captureEnd: captureEnd))
         } else if s.vpnProtocol == .gre {
             ladder += self.greTunnel(s, captureEnd: captureEnd)
         } else if !s.ike.isEmpty || !s.esp.isEmpty {
@@ -35,9 +37,11 @@ enum StageLadder {
             }
         } else {
             ladder += self.l2tpAndPPP(s, insideIPsec: false, dataPlane: nil)
-            if s.l2tp != nil { ladder.append(self.l2tpDataPlane(s)) }
+            if let l = s.l2tp {
+                ladder.append(self.userData(out: l.dataFromClient, back: l.dataFromServer,
+                                            frames: [l.firstDataFromClient, l.firstDataFromServer].compactMap { $0 }))
+            }
         }
-        if isPPTP { ladder += self.ppp(s) }
         ladder.append(self.connected(s, ladder, captureEnd: captureEnd))
         self.settle(&ladder)
         s.ladder = ladder
@@ -363,19 +367,20 @@ enum StageLadder {
                       frames: Array(frames), times: times)
     }
 
-    static func greDataPlane(_ s: Session, control: StageResult) -> StageResult {
+    /// PPTP's GRE, both ways: what carries PPP (and every packet of the call) between the two hosts.
+    static func greTransport(_ s: Session, control: StageResult) -> StageResult {
         let out = s.greFromClient, back = s.greFromServer
         let frames = (out.prefix(1).compactMap(\.traffic.firstFrame) + back.prefix(1).compactMap(\.traffic.firstFrame)).sorted()
         let times = (out + back).compactMap(\.traffic.start)
-        if !out.isEmpty && !back.isEmpty { return result(.dataPlane, .ok, "GRE both ways", frames: frames, times: times) }
+        if !out.isEmpty && !back.isEmpty { return result(.tunnelTransport, .ok, "GRE both ways", frames: frames, times: times) }
         if control.status == .ok || control.status == .notSeen || !out.isEmpty || !back.isEmpty {
             let hungUp = s.pptp.map { $0.finFromServer || $0.resetFromServer } ?? false
             let detail = out.isEmpty && back.isEmpty ? (hungUp ? "no GRE: the server closed TCP 1723 after the call" : "no GRE at all")
                 : "GRE only \(out.isEmpty ? "server → client" : "client → server")"
-            return result(.dataPlane, control.status == .ok || !(out.isEmpty && back.isEmpty) ? .failed : .notReached,
+            return result(.tunnelTransport, control.status == .ok || !(out.isEmpty && back.isEmpty) ? .failed : .notReached,
                           "GRE both ways", frames: frames, times: times, detail)
         }
-        return result(.dataPlane, .notReached, "GRE both ways")
+        return result(.tunnelTransport, .notReached, "GRE both ways")
     }
 
     // MARK: - Plain GRE
@@ -451,17 +456,31 @@ enum StageLadder {
         return rungs + ppp
     }
 
-    static let l2tpDataLabel = "IP in PPP both ways"
+    static let userDataLabel = "IP in PPP both ways"
 
-    /// What the tunnel is for: user data inside PPP (IP, or compressed/encrypted datagrams), each way.
-    /// LCP echoes prove the link, not that traffic gets through it.
-    static func l2tpDataPlane(_ s: Session) -> StageResult {
-        guard let l = s.l2tp, l.dataFromClient > 0 || l.dataFromServer > 0 else { return result(.dataPlane, .notSeen, l2tpDataLabel) }
-        let frames = [l.firstDataFromClient, l.firstDataFromServer].compactMap { $0 }
-        let counts = "\(l.dataFromClient) out, \(l.dataFromServer) back"
-        if l.dataFromClient > 0 && l.dataFromServer > 0 { return result(.dataPlane, .ok, l2tpDataLabel, frames: frames, counts) }
-        return result(.dataPlane, .failed, l2tpDataLabel, frames: frames,
-                      "user data only \(l.dataFromClient > 0 ? "client → server" : "server → client") (\(counts))")
+    /// What an L2TP or PPTP tunnel is for: user data inside PPP (IP, or compressed/encrypted datagrams),
+    /// each way, from the first frame of each. LCP echoes prove the link, not that traffic gets through it.
+    static func userData(out: Int, back: Int, frames: [Int]) -> StageResult {
+        guard out > 0 || back > 0 else { return result(.dataPlane, .notSeen, userDataLabel) }
+        let counts = "\(out) out, \(back) back"
+        if out > 0 && back > 0 { return result(.dataPlane, .ok, userDataLabel, frames: frames, counts) }
+        return result(.dataPlane, .failed, userDataLabel, frames: frames,
+                      "user data only \(out > 0 ? "client → server" : "server → client") (\(counts))")
+    }
+
+    /// PPTP's user data is MPPE-encrypted: what it is cannot be seen, and the first packets after PPP
+    /// comes up are often broadcasts and multicasts that get no answer (Windows' NetBIOS, LLMNR, SSDP).
+    /// So one way only is a failure once the capture goes on `quietSeconds` after the first of them.
+    static func pptpUserData(_ s: Session, captureEnd: Double) -> StageResult {
+        let out = s.greFromClient.reduce(0) { $0 + $1.userData }, back = s.greFromServer.reduce(0) { $0 + $1.userData }
+        let first = [s.greFromClient, s.greFromServer].compactMap { $0.compactMap(\.firstUserDataFrame).min() }
+        var rung = self.userData(out: out, back: back, frames: first)
+        let since = (out > 0 ? s.greFromClient : s.greFromServer).compactMap(\.firstUserDataTime).min() ?? captureEnd
+        if rung.status == .failed, captureEnd - since < quietSeconds {
+            rung.status = .incomplete
+            rung.detail = (rung.detail ?? "") + "; the capture ends \(Self.milliseconds(captureEnd - since)) after the first"
+        }
+        return rung
     }
 
     static func milliseconds(_ t: Double) -> String { t < 1 ? "\(Int((t * 1000).rounded())) ms" : String(format: "%.1f s", t) }

@@ -51,6 +51,24 @@ public struct ESPStreamStats: Hashable, Sendable {
 
 /// GRE per (source, destination, version, call ID): PPTP's data channel (version 1) or a plain GRE
 /// tunnel (version 0), one direction each.
+/// GRE in one direction: every packet, and those carrying user data (PPTP: a datagram inside PPP,
+/// not LCP and not an acknowledgment alone).
+public struct GREStreamStats: Hashable, Sendable {
+    public var counter = TrafficCounter()
+    public var userData = 0
+    public var firstUserDataFrame = 0
+    public var firstUserDataTime = Timestamp(seconds: 0, nanoseconds: 0)
+
+    @inline(__always)
+    mutating func add(frame: Int, time: Timestamp, bytes: Int, userData: Bool) {
+        self.counter.add(frame: frame, time: time, bytes: bytes)
+        if userData {
+            if self.userData == 0 { (self.firstUserDataFrame, self.firstUserDataTime) = (frame, time) }
+            self.userData &+= 1
+        }
+    }
+}
+
 public struct GREStreamKey: Hashable, Sendable {
     public var source: IPAddress
     public var destination: IPAddress

@@ -18,7 +18,7 @@ struct LCPNoResponse: SessionRule {
         let requests = p.messages(.lcp, code: PPPControlFact.Code.configureRequest)
         guard let first = requests.first else { return [] }
         let senders = Set(requests.map(\.fromClient))
-        let gre = s.vpnProtocol == .pptp && s.status(.dataPlane) == .failed
+        let gre = s.vpnProtocol == .pptp && s.status(.tunnelTransport) == .failed
         return [self.finding(s, stage: .pppLink,
                              "LCP Configure-Request sent \(requests.count)× by the \(senders.count == 2 ? "client and the server" : senders.first! ? "client" : "server"), never acknowledged by both sides.",
                              evidence: [Evidence("LCP Configure-Requests", frames: requests.map(\.frame), time: first.time)],

@@ -18,15 +18,20 @@ struct PPPDataOneWay: SessionRule {
     ]
 
     func evaluate(_ s: Session, in a: Analysis) -> [Finding] {
-        // L2TP in clear: its data-plane rung is the user data inside PPP (with IPsec it is ESP).
-        guard let l = s.l2tp, !s.isIPsec, let rung = s.stage(.dataPlane), rung.status == .failed, !s.oneSidedCapture
-        else { return [] }
+        // L2TP in clear and PPTP: the data-plane rung is the user data inside PPP (with IPsec it is ESP).
+        let out: Int
+        switch s.vpnProtocol {
+        case .l2tp?: out = s.l2tp?.dataFromClient ?? 0
+        case .pptp?: out = s.greFromClient.reduce(0) { $0 + $1.userData }
+        default: return []
+        }
+        guard let rung = s.stage(.dataPlane), rung.status == .failed, !s.oneSidedCapture else { return [] }
         let echoes = s.ppp?.messages(.lcp).filter { $0.code == 9 || $0.code == 10 } ?? []
         var evidence = [Evidence(rung.detail ?? "user data one way", frames: rung.frames, time: rung.start)]
         if echoes.contains(where: \.fromClient) && echoes.contains(where: { !$0.fromClient }) {
             evidence.append(Evidence("LCP echoes both ways: the PPP link itself is alive", frames: Array(echoes.prefix(2).map(\.frame))))
         }
-        let way = l.dataFromClient > 0 ? "client → server" : "server → client"
+        let way = out > 0 ? "client → server" : "server → client"
         return [self.finding(s, stage: .dataPlane, "User data inside the tunnel flows only \(way): nothing comes back through it.",
                              evidence: evidence)]
     }

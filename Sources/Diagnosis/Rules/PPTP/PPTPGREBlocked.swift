@@ -17,7 +17,7 @@ struct PPTPGREBlocked: SessionRule {
     ]
 
     func evaluate(_ s: Session, in a: Analysis) -> [Finding] {
-        guard s.vpnProtocol == .pptp, s.status(.tunnelControl) == .ok, s.status(.dataPlane) == .failed,
+        guard s.vpnProtocol == .pptp, s.status(.tunnelControl) == .ok, s.status(.tunnelTransport) == .failed,
               !s.oneSidedCapture, !s.pptpServerHungUpAfterCall else { return [] }
         let out = s.greFromClient.reduce(0) { $0 + $1.traffic.packets }
         let back = s.greFromServer.reduce(0) { $0 + $1.traffic.packets }
@@ -26,7 +26,7 @@ struct PPTPGREBlocked: SessionRule {
         var evidence = [Evidence("Outgoing-Call-Reply: connected", frames: s.pptp?.first(.outgoingCallReply).map { [$0.frame] } ?? []),
                         Evidence(what, frames: (s.greFromClient + s.greFromServer).compactMap(\.traffic.firstFrame))]
         if !lcp.isEmpty { evidence.append(Evidence("LCP Configure-Request \(lcp.count)×", frames: lcp.map(\.frame))) }
-        return [self.finding(s, stage: .dataPlane, "PPTP control is up, but \(what): GRE (IP protocol 47) is blocked on the path.",
+        return [self.finding(s, stage: .tunnelTransport, "PPTP control is up, but \(what): GRE (IP protocol 47) is blocked on the path.",
                              evidence: evidence)]
     }
 }

@@ -5,8 +5,8 @@ struct Healthy: SessionRule {
     static let title = "The VPN connected"
     static let severity = Severity.info
     static let explanation = """
-        The session reached its data plane in both directions (ESP both ways for IPsec, GRE both ways and PPP \
-        up for PPTP, L2TP data both ways), so the tunnel works at the capture point.
+        The session reached its data plane in both directions (ESP both ways for IPsec; PPP up and user data \
+        inside it both ways for PPTP and L2TP), so the tunnel works at the capture point.
         """
     static let advice = ["Nothing to fix for connectivity; see any warnings for security or quality issues."]
 
@@ -22,7 +22,8 @@ struct Healthy: SessionRule {
                                           "Otherwise nothing to fix at the IPsec level; capture while traffic flows to see it both ways."])]
         }
         guard s.outcome == .connected else { return [] }
-        return [self.finding(s, stage: .connected, "Connected: \(s.protocolLabel) between \(s.client) and \(s.server)\(data.map { ", \($0.label)" } ?? "").",
-                             evidence: [Evidence(Judge.connectedLine(s), frames: data?.frames ?? [])])]
+        let shown = Judge.dataRung(s)
+        return [self.finding(s, stage: .connected, "Connected: \(s.protocolLabel) between \(s.client) and \(s.server)\(shown.map { ", \($0.label)" } ?? "").",
+                             evidence: [Evidence(Judge.connectedLine(s), frames: shown?.frames ?? [])])]
     }
 }
