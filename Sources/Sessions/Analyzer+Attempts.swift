@@ -120,9 +120,10 @@ struct Attempts {
         var withESP = Set<Int>()
         for s in esp { if let a = self.owner(Endpoint(s.source, s.sourcePort), Endpoint(s.destination, s.destinationPort)) { withESP.insert(a) } }
         var ties: [HostPair: ESPTie] = [:], claims: [Int: Int] = [:]
+        let completions = ESPTie.completions(sas: sas, attempts: self.list, excluding: withESP)
         for pair in pairs where self.pairOwner[pair] == nil {
-            guard let streams = espByPair[pair], let tie = ESPTie.candidate(streams, sas: sas, attempts: self.list,
-                                                                           excluding: withESP) else { continue }
+            guard let streams = espByPair[pair], let tie = ESPTie.candidate(streams, sas: sas, completions: completions)
+            else { continue }
             ties[pair] = tie
             claims[tie.attempt, default: 0] += 1
         }
@@ -156,27 +157,46 @@ public struct ESPTie: Sendable, Codable, Hashable {
     /// Seconds from that completion to the first ESP packet.
     public var delay: Double
 
+    /// A message that completed a child SA, of an attempt with no ESP of its own.
+    struct Completion { var time: Double, attempt: Int, sa: Int, message: IKEMessageRecord }
+
+    /// Every child-SA completion (`completesChildSA`) of attempts without ESP, by time: gathered
+    /// once, so tying each ESP-only pair is a binary search and a walk over one window.
+    static func completions(sas: [IKESA], attempts: [Attempts.Attempt], excluding withESP: Set<Int>) -> [Completion] {
+        var all: [Completion] = []
+        for (a, attempt) in attempts.enumerated() where !withESP.contains(a) {
+            for i in attempt.sas {
+                for m in sas[i].messages where m.retransmissionOf == nil && Self.completesChildSA(m.step) {
+                    all.append(Completion(time: m.time, attempt: a, sa: i, message: m))
+                }
+            }
+        }
+        return all.sorted { ($0.time, $0.message.frame) < ($1.time, $1.message.frame) }
+    }
+
     /// The tie of `streams` (one host pair's ESP) when it fits exactly one SA: at most one stream
-    /// each way, starting within `Attempts.tieWindow` seconds after an SA (of an attempt with no ESP
-    /// of its own) completed a child SA, and no other SA so placed.
-    static func candidate(_ streams: [ESPStream], sas: [IKESA], attempts: [Attempts.Attempt], excluding withESP: Set<Int>)
-        -> ESPTie? {
+    /// each way, starting within `Attempts.tieWindow` seconds after an SA completed a child SA
+    /// (`completions`), and no other SA so placed.
+    static func candidate(_ streams: [ESPStream], sas: [IKESA], completions: [Completion]) -> ESPTie? {
         let ordered = streams.sorted { ($0.traffic.firstFrame ?? 0) < ($1.traffic.firstFrame ?? 0) }
         guard let first = ordered.first, !first.isAH, let start = first.traffic.start, let firstFrame = first.traffic.firstFrame,
               ordered.count <= 2, ordered.count == Set(ordered.map(\.source)).count else { return nil }
-        var found: [ESPTie] = []
-        for (a, attempt) in attempts.enumerated() where !withESP.contains(a) {
-            for i in attempt.sas {
-                let completions = sas[i].messages.filter { m in
-                    m.retransmissionOf == nil && m.time <= start && start - m.time <= Attempts.tieWindow && Self.completesChildSA(m.step)
-                }
-                guard let done = completions.last else { continue }
-                found.append(ESPTie(attempt: a, espSource: first.source, espDestination: first.destination,
-                                    firstESPFrame: firstFrame, ikeSPI: String(sas[i].initiatorSPI, radix: 16),
-                                    completedStep: done.step, completedFrame: done.frame, delay: start - done.time))
-            }
+        // The first completion at or after `start - tieWindow`, then each up to `start`; stop at a second SA.
+        var low = 0, high = completions.count
+        while low < high {
+            let mid = (low + high) / 2
+            if completions[mid].time < start - Attempts.tieWindow { low = mid + 1 } else { high = mid }
         }
-        return found.count == 1 ? found[0] : nil
+        var done: Completion?
+        for c in completions[low...] {
+            guard c.time <= start else { break }
+            if let d = done, d.sa != c.sa { return nil }
+            done = c
+        }
+        guard let done else { return nil }
+        return ESPTie(attempt: done.attempt, espSource: first.source, espDestination: first.destination, firstESPFrame: firstFrame,
+                      ikeSPI: String(sas[done.sa].initiatorSPI, radix: 16), completedStep: done.message.step,
+                      completedFrame: done.message.frame, delay: start - done.time)
     }
 
     /// QM3, an IKE_AUTH response or a CREATE_CHILD_SA response: the message after which a child SA's ESP may flow.
