@@ -42,7 +42,8 @@ ikev2-child-proposal-mismatch ikev1-esp-proposal-mismatch ike-500-responses-drop
 ikev2-childless-ok ikev2-childless-child-refused ikev1-qm-initiator-abort
 natt-4500-blocked esp-one-way responder-not-running ikev2-fragmentation-ok
 ikev2-ip-fragments-dropped l2tp-ppp-fails pptp-ppp-fails pptp-1723-blocked
-ikev2-invalid-ke-ok l2tp-1701-blocked pptp-server-not-running l2tp-ipsec-ppp-fails"
+ikev2-invalid-ke-ok l2tp-1701-blocked pptp-server-not-running l2tp-ipsec-ppp-fails
+nat-two-clients nat-rebinding-ok"
 
 PIDS=()
 WORK=""
@@ -207,6 +208,7 @@ stop_captures() {
 # Defaults, overridden per scenario
 reset_ipsec_params() {
   VER=2; NAT=0; AGGR=no; FRAG=yes; AUTH=psk
+  MOBIKE=yes
   C_IKE=aes256-sha256-modp2048; S_IKE=aes256-sha256-modp2048
   C_ESP=aes256-sha256;          S_ESP=aes256-sha256
   C_PSK=lab-psk-correct-horse;  S_PSK=lab-psk-correct-horse
@@ -274,6 +276,7 @@ connections {
     fragmentation = $FRAG
     childless = $childless
     dpd_delay = 0
+    mobike = $MOBIKE
     rekey_time = 0
     local {
       auth = $AUTH
@@ -438,6 +441,9 @@ scenario() { # name outdir
     ikev2-ip-fragments-dropped) AUTH=pubkey; FRAG=no; RTR_RULES=("iptables -A FORWARD -f -j DROP") ;;
     ikev2-invalid-ke-ok) C_IKE=aes256-sha256-modp2048-x25519; S_IKE=aes256-sha256-x25519 ;;
     l2tp-ipsec-ppp-fails) VER=1; TS_SUFFIX="[udp/1701]"; POST_UP_HOOK=l2tp_over_ipsec_hook; NEED_L2TP_PPTP=1 ensure_packages ;;
+    nat-two-clients) NAT=1; POST_UP_HOOK=two_clients_hook; EXPECT=up+second-failed ;;
+    nat-rebinding-ok) NAT=1; MOBIKE=no; POST_UP_HOOK=nat_rebinding_hook; EXPECT=up+rebound; RTR_RULES=(
+      "sysctl -qw net.netfilter.nf_conntrack_udp_timeout=2" "sysctl -qw net.netfilter.nf_conntrack_udp_timeout_stream=2") ;;
     l2tp-ppp-fails) run_l2tp "$sc" "$out" 0; return ;;
     l2tp-1701-blocked) run_l2tp "$sc" "$out" 1; return ;;
     pptp-ppp-fails) run_pptp "$sc" "$out" 0; return ;;
@@ -446,6 +452,64 @@ scenario() { # name outdir
     *) die "unknown scenario '$sc' (try: $0 list)" ;;
   esac
   run_ipsec "$sc" "$out"
+}
+
+# ---------------------------------------------------------------- NAT: two clients, rebinding
+NS_C2=vdlab-cl2
+C2_PRIV=10.99.3.10    # the second client behind the same NAT router
+R_PRIV2=10.99.3.1
+R_S2=203.0.113.2      # the router's second public address (nat-rebinding-ok maps the client anew to it)
+
+# nat-two-clients: while the first client's tunnel is up, a second client behind the same NAT (own
+# namespace, same identity, wrong PSK) tries and fails; then the first client pings through its
+# tunnel. The server sees both as 203.0.113.1, told apart by their NAT-mapped ports and IKE SPIs.
+two_clients_hook() { # scenario
+  ip netns del $NS_C2 2>/dev/null || true
+  ip netns add $NS_C2
+  nsx $NS_C2 sysctl -qw net.ipv6.conf.all.disable_ipv6=1
+  nsx $NS_C2 ip link set lo up
+  ip link add vde0 netns $NS_C2 address 02:00:5e:00:03:0a type veth peer name vde1 netns $NS_R address 02:00:5e:00:03:01
+  nsx $NS_C2 ip addr add "$C2_PRIV/24" dev vde0
+  nsx $NS_C2 ip link set vde0 up
+  nsx $NS_C2 ip route add default via "$R_PRIV2"
+  nsx $NS_C2 ip addr add "$C_INNER/32" dev lo
+  nsx $NS_R ip addr add "$R_PRIV2/24" dev vde1
+  nsx $NS_R ip link set vde1 up
+  nsx $NS_R iptables -t nat -A POSTROUTING -s 10.99.3.0/24 -o vds1 -j MASQUERADE
+  mkdir -p "$WORK/second"
+  WORK="$WORK/second" CLIENT_ADDR=$C2_PRIV C_PSK=lab-psk-WRONG-on-client2 start_charon $NS_C2 client
+  if timeout 20 env SWANCTL_DIR="$WORK/second/client/swanctl" swanctl --initiate --uri "unix://$WORK/second/client/charon.vici" \
+       --child net --timeout 15 >"$WORK/initiate2.out" 2>&1; then
+    log "$1: the second client connected (unexpected)"; OUTCOME=up+second-up
+  else
+    log "$1: the second client failed, as configured"; OUTCOME=up+second-failed
+  fi
+  nsx $NS_C ping -n -c "$PINGS" -i 0.3 -W 1 -I "$C_INNER" "$S_INNER" >"$WORK/ping.out" 2>&1 || true
+  log "$1: $(grep -E 'packets transmitted' "$WORK/ping.out" || echo 'ping failed')"
+  grep -q ' 0% packet loss' "$WORK/ping.out" || OUTCOME=$OUTCOME-noping
+  mkdir -p "$LOGDIR"
+  cp "$WORK/second/client/charon.log" "$LOGDIR/$1-client2.log"
+  cp "$WORK/initiate2.out" "$LOGDIR/$1-initiate2.out"
+  for pid in $(ip netns pids $NS_C2 2>/dev/null); do kill_pid "$pid" TERM; done
+  sleep 0.3
+  ip netns del $NS_C2
+}
+
+# nat-rebinding-ok: the tunnel is up and pings; then the NAT forgets the client's mapping (UDP
+# timeouts of 2 s, set before the start) and maps it anew from its second public address. The
+# client (MOBIKE off: it would wait for its own address to change) rekeys its child SA from the new
+# mapping; the server moves the IKE SA and its child SAs there (RFC 7296 §2.23), and pings follow.
+# One IKE SA, two client addresses at the server.
+nat_rebinding_hook() { # scenario
+  nsx $NS_C ping -n -c 2 -i 0.3 -W 1 -I "$C_INNER" "$S_INNER" >"$WORK/ping1.out" 2>&1 || true
+  nsx $NS_R ip addr add "$R_S2/24" dev vds1
+  nsx $NS_R iptables -t nat -R POSTROUTING 1 -s 10.99.1.0/24 -o vds1 -j SNAT --to-source "$R_S2"
+  sleep 3
+  sw client --rekey --child net >"$WORK/rekey.out" 2>&1 || log "$1: rekey failed: $(tail -1 "$WORK/rekey.out")"
+  sleep 1
+  nsx $NS_C ping -n -c "$PINGS" -i 0.3 -W 1 -I "$C_INNER" "$S_INNER" >"$WORK/ping.out" 2>&1 || true
+  log "$1: after rebinding: $(grep -E 'packets transmitted' "$WORK/ping.out" || echo 'ping failed')"
+  if grep -q ' 0% packet loss' "$WORK/ping.out"; then OUTCOME=up+rebound; else OUTCOME=up+rebound-noping; fi
 }
 
 # ---------------------------------------------------------------- syslog + private /dev for PPP daemons

@@ -18,6 +18,7 @@ extension Analyzer {
         dropped.messages += self.ike.dropped.messages
         dropped.frames += self.ike.dropped.frames
         dropped.values = self.ike.dropped.values
+        dropped.paths = self.ike.dropped.paths
         stats.stateDropped = dropped.named
         stats.flowsEvicted = self.flows.evicted
         stats.firstEvictionFrame = self.flows.firstEvictionFrame
@@ -31,6 +32,7 @@ extension Analyzer {
             }
         let espStreams = self.esp.map { key, s in
             ESPStream(source: key.source, destination: key.destination, spi: key.spi, udpEncapsulated: s.udpEncapsulated,
+                      sourcePort: UInt16(truncatingIfNeeded: key.ports >> 16), destinationPort: UInt16(truncatingIfNeeded: key.ports),
                       isAH: s.isAH, traffic: Self.summary(s.counter, start: start), firstSequence: s.firstSequence,
                       highestSequence: s.highestSequence, missing: s.missing, gaps: s.gaps, reordered: s.reordered,
                       firstGapFrame: s.firstGapFrame == 0 ? nil : s.firstGapFrame)
@@ -44,61 +46,113 @@ extension Analyzer {
         let allSAs = self.ike.all
         let incompleteFragments = self.fragments.filter { !$0.value.contains { self.reassembledFrames.contains($0) } }
 
-        // Each list grouped by host pair once (order kept), rather than filtered once per session.
-        let sasByPair = Dictionary(grouping: allSAs) { HostPair($0.initiator.address, $0.responder.address) }
-        let espByPair = Dictionary(grouping: espStreams) { HostPair($0.source, $0.destination) }
-        let greByPair = Dictionary(grouping: greStreams) { HostPair($0.source, $0.destination) }
-        let flowsByPair = Dictionary(grouping: vpnFlows) { HostPair($0.a.address, $0.b.address) }
-        let icmpByPair = Dictionary(grouping: self.icmpErrors) { HostPair($0.quotedSource, $0.quotedDestination) }
-        let fragmentsByPair = Dictionary(grouping: incompleteFragments) { HostPair($0.key.source, $0.key.destination) }
+        // Sessions keyed by what the protocols say (`Attempts`); each list split by attempt once.
+        let attempts = Attempts(sas: allSAs, pairs: self.pairOrder.filter { self.pairs[$0] != nil }, flows: vpnFlows,
+                                esp: espStreams)
+        var sasOf: [Int: [IKESA]] = [:], espOf: [Int: [ESPStream]] = [:], greOf: [Int: [GREStream]] = [:]
+        var flowsOf: [Int: [FlowSummary]] = [:], icmpOf: [Int: [ICMPErrorRecord]] = [:], fragmentsOf: [Int: [Int]] = [:]
+        for (a, attempt) in attempts.list.enumerated() { sasOf[a] = attempt.sas.map { allSAs[$0] } }
+        for s in espStreams {
+            if let a = attempts.owner(Endpoint(s.source, s.sourcePort), Endpoint(s.destination, s.destinationPort)) {
+                espOf[a, default: []].append(s)
+            }
+        }
+        for g in greStreams { if let a = attempts.pairOwner[HostPair(g.source, g.destination)] { greOf[a, default: []].append(g) } }
+        for f in vpnFlows { if let a = attempts.owner(f.a, f.b) { flowsOf[a, default: []].append(f) } }
+        for e in self.icmpErrors {
+            if let a = attempts.pairOwner[HostPair(e.quotedSource, e.quotedDestination)] { icmpOf[a, default: []].append(e) }
+        }
+        for (key, frames) in incompleteFragments {
+            if let a = attempts.pairOwner[HostPair(key.source, key.destination)] { fragmentsOf[a, default: []].append(contentsOf: frames) }
+        }
         // The DNS queries that resolved each address, in order (once each, however often it was answered).
         var dnsByAnswer: [IPAddress: [DNSQueryRecord]] = [:]
         for record in self.dns { for address in Set(record.answers) { dnsByAnswer[address, default: []].append(record) } }
 
-        var sessions: [Session] = []
+        // In the order their home pairs first showed VPN traffic, then by first frame.
+        let pairIndex = Dictionary(uniqueKeysWithValues: self.pairOrder.enumerated().map { ($1, $0) })
+        var built: [(Int, Session)] = []
         var matchedICMP = Set<Int>()
-        for pair in self.pairOrder {
-            guard let state = self.pairs[pair] else { continue }
-            let sas = sasByPair[pair] ?? []
-            let esp = espByPair[pair] ?? []
-            let gre = greByPair[pair] ?? []
-            let flows = flowsByPair[pair] ?? []
-            let roles = self.roles(pair, state, sas, flows)
+        for (a, attempt) in attempts.list.enumerated() {
+            let owned = self.pairOrder.filter { attempts.pairOwner[$0] == a }
+            let sas = sasOf[a] ?? []
+            let flows = flowsOf[a] ?? []
+            guard let home = pairIndex[attempt.home] != nil ? attempt.home : owned.first,
+                  var state = self.state(of: a, home: home, owned: owned, attempts: attempts, sas: sas, flows: flows)
+            else { continue }
+            let roles = self.roles(home, state, sas, flows)
             var session = Session(
-                id: sessions.count + 1, client: roles.client, server: roles.server, rolesFrom: roles.from,
+                id: 0, client: roles.client, server: roles.server, rolesFrom: roles.from,
                 protocolLabel: "", firstFrame: state.firstFrame, lastFrame: state.lastFrame, start: state.start,
                 end: state.end)
             session.ike = sas
-            session.esp = esp
-            session.gre = gre
+            session.esp = espOf[a] ?? []
+            session.gre = greOf[a] ?? []
             session.flows = flows
             session.pptp = state.pptp
             session.greTunnel = state.greTunnel
             session.l2tp = state.l2tp
+            session.espTie = attempt.tie
+            session.noteAliases(pairs: Set(owned + sas.flatMap { $0.paths.map(\.hosts) }), tie: attempt.tie)
             if !state.ppp.messages.isEmpty {
-                var ppp = state.ppp
-                for i in ppp.messages.indices { ppp.messages[i].fromClient = ppp.messages[i].source == roles.client }
-                session.ppp = ppp
+                for i in state.ppp.messages.indices { state.ppp.messages[i].fromClient = session.isClient(state.ppp.messages[i].source) }
+                session.ppp = state.ppp
             }
             session.echoRequests = state.echoRequests
             session.echoReplies = state.echoReplies
             session.dns = dnsByAnswer[roles.server] ?? []
-            session.icmpErrors = icmpByPair[pair] ?? []
+            session.icmpErrors = icmpOf[a] ?? []
             matchedICMP.formUnion(session.icmpErrors.map(\.frame))
-            session.incompleteFragmentFrames = (fragmentsByPair[pair] ?? []).flatMap(\.value).sorted()
+            session.incompleteFragmentFrames = (fragmentsOf[a] ?? []).sorted()
             session.nat = NATDetection.conclude(sas: sas, client: roles.client,
                                                 flowAddresses: Set(flows.flatMap { [$0.a.address, $0.b.address] }))
             session.vpnProtocol = Self.vpnProtocol(session)
             session.protocolLabel = Self.protocolLabel(session)
             StageLadder.build(&session, captureEnd: stats.duration)
             for i in session.icmpErrors.indices { session.icmpErrors[i].stage = Self.stage(of: session.icmpErrors[i], in: session) }
-            sessions.append(session)
+            built.append((pairIndex[home] ?? Int.max, session))
+        }
+        let sessions = built.sorted { ($0.0, $0.1.firstFrame) < ($1.0, $1.1.firstFrame) }.enumerated().map { i, s in
+            var session = s.1
+            session.id = i + 1
+            return session
         }
         let oneWay = self.flows.oneWayCount
         return Analysis(
             server: self.options.server, serverName: self.options.serverName, capture: stats, sessions: sessions, dnsQueries: self.dns,
             unmatchedICMPErrors: self.icmpErrors.filter { !matchedICMP.contains($0.frame) }, vpnFlows: vpnFlows,
             serverPackets: self.serverPackets, totalFlows: self.flows.count, oneWayFlows: oneWay)
+    }
+
+    /// The pair-level evidence of attempt `a`: that of the pairs it owns, merged; its span is theirs
+    /// when it alone has evidence on them, else that of its own IKE messages and flows (another
+    /// client shares the pair). Nil when it has nothing.
+    func state(of a: Int, home: HostPair, owned: [HostPair], attempts: Attempts, sas: [IKESA], flows: [FlowSummary]) -> PairState? {
+        var merged: PairState?
+        for pair in owned {
+            guard let s = self.pairs[pair] else { continue }
+            guard var m = merged else { merged = s; continue }
+            m.firstFrame = min(m.firstFrame, s.firstFrame); m.lastFrame = max(m.lastFrame, s.lastFrame)
+            m.start = min(m.start, s.start); m.end = max(m.end, s.end)
+            m.pptp = m.pptp ?? s.pptp; m.l2tp = m.l2tp ?? s.l2tp; m.greTunnel = m.greTunnel ?? s.greTunnel
+            if m.ppp.messages.isEmpty { m.ppp = s.ppp }
+            m.echoRequests += s.echoRequests; m.echoReplies += s.echoReplies
+            m.natKeepalives += s.natKeepalives
+            merged = m
+        }
+        let shared = (owned + [home]).contains { attempts.onPair[$0, default: []].count > 1 }
+        guard shared || merged == nil else { return merged }
+        // Its own span: IKE messages and flows.
+        var frames: [Int] = [], times: [Double] = []
+        for m in sas.flatMap(\.messages) { frames.append(m.frame); times.append(m.time) }
+        for c in flows.flatMap({ [$0.aToB, $0.bToA] }) {
+            frames += [c.firstFrame, c.lastFrame].compactMap { $0 }
+            times += [c.start, c.end].compactMap { $0 }
+        }
+        guard let first = frames.min(), let last = frames.max(), let start = times.min(), let end = times.max() else { return merged }
+        var state = merged ?? PairState(firstFrame: first, lastFrame: last, start: start, end: end)
+        (state.firstFrame, state.lastFrame, state.start, state.end) = (first, last, start, end)
+        return state
     }
 
     /// Client and server from protocol roles, and what decided them.

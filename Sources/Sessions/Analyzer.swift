@@ -174,7 +174,9 @@ public struct Analyzer {
                           isVPN: isVPN, frame: frame, time: time, bytes: d.ipLength)
         switch d.kind {
         case .other: break
-        case .esp(let e): self.addESP(e, d.source, d.destination, frame: frame, time: time, bytes: d.ipLength, isAH: false)
+        case .esp(let e):
+            self.addESP(e, Endpoint(d.source, d.sourcePort), Endpoint(d.destination, d.destinationPort), frame: frame, time: time,
+                        bytes: d.ipLength, isAH: false)
         case .gre(let callID, let userData):
             self.addGRE(callID, version: 1, d.source, d.destination, frame: frame, time: time, bytes: d.ipLength,
                         userData: userData)
@@ -215,9 +217,10 @@ public struct Analyzer {
                 self.addPPTPTCP(tcp, fact)
             }
         case .esp(let e):
-            self.addESP(e, fact.source, fact.destination, frame: fact.frame, time: fact.time, bytes: fact.ipLength, isAH: false)
+            self.addESP(e, fact.sourceEndpoint, fact.destinationEndpoint, frame: fact.frame, time: fact.time, bytes: fact.ipLength,
+                        isAH: false)
         case .ah(let spi, let sequence):
-            self.addESP(ESPFact(spi: spi, sequence: sequence), fact.source, fact.destination, frame: fact.frame,
+            self.addESP(ESPFact(spi: spi, sequence: sequence), fact.sourceEndpoint, fact.destinationEndpoint, frame: fact.frame,
                         time: fact.time, bytes: fact.ipLength, isAH: true)
         case .gre(let g):
             if g.version == 0 { self.addPlainGRE(g, fact) }
@@ -297,10 +300,12 @@ public struct Analyzer {
         }
     }
 
-    /// ESP or AH by stream, updated in place; when the table is full its idlest quarter goes.
-    mutating func addESP(_ e: ESPFact, _ source: IPAddress, _ destination: IPAddress, frame: Int, time: Timestamp,
+    /// ESP or AH by stream, updated in place; when the table is full its idlest quarter goes. The
+    /// ports count only for ESP-in-UDP.
+    mutating func addESP(_ e: ESPFact, _ source: Endpoint, _ destination: Endpoint, frame: Int, time: Timestamp,
                          bytes: Int, isAH: Bool) {
-        let key = ESPStreamKey(source: source, destination: destination, spi: e.spi)
+        let ports = e.udpEncapsulated ? UInt32(source.port) << 16 | UInt32(destination.port) : 0
+        let key = ESPStreamKey(source: source.address, destination: destination.address, spi: e.spi, ports: ports)
         if let index = self.esp.index(forKey: key) {
             self.esp.values[index].add(e, frame: frame, time: time, bytes: bytes)
             return

@@ -9,7 +9,7 @@ import Sessions
 /// - the primary finding is the first of the ordered findings (an error when the capture failed);
 /// - `--ignore` removes a rule's findings before judging, so it re-judges everything.
 ///
-/// An attempt that failed before a later attempt between the same peers connected does not fail the
+/// An attempt that failed before a later attempt of the same client (same session) connected does not fail the
 /// capture: its error findings become warnings that say what happened ("an earlier attempt failed").
 public struct Judgement: Sendable {
     /// Every finding, ordered (see `DiagnosisEngine.ordered`), after `--ignore` and superseding.
@@ -57,21 +57,18 @@ enum Judge {
                          primarySession: primary?.session ?? analysis.sessions.first?.id)
     }
 
-    /// An error finding whose every frame comes before a later attempt between the same client and
-    /// server connected (in the same session, or a later one): that attempt was retried and the
-    /// retry worked, so the failure is history — a warning saying what it was.
+    /// An error finding whose every frame comes before its session's data flowed both ways: the client
+    /// retried and the retry worked, so the failure is history — a warning saying what it was. The
+    /// session is the client as the protocols tell it (its IKE SPIs, NAT-mapped ports; retries join
+    /// it): two clients behind one NAT are two sessions, and one connecting does not excuse the other.
     static func supersedeEarlierFailures(_ findings: [Finding], in a: Analysis) -> [Finding] {
-        let byID = Dictionary(uniqueKeysWithValues: a.sessions.map { ($0.id, $0) })
-        // Where each pair of peers is first seen working: the first frame of data both ways.
-        var workingFrom: [HostPair: Int] = [:]
+        // Where each session is first seen working: the first frame of data both ways.
+        var workingFrom: [Int: Int] = [:]
         for s in a.sessions where s.outcome == .connected {
-            guard let frame = s.dataBothWaysFrame else { continue }
-            let pair = HostPair(s.client, s.server)
-            workingFrom[pair] = min(workingFrom[pair] ?? frame, frame)
+            if let frame = s.dataBothWaysFrame { workingFrom[s.id] = frame }
         }
         return findings.map { f in
-            guard f.severity == .error, let id = f.session, let s = byID[id],
-                  let from = workingFrom[HostPair(s.client, s.server)], let last = f.frames.last, last < from
+            guard f.severity == .error, let id = f.session, let from = workingFrom[id], let last = f.frames.last, last < from
             else { return f }
             var superseded = f
             superseded.severity = .warning

@@ -8,7 +8,7 @@ let allRules: [any DiagnosisRule.Type] = [
     ErrorNotify.self, PSKMismatchV1.self, AggressiveAuthFailed.self, AuthFailedV2.self, Phase2Failed.self,
     FragmentsLost.self, ICMPUnreachable.self,
     NATDetected.self, UDP4500Blocked.self, ForcedEncapsulation.self, ServerBehindNATWindows.self,
-    ESPNoneAfterSA.self, ESPOneWay.self, ESPLoss.self,
+    ESPNoneAfterSA.self, ESPOneWay.self, ESPLoss.self, ESPTiedByInference.self,
     PPTPPortBlocked.self, PPTPRefused.self, PPTPCallFailed.self, PPTPGREBlocked.self,
     L2TPNoResponse.self, L2TPStopped.self, L2TPCleartext.self,
     LCPNoResponse.self, PPPAuthFailed.self, IPCPFailed.self, PPPDataOneWay.self,

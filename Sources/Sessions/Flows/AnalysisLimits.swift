@@ -36,12 +36,15 @@ struct DroppedState {
     var messages = 0
     var frames = 0
     var values = 0
+    /// Messages on endpoint pairs an IKE SA could not record (`IKESA.paths`, `valuesPerSA`).
+    var paths = 0
 
     /// Named counts, only those that dropped something.
     var named: [String: Int] {
         let all = ["host pairs": self.hostPairs, "IKE SAs": self.ikeSAs, "ESP/AH/GRE streams": self.streams,
                    "DNS, ICMP error and fragment records": self.records, "control messages": self.messages,
-                   "frame numbers in lists": self.frames, "IKE vendor IDs, NAT-D payloads and KE groups": self.values]
+                   "frame numbers in lists": self.frames, "IKE vendor IDs, NAT-D payloads and KE groups": self.values,
+                   "IKE messages on unrecorded endpoint pairs": self.paths]
         return all.filter { $0.value > 0 }
     }
 }

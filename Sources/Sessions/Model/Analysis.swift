@@ -44,6 +44,9 @@ public struct ESPStream: Sendable, Codable, Hashable {
     public var destination: IPAddress
     public var spi: UInt32
     public var udpEncapsulated: Bool
+    /// The UDP ports of ESP-in-UDP (0 on IP).
+    public var sourcePort: UInt16 = 0
+    public var destinationPort: UInt16 = 0
     public var isAH: Bool
     public var traffic: CounterSummary
     public var firstSequence: UInt32
@@ -244,6 +247,12 @@ public struct Session: Sendable, Codable {
     public var oneSidedCapture = false
     /// UDP/IP fragments towards the server never reassembled (fragments missing at the capture point).
     public var incompleteFragmentFrames: [Int] = []
+    /// Other addresses of the client and of the server in this attempt: where an IKE SA moved (NAT
+    /// rebinding, MOBIKE), or the hosts of ESP tied to it by inference (`espTie`).
+    public var clientAliases: [IPAddress] = []
+    public var serverAliases: [IPAddress] = []
+    /// ESP between other hosts taken as this attempt's child SA (an inference; see `ESPTie`).
+    public var espTie: ESPTie?
 
     public func stage(_ s: Stage) -> StageResult? { self.ladder.first { $0.stage == s } }
     /// The IKE SA that tells the session's story: the one that got furthest.
@@ -251,10 +260,28 @@ public struct Session: Sendable, Codable {
     /// Every IKE message of the session, in capture order.
     public var allIKEMessages: [IKEMessageRecord] { self.ike.flatMap(\.messages).sorted { $0.frame < $1.frame } }
     public var isIPsec: Bool { !self.ike.isEmpty || !self.esp.isEmpty }
-    public var espFromClient: [ESPStream] { self.esp.filter { $0.source == self.client } }
-    public var espFromServer: [ESPStream] { self.esp.filter { $0.source == self.server } }
-    public var greFromClient: [GREStream] { self.gre.filter { $0.source == self.client } }
-    public var greFromServer: [GREStream] { self.gre.filter { $0.source == self.server } }
+    public var espFromClient: [ESPStream] { self.esp.filter { self.isClient($0.source) } }
+    public var espFromServer: [ESPStream] { self.esp.filter { self.isServer($0.source) } }
+    public var greFromClient: [GREStream] { self.gre.filter { self.isClient($0.source) } }
+    public var greFromServer: [GREStream] { self.gre.filter { self.isServer($0.source) } }
+    public func isClient(_ a: IPAddress) -> Bool { a == self.client || self.clientAliases.contains(a) }
+    public func isServer(_ a: IPAddress) -> Bool { a == self.server || self.serverAliases.contains(a) }
+
+    /// Notes, from the host pairs the attempt used, the addresses each side had besides `client`
+    /// and `server`: a pair with the server holds a client address, one with the client a server
+    /// address; the tied ESP's first sender is taken as the client side.
+    mutating func noteAliases(pairs: Set<HostPair>, tie: ESPTie?) {
+        for pair in pairs.sorted(by: { ($0.low, $0.high) < ($1.low, $1.high) }) where pair != HostPair(self.client, self.server) {
+            if let tie, pair == HostPair(tie.espSource, tie.espDestination) {
+                if !self.isClient(tie.espSource) { self.clientAliases.append(tie.espSource) }
+                if !self.isServer(tie.espDestination) { self.serverAliases.append(tie.espDestination) }
+            } else if pair.contains(self.server), !self.isClient(pair.other(than: self.server)) {
+                self.clientAliases.append(pair.other(than: self.server))
+            } else if pair.contains(self.client), !self.isServer(pair.other(than: self.client)) {
+                self.serverAliases.append(pair.other(than: self.client))
+            }
+        }
+    }
     /// The frame from which data (ESP/AH or GRE) has flowed both ways: the later of each direction's
     /// first data frame; nil when data did not flow both ways.
     public var dataBothWaysFrame: Int? {

@@ -1,14 +1,19 @@
 import Capture
 import Decoding
 
-/// ESP per SPI: SPIs are one-way, so a stream is (source, destination, SPI). Plain values,
-/// updated in place: no allocation per packet once the stream exists.
+/// ESP per SPI: SPIs are one-way, so a stream is (source, destination, SPI), with its UDP ports
+/// when encapsulated (two clients behind one NAT differ by them). Plain values, updated in place:
+/// no allocation per packet once the stream exists.
 public struct ESPStreamKey: Hashable, Sendable {
     public var source: IPAddress
     public var destination: IPAddress
     public var spi: UInt32
+    /// Source port << 16 | destination port of ESP-in-UDP; 0 for ESP and AH on IP.
+    public var ports: UInt32 = 0
     @inline(__always)
-    public func _rawHashValue(seed: Int) -> Int { KeyHash.hash(self.source, self.destination, UInt64(self.spi), seed: seed) }
+    public func _rawHashValue(seed: Int) -> Int {
+        KeyHash.hash(self.source, self.destination, UInt64(self.ports) << 32 | UInt64(self.spi), seed: seed)
+    }
 }
 
 public struct ESPStreamStats: Hashable, Sendable {

@@ -64,6 +64,9 @@ public struct IKESA: Sendable, Codable, Hashable {
     public var natD: [NATDObservation] = []
     /// First frame on UDP 4500.
     public var natTFloatFrame: Int?
+    /// Every pair of endpoints the SA's messages used, in order: one SA however its addresses and
+    /// ports change (the float to 4500, NAT rebinding, MOBIKE); sessions are joined by them.
+    public var paths: [EndpointPair] = []
     /// Frames of IKEv2 IKE_SA_INIT requests offering each KE group, in order.
     public var keGroupsOffered: [UInt16] = []
 
@@ -251,8 +254,13 @@ extension IKETracker.State {
     mutating func add(_ m: IKEMessageFact, _ fact: PacketFact, time: Double, limits: AnalysisLimits,
                       dropped: inout DroppedState) {
         self.lastFrame = fact.frame
-        guard self.sa.messages.count < limits.messagesPerSession else { dropped.messages &+= 1; return }
         let src = fact.sourceEndpoint, dst = fact.destinationEndpoint
+        // Recorded past the message ceiling: a path taken late still ties its ESP to the SA.
+        let path = EndpointPair(src, dst)
+        if self.sa.paths.last != path, !self.sa.paths.contains(path) {
+            self.sa.paths.append(path, limit: limits.valuesPerSA, dropped: &dropped.paths)
+        }
+        guard self.sa.messages.count < limits.messagesPerSession else { dropped.messages &+= 1; return }
         let fromInitiator = m.fromInitiator ?? (src.address == self.sa.initiator.address)
         if self.sa.responderSPI == 0, m.responderSPI != 0 { self.sa.responderSPI = m.responderSPI }
         if self.sa.phase1 == nil {
