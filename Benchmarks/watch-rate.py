@@ -103,7 +103,7 @@ def run(name, pcap, pps, packets):
                              + size, stdout=out, stderr=err)
     time.sleep(1.5)  # the capture is open
     start = time.perf_counter()
-    netns("tcpreplay", "-q", "-i", "vr0", f"--pps={pps}", "--pps-multi=100", pcap, stdout=subprocess.DEVNULL,
+    netns("tcpreplay", "-q", "-K", "-i", "vr0", f"--pps={pps}", "--pps-multi=100", pcap, stdout=subprocess.DEVNULL,
           stderr=subprocess.DEVNULL)
     replay = time.perf_counter() - start
     time.sleep(1.5)  # the last packets are read and judged
@@ -120,7 +120,8 @@ def run(name, pcap, pps, packets):
     load = "/".join(f"{x:.1f}" for x in os.getloadavg())
     line = (f"{name}: {packets} packets replayed at {pps}/s in {replay:.2f} s ({packets / replay:,.0f}/s); "
             f"watch saw {seen}; {'KERNEL DROPS: ' + stderr.strip().splitlines()[-1] if dropped else 'no kernel drops'}; "
-            f"exit {watch.returncode}; load {load} on {os.cpu_count()} CPUs")
+            f"exit {watch.returncode}; --buffer-size {os.environ.get('BUFFER_SIZE') or 'default'}; "
+            f"load {load} on {os.cpu_count()} CPUs")
     return line, (seen == packets and not dropped)
 
 
