@@ -3,6 +3,7 @@
 //
 // Modules depend one way:
 //   CLibpcap, CZlib → Capture → Decoding → Sessions → Diagnosis → Reporting → VPNDoctorCLI → vpndoctor
+//   Engine (frames in, analysis and judgement out: Capture … Diagnosis) → VPNDoctorCLI, FuzzHarness
 import PackageDescription
 
 let package = Package(
@@ -10,7 +11,7 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "vpndoctor", targets: ["vpndoctor"]),
-        .library(name: "VPNDoctor", targets: ["Capture", "Decoding", "Sessions", "Diagnosis", "Reporting", "VPNDoctorCLI"]),
+        .library(name: "VPNDoctor", targets: ["Capture", "Decoding", "Sessions", "Diagnosis", "Engine", "Reporting", "VPNDoctorCLI"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -33,8 +34,10 @@ let package = Package(
         .target(name: "Sessions", dependencies: ["Decoding", .product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "Diagnosis", dependencies: ["Sessions"]),
         .target(name: "Reporting", dependencies: ["Diagnosis"]),
+        // The one entry point from frames to a judgement, for the commands and the fuzz harness.
+        .target(name: "Engine", dependencies: ["Capture", "Decoding", "Sessions", "Diagnosis"]),
         .target(name: "VPNDoctorCLI", dependencies: [
-            "Capture", "Decoding", "Sessions", "Diagnosis", "Reporting",
+            "Capture", "Decoding", "Sessions", "Diagnosis", "Engine", "Reporting",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "vpndoctor", dependencies: ["VPNDoctorCLI"]),
@@ -44,7 +47,7 @@ let package = Package(
         // Fuzzing (issue 8): the harness is a library so tests replay crashers through it; each
         // Fuzz* executable replays files in a plain build and is a libFuzzer target when built by
         // `make fuzz` (-DFUZZING, libFuzzer coverage, ASan). See Tests/Fuzz/README.md.
-        .target(name: "FuzzHarness", dependencies: ["Capture", "Decoding", "Sessions", "Diagnosis", "Reporting"]),
+        .target(name: "FuzzHarness", dependencies: ["Capture", "Decoding", "Sessions", "Diagnosis", "Engine", "Reporting"]),
         .executableTarget(name: "FuzzFrame", dependencies: ["FuzzHarness"]),
         .executableTarget(name: "FuzzStream", dependencies: ["FuzzHarness"]),
         .executableTarget(name: "FuzzFile", dependencies: ["FuzzHarness"]),
@@ -58,7 +61,7 @@ let package = Package(
         .testTarget(name: "SessionsTests", dependencies: ["Sessions", "TestSupport", "AllocationCounter"]),
         .testTarget(name: "DiagnosisTests", dependencies: ["Diagnosis", "Reporting", "TestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: [
-            "TestSupport", "Reporting", "VPNDoctorCLI", .product(name: "Crypto", package: "swift-crypto"),
+            "TestSupport", "Reporting", "Engine", "VPNDoctorCLI", .product(name: "Crypto", package: "swift-crypto"),
         ], exclude: ["Golden"]),  // read from the source tree by path (GoldenReportTests)
     ],
     swiftLanguageModes: [.v6]

@@ -9,7 +9,9 @@ dropped any (pcap_stats). Two mixes:
         answered, some retransmitted): every packet is decoded and tracked, at 20,000 packets/s.
   data  the benchmark's data-plane mix (make-bench-pcap.py) at 300,000 packets/s (the goal of
         performance round 2; printed, not required).
-Prints one line per run and appends them to Benchmarks/results-live.txt. Traffic stays inside
+Prints one line per run (with the machine's load average: the CPUs are shared) and appends them to
+Benchmarks/results-live.txt. watch runs with its defaults for --json (no immediate mode, a 64 MiB
+kernel buffer; BUFFER_SIZE=… in the environment passes --buffer-size). Traffic stays inside
 the namespace. Needs root, iproute2 and tcpreplay (apt-get install tcpreplay).
 
 usage: watch-rate.py [ike|data|all]"""
@@ -96,11 +98,12 @@ def run(name, pcap, pps, packets):
     """Replays `pcap` at `pps` into vr0 while watch captures on vr1; returns the result line."""
     out = tempfile.TemporaryFile()
     err = tempfile.TemporaryFile()
-    watch = subprocess.Popen(["ip", "netns", "exec", NS, VPNDOCTOR, "watch", "-i", "vr1", "--json", "--filter", "ip or ip6"],
-                             stdout=out, stderr=err)
+    size = ["--buffer-size", os.environ["BUFFER_SIZE"]] if os.environ.get("BUFFER_SIZE") else []
+    watch = subprocess.Popen(["ip", "netns", "exec", NS, VPNDOCTOR, "watch", "-i", "vr1", "--json", "--filter", "ip or ip6"]
+                             + size, stdout=out, stderr=err)
     time.sleep(1.5)  # the capture is open
     start = time.perf_counter()
-    netns("tcpreplay", "-q", "-i", "vr0", f"--pps={pps}", "--pps-multi=100", pcap, stdout=subprocess.DEVNULL,
+    netns("tcpreplay", "-q", "-K", "-i", "vr0", f"--pps={pps}", "--pps-multi=100", pcap, stdout=subprocess.DEVNULL,
           stderr=subprocess.DEVNULL)
     replay = time.perf_counter() - start
     time.sleep(1.5)  # the last packets are read and judged
@@ -114,9 +117,11 @@ def run(name, pcap, pps, packets):
     seen = packets_seen(out.read().decode())
     stderr = err.read().decode()
     dropped = "kernel dropped" in stderr
+    load = "/".join(f"{x:.1f}" for x in os.getloadavg())
     line = (f"{name}: {packets} packets replayed at {pps}/s in {replay:.2f} s ({packets / replay:,.0f}/s); "
             f"watch saw {seen}; {'KERNEL DROPS: ' + stderr.strip().splitlines()[-1] if dropped else 'no kernel drops'}; "
-            f"exit {watch.returncode}")
+            f"exit {watch.returncode}; --buffer-size {os.environ.get('BUFFER_SIZE') or 'default'}; "
+            f"load {load} on {os.cpu_count()} CPUs")
     return line, (seen == packets and not dropped)
 
 

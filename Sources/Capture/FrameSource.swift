@@ -9,6 +9,31 @@ public protocol FrameSource {
     /// next call. A source that fails part-way throws `CaptureError`; the frames lent before stay
     /// valid results.
     mutating func next() throws(CaptureError) -> RawFrame?
+    /// Like `next()`, but a live source that has nothing for a moment says so (`.idle`) instead of
+    /// waiting: the engine hands over what it holds then. Files never idle (the default).
+    mutating func poll() throws(CaptureError) -> FramePoll
+    /// Bytes of the input read so far, when known (a file's position: the progress bar).
+    var bytesRead: Int? { get }
+    /// Set when the input ended inside a record: the frames before it were whole.
+    var cutShort: CaptureError? { get }
+}
+
+/// What one read of a frame source gave.
+public enum FramePoll {
+    case frame(RawFrame)
+    /// Nothing captured for a moment (a live read timed out): a moment to refresh a display.
+    case idle
+    /// The end: of the file, or a stop was requested, or the duration is over.
+    case stopped
+}
+
+extension FrameSource {
+    public mutating func poll() throws(CaptureError) -> FramePoll {
+        try self.next().map(FramePoll.frame) ?? .stopped
+    }
+
+    public var bytesRead: Int? { nil }
+    public var cutShort: CaptureError? { nil }
 }
 
 /// Frames held in memory: for tests and for re-reading packets that were kept.

@@ -16,7 +16,8 @@ public struct CaptureInterface: Hashable, Sendable, Codable {
     }
 }
 
-/// Frames from a live interface, through libpcap: immediate mode, full frames, kernel BPF filter.
+/// Frames from a live interface, through libpcap: full frames, kernel BPF filter, a kernel buffer
+/// of a chosen size, immediate mode when a person watches.
 ///
 /// `next()` returns nil once a stop was requested (`StopRequest`) or `deadline` passed.
 public final class LiveCapture: FrameSource {
@@ -26,11 +27,19 @@ public final class LiveCapture: FrameSource {
     private var frameCount = 0
     private let deadline: ContinuousClock.Instant?
 
-    /// Opens `interface`. `filter` is a BPF expression installed in the kernel. Throws a one-line
-    /// error for an unknown interface, one that is down, missing privileges, or a bad filter.
-    public init(interface: String, filter: String?, duration: Duration? = nil, snaplen: Int32 = 262_144) throws(CaptureError) {
+    /// The kernel buffer sizes `bufferSize` may be: libpcap takes an `int`; below 64 KiB a burst of
+    /// full-size frames would not fit.
+    public static let bufferSizes = (64 << 10)...(1 << 30)
+
+    /// Opens `interface`. `filter` is a BPF expression installed in the kernel; `bufferSize` (bytes,
+    /// within `bufferSizes`) is the kernel buffer that holds frames until they are read; `immediate`
+    /// hands each frame over as it arrives (for a display) instead of a block at a time. Throws a
+    /// one-line error for an unknown interface, one that is down, missing privileges, or a bad filter.
+    public init(interface: String, filter: String?, duration: Duration? = nil, snaplen: Int32 = 262_144,
+                bufferSize: Int = 4 << 20, immediate: Bool = true) throws(CaptureError) {
+        precondition(Self.bufferSizes.contains(bufferSize), "bufferSize out of range")
         self.interface = interface
-        switch PcapHandle.openLive(interface: interface, snaplen: snaplen) {
+        switch PcapHandle.openLive(interface: interface, snaplen: snaplen, bufferSize: Int32(bufferSize), immediate: immediate) {
         case .success(let handle): self.handle = handle
         case .failure(let error): throw Self.activationError(interface: interface, error)
         }
@@ -41,17 +50,8 @@ public final class LiveCapture: FrameSource {
         self.deadline = duration.map { ContinuousClock.now + $0 }
     }
 
-    /// What one read of a live interface gave.
-    public enum Poll {
-        case frame(RawFrame)
-        /// The read timed out (100 ms) with nothing captured: a moment to refresh a display.
-        case idle
-        /// A stop was requested or the duration is over.
-        case stopped
-    }
-
-    /// Waits at most about 100 ms for the next frame.
-    public func poll() throws(CaptureError) -> Poll {
+    /// Waits at most about 100 ms for the next frame (`.idle` when none came).
+    public func poll() throws(CaptureError) -> FramePoll {
         if StopRequest.isRequested { return .stopped }
         if let deadline = self.deadline, ContinuousClock.now >= deadline { return .stopped }
         switch self.handle.next() {

@@ -1,6 +1,7 @@
 import Capture
 import Decoding
 import Diagnosis
+import Engine
 import Foundation
 import Reporting
 import Sessions
@@ -19,8 +20,8 @@ import Sessions
 /// - `file`:   the whole input is a capture file, read by `PcapFile` (our reader), decoded, analysed,
 ///             diagnosed and rendered (text and JSON) as `vpndoctor analyze` does.
 ///
-/// `stream` and `file` also analyze every frame a second way, through `Analyzer.add(_:decoder:into:)`
-/// (the data plane read from header bytes), and trap when the two analyses differ (`checkSame`).
+/// `stream` and `file` run through `Engine`, the entry point of the commands, and also analyze
+/// every frame a second way, decoded in full, and trap when the two analyses differ (`checkSame`).
 public enum FuzzHarness {
     /// The link types byte 0 chooses from (low 4 bits). 147 is a user DLT we do not decode.
     public static let linkTypes: [LinkType] = [
@@ -63,44 +64,34 @@ public enum FuzzHarness {
     public static func stream(_ data: UnsafeRawBufferPointer) -> Int {
         guard let first = data.first else { return 0 }
         let (linkType, truncated) = self.header(first)
-        var decoder = PacketDecoder()
-        var streams = TCPStreams()
-        var packet = DecodedPacket(linkType: linkType)
-        var analyzer = Analyzer(options: Self.analysisOptions)
-        // The same frames through the analyzer's own entry (data plane read from header bytes):
-        // both analyses must come out the same (`Classifier.wire` against the decoder).
-        var wireAnalyzer = Analyzer(options: Self.analysisOptions)
-        var wireDecoder = PacketDecoder()
-        var wirePacket = packet
+        return self.run(StreamFrames(linkType: linkType, truncated: truncated, data: data)).work
+    }
+
+    /// A `stream` input's frames after byte 0, each `[length: UInt16 BE][time step: UInt8][bytes]`.
+    struct StreamFrames: FrameSource {
+        let linkType: LinkType
+        let truncated: Bool
+        let data: UnsafeRawBufferPointer
         var offset = 1
         var number = 0
         var seconds: Int64 = 1_000_000_000
-        var work = 0
-        while offset + 3 <= data.count {
-            let length = Int(data[offset]) << 8 | Int(data[offset + 1])
-            let step = data[offset + 2]
-            offset += 3
-            let end = min(data.count, offset + length)
-            let bytes = UnsafeRawBufferPointer(rebasing: data[offset..<end])
-            offset = end
-            number += 1
+
+        mutating func next() -> RawFrame? {
+            guard self.offset + 3 <= self.data.count else { return nil }
+            let length = Int(self.data[self.offset]) << 8 | Int(self.data[self.offset + 1])
+            let step = self.data[self.offset + 2]
+            self.offset += 3
+            let end = min(self.data.count, self.offset + length)
+            let bytes = UnsafeRawBufferPointer(rebasing: self.data[self.offset..<end])
+            self.offset = end
+            self.number += 1
             // Steps of 0…63 s: enough to cross the reassembly timeout now and then.
-            seconds += Int64(step & 0x3F)
-            let info = FrameInfo(number: number, timestamp: Timestamp(seconds: seconds, nanoseconds: Int32(step) * 1000),
-                                 capturedLength: bytes.count, originalLength: bytes.count + (truncated ? 100 : 0),
-                                 linkType: linkType)
-            let frame = RawFrame(info: info, bytes: bytes)
-            decoder.decode(frame, into: &packet)
-            work += self.consume(packet, bytes: bytes, decoder: decoder, streams: &streams)
-            analyzer.add(packet, bytes: bytes)
-            _ = wireAnalyzer.add(frame, decoder: &wireDecoder, into: &wirePacket)
+            self.seconds += Int64(step & 0x3F)
+            let info = FrameInfo(number: self.number, timestamp: Timestamp(seconds: self.seconds, nanoseconds: Int32(step) * 1000),
+                                 capturedLength: bytes.count, originalLength: bytes.count + (self.truncated ? 100 : 0),
+                                 linkType: self.linkType)
+            return RawFrame(info: info, bytes: bytes)
         }
-        let analysis = analyzer.finish()
-        self.checkSame(analysis, wireAnalyzer.finish())
-        work += DiagnosisEngine().diagnose(analysis).findings.count
-        decoder.reassembler.finish()
-        work += decoder.reassembler.expired.reduce(0) { $0 + $1.holes.count + $1.frames.count }
-        return work + streams.gaps + streams.overflows + streams.framingErrors
     }
 
     // MARK: file
@@ -117,38 +108,48 @@ public enum FuzzHarness {
     /// Reads the capture at `path` as the `file` target does.
     @discardableResult
     public static func file(path: String) -> Int {
-        let encoder = JSONEncoder()
-        var work = 0
+        let file: PcapFile
         do {
-            let file = try PcapFile(path: path)
-            var analyzer = Analyzer(options: Self.analysisOptions)
-            var wireAnalyzer = Analyzer(options: Self.analysisOptions)
-            defer {
-                let analysis = analyzer.finish()
-                self.checkSame(analysis, wireAnalyzer.finish())
-                let report = Report(capture: CaptureMetadata(file: path, format: file.format.rawValue, linkType: file.linkType,
-                                                             error: nil),
-                                    analysis: analysis, judgement: DiagnosisEngine().diagnose(analysis))
-                work += TextRenderer.render([report], color: true, verbose: true).utf8.count
-                work += JSONRenderer.render([report], evidence: true).utf8.count
-            }
-            var decoder = PacketDecoder()
-            var streams = TCPStreams()
-            var packet = DecodedPacket(linkType: file.linkType)
-            var wireDecoder = PacketDecoder()
-            var wirePacket = packet
-            while let frame = try file.next() {
-                decoder.decode(frame, into: &packet)
-                work += self.consume(packet, bytes: frame.bytes, decoder: decoder, streams: &streams)
-                analyzer.add(packet, bytes: frame.bytes)
-                _ = wireAnalyzer.add(frame, decoder: &wireDecoder, into: &wirePacket)
-                work += (try? encoder.encode(packet.layers).count) ?? 0
-                if let stop = packet.stop { work += (try? encoder.encode(stop).count) ?? 0 }
-            }
+            file = try PcapFile(path: path)
         } catch {
-            work += error.description.count
+            return error.description.count
         }
+        let encoder = JSONEncoder()
+        var (outcome, work) = self.run(file) { packet in
+            var work = (try? encoder.encode(packet.layers).count) ?? 0
+            if let stop = packet.stop { work += (try? encoder.encode(stop).count) ?? 0 }
+            return work
+        }
+        let report = Report(capture: CaptureMetadata(file: path, format: file.format.rawValue, linkType: file.linkType,
+                                                     error: outcome.error?.description),
+                            analysis: outcome.analysis, judgement: outcome.judgement)
+        work += TextRenderer.render([report], color: true, verbose: true).utf8.count
+        work += JSONRenderer.render([report], evidence: true).utf8.count
         return work
+    }
+
+    /// Every frame of `source` through `Engine`, the commands' one entry point (data plane read
+    /// from header bytes), and a second way beside it: decoded in full, consumed, `more` done with
+    /// the packet, and added to an analyzer of its own. Traps when the two analyses differ
+    /// (`checkSame`).
+    static func run<Source: FrameSource>(_ source: Source, more: @escaping (DecodedPacket) -> Int = { _ in 0 })
+        -> (outcome: Engine.Outcome, work: Int) {
+        var decoder = PacketDecoder()
+        var streams = TCPStreams()
+        var packet = DecodedPacket(linkType: source.linkType)
+        var analyzer = Analyzer(options: Self.analysisOptions)
+        var work = 0
+        let outcome = Engine(options: Self.analysisOptions).run(source, Engine.Observer(analyzed: { frame, _, _, _ in
+            decoder.decode(frame, into: &packet)
+            work += self.consume(packet, bytes: frame.bytes, decoder: decoder, streams: &streams)
+            analyzer.add(packet, bytes: frame.bytes)
+            work += more(packet)
+        }))
+        self.checkSame(analyzer.finish(), outcome.analysis)
+        work += outcome.judgement.findings.count
+        decoder.reassembler.finish()
+        work += decoder.reassembler.expired.reduce(0) { $0 + $1.holes.count + $1.frames.count }
+        return (outcome, work + streams.gaps + streams.overflows + streams.framingErrors)
     }
 
     /// A per-process scratch file for the `file` target (in /dev/shm when there is one).

@@ -2,6 +2,7 @@ import ArgumentParser
 import Capture
 import Decoding
 import Diagnosis
+import Engine
 import Foundation
 import Reporting
 import Sessions
@@ -50,41 +51,30 @@ struct AnalyzeCommand: ParsableCommand {
                 printError(error.description)
                 throw ExitCode(ExitStatus.usageOrInput)
             }
-            var analyzer = Analyzer(options: self.input.analysisOptions)
             let server = self.input.serverAddress
-            var damage: String?
             let progress = Progress(total: file.fileSize, enabled: !self.output.quiet)
-            do {
-                if writer == nil, FramePipeline.isWorthIt {
-                    try FramePipeline.analyze(file, into: &analyzer) { progress.show(position: $0) }
-                } else {
-                    try reader.analyze(file, into: &analyzer) { frame, reading, packet in
-                        if let writer {
-                            let involved = switch reading {
-                            case .dataPlane(let source, let destination): server.map { source == $0 || destination == $0 } ?? true
-                            case .decoded: server.map { packet.involves($0) } ?? true
-                            }
-                            if involved { writer.write(frame) }
-                        }
-                        progress.update(frame: frame.info.number) { file.bytesRead }
+            var observer = Engine.Observer(progress: progress.show(position:))
+            if let writer {
+                observer.analyzed = { frame, reading, packet, _ in
+                    let involved = switch reading {
+                    case .dataPlane(let source, let destination): server.map { source == $0 || destination == $0 } ?? true
+                    case .decoded: server.map { packet.involves($0) } ?? true
                     }
+                    if involved { writer.write(frame) }
                 }
-            } catch {
-                damage = error.description
-                inputFailed = true
             }
+            let engine = Engine(options: self.input.analysisOptions, ignoring: Set(self.diagnosis.ignore))
+            let outcome = engine.run(file, observer)
             progress.finish()
+            if outcome.error != nil { inputFailed = true }
             do {
                 try writer?.close()
             } catch {
                 writeFailure = error
             }
-            var analysis = analyzer.finish()
-            analysis.capture.cutShort = file.cutShort.map { .init(lastWholeFrame: $0.framesRead ?? 0, detail: $0.message) }
-            let engine = DiagnosisEngine(ignoring: Set(self.diagnosis.ignore))
-            let metadata = CaptureMetadata(file: path, format: file.format.rawValue, linkType: file.linkType, error: damage,
-                                           interrupted: StopRequest.isRequested)
-            reports.append(Report(capture: metadata, analysis: analysis, judgement: engine.diagnose(analysis)))
+            let metadata = CaptureMetadata(file: path, format: file.format.rawValue, linkType: file.linkType,
+                                           error: outcome.error?.description, interrupted: StopRequest.isRequested)
+            reports.append(Report(capture: metadata, analysis: outcome.analysis, judgement: outcome.judgement))
         }
         if !reports.isEmpty {
             if self.output.json {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Capture
 import Decoding
+import Engine
 import Foundation
 import Reporting
 import Sessions
@@ -21,7 +22,7 @@ struct PacketsCommand: ParsableCommand {
         defer { json.flush() }
         var failed = false
         for path in self.input.files where !StopRequest.isRequested {
-            var file: PcapFile
+            let file: PcapFile
             do {
                 file = try reader.open(path)
             } catch {
@@ -32,25 +33,21 @@ struct PacketsCommand: ParsableCommand {
             if self.input.files.count > 1, !self.output.json { print("==> \(TerminalText.escape(path)) <==") }
             // Text lines name each IKE message's place in its exchange as the analyzer records it,
             // in the one pass that reads the input (FIFOs and standard input can be read only once).
-            var analyzer = Analyzer(options: AnalysisOptions())
             var start: Timestamp?
-            do {
-                try reader.forEachFrame(in: &file, serverOnly: true) { frame, packet in
-                    let origin = start ?? packet.frame.timestamp
-                    start = origin
-                    if self.output.json {
-                        json.write(file: path, packet: packet, start: origin)
-                        json.flush(threshold: 1 << 16)
-                        return
-                    }
-                    analyzer.add(packet, bytes: frame.bytes)
-                    if let step = analyzer.lastIKEMessage(frame: packet.frame.number).flatMap(Self.label) {
-                        print(PacketLine.text(packet, start: origin) + "  [\(step)]")
-                    } else {
-                        print(PacketLine.text(packet, start: origin))
-                    }
+            let engine = Engine(mode: .decodeEvery(only: self.input.serverAddress))
+            let outcome = engine.run(file, Engine.Observer(analyzed: { _, _, packet, analyzer in
+                let origin = start ?? packet.frame.timestamp
+                start = origin
+                if self.output.json {
+                    json.write(file: path, packet: packet, start: origin)
+                    json.flush(threshold: 1 << 16)
+                } else if let step = analyzer.lastIKEMessage(frame: packet.frame.number).flatMap(Self.label) {
+                    print(PacketLine.text(packet, start: origin) + "  [\(step)]")
+                } else {
+                    print(PacketLine.text(packet, start: origin))
                 }
-            } catch {
+            }))
+            if let error = outcome.error {
                 json.flush()
                 printError(error.description)
                 failed = true

@@ -7,8 +7,8 @@ import Darwin
 #endif
 
 /// A progress bar on standard error for large files (over 100 MB) when standard error is a
-/// terminal. It looks at the file position once every 65 536 frames, so it costs nothing
-/// measurable.
+/// terminal. `Engine` gives it the file position once every 65 536 frames (or batch), so it
+/// costs nothing measurable.
 final class Progress {
     private let total: Int
     private let enabled: Bool
@@ -18,12 +18,6 @@ final class Progress {
     init(total: Int?, enabled: Bool) {
         self.total = total ?? 0
         self.enabled = enabled && self.total > 100_000_000 && isatty(STDERR_FILENO) != 0
-    }
-
-    @inline(__always)
-    func update(frame: Int, position: () -> Int?) {
-        guard self.enabled, frame & 0xFFFF == 0 else { return }
-        self.show(position: position())
     }
 
     /// Shows `position` (bytes read) now, if the percentage changed.

@@ -2,6 +2,7 @@ import ArgumentParser
 import Capture
 import Decoding
 import Diagnosis
+import Engine
 import Foundation
 import Reporting
 import Sessions
@@ -45,6 +46,12 @@ struct WatchCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Once the interface is open, drop to this user and group (like tcpdump -Z).", valueName: "user"))
     var user: String?
 
+    @Option(name: .long, help: ArgumentHelp(
+        "The kernel buffer that holds packets until they are read (e.g. 64M; K, M, G are 1024-based; 64K to 1G).",
+        discussion: "Default: 8M when drawing a terminal, 64M otherwise (--json or a pipe: fast traffic, no one to pause for).",
+        valueName: "size"))
+    var bufferSize: String?
+
     @OptionGroup var output: OutputOptions
     @OptionGroup var diagnosis: DiagnosisOptions
 
@@ -57,6 +64,29 @@ struct WatchCommand: ParsableCommand {
         if let duration = self.duration, Self.parseDuration(duration) == nil {
             throw ValidationError("--duration '\(duration)' is not a time from 0.001s to 720h (such as 30s, 2m or 1h)")
         }
+        if let size = self.bufferSize, Self.parseSize(size) == nil {
+            throw ValidationError("--buffer-size '\(size)' is not a size from 64K to 1G (such as 512K, 64M or 1G)")
+        }
+    }
+
+    /// The kernel buffer when not given: a terminal view is for a person following an attempt
+    /// (a few packets a second); otherwise the output may be fed by a busy link, and a larger
+    /// buffer rides out a judgement that takes longer than usual.
+    static func defaultBufferSize(terminal: Bool) -> Int { terminal ? 8 << 20 : 64 << 20 }
+
+    /// `64M`, `512K`, `1G` (1024-based) or plain bytes, within `LiveCapture.bufferSizes`; nil otherwise.
+    static func parseSize(_ text: String) -> Int? {
+        var digits = Substring(text)
+        var shift = 0
+        switch digits.last {
+        case "K", "k": shift = 10
+        case "M", "m": shift = 20
+        case "G", "g": shift = 30
+        default: break
+        }
+        if shift > 0 { digits = digits.dropLast() }
+        guard let value = Int(digits), value >= 0, value <= LiveCapture.bufferSizes.upperBound >> shift else { return nil }
+        return LiveCapture.bufferSizes.contains(value << shift) ? value << shift : nil
     }
 
     /// The longest `--duration`, 30 days (720h): long enough to wait for an intermittent failure,
@@ -103,10 +133,15 @@ struct WatchCommand: ParsableCommand {
 
     func run() throws {
         let filter = self.filter ?? Self.vpnFilter(server: self.serverAddress)
+        let terminal = isatty(STDOUT_FILENO) != 0 && !self.output.json
         let capture: LiveCapture
         do {
+            // Immediate delivery only for a person watching; otherwise the kernel hands frames
+            // over a block at a time (or after 100 ms), far fewer wake-ups at high rates.
             capture = try LiveCapture(interface: self.interface, filter: filter,
-                                      duration: self.duration.flatMap(Self.parseDuration))
+                                      duration: self.duration.flatMap(Self.parseDuration),
+                                      bufferSize: self.bufferSize.flatMap(Self.parseSize) ?? Self.defaultBufferSize(terminal: terminal),
+                                      immediate: terminal)
         } catch {
             printError(error.description)
             throw ExitCode(ExitStatus.usageOrInput)
@@ -129,47 +164,20 @@ struct WatchCommand: ParsableCommand {
         }
         StopSignals.install()
 
-        let terminal = isatty(STDOUT_FILENO) != 0 && !self.output.json
         var view = LiveView(interface: self.interface, terminal: terminal, json: self.output.json, color: self.output.useColor)
-        let engine = DiagnosisEngine(ignoring: Set(self.diagnosis.ignore))
-        var analyzer = Analyzer(options: AnalysisOptions(server: self.serverAddress))
-        var decoder = PacketDecoder()
-        var packet = DecodedPacket(linkType: capture.linkType)
-        var pending = false
-        var lastRefresh = ContinuousClock.now
-        var packets = 0
-        var failure: CaptureError?
-        loop: while true {
-            let poll: LiveCapture.Poll
-            do {
-                poll = try capture.poll()
-            } catch {
-                failure = error
-                break
-            }
-            switch poll {
-            case .frame(let frame):
-                writer?.write(frame)
-                // A write that failed ends the watch: what is captured after it would be lost.
-                if writer?.failure != nil { break loop }
-                _ = analyzer.add(frame, decoder: &decoder, into: &packet)
-                packets += 1
-                pending = true
-            case .idle:
-                break
-            case .stopped:
-                break loop
-            }
-            // Judged at most once a second (each judgement re-reads all the state, so per packet the
-            // work stays constant on average however fast control packets come): stage changes and
-            // new findings are printed within a second of their packet, a terminal view redrawn.
-            if pending, ContinuousClock.now - lastRefresh >= .seconds(1) {
-                let analysis = analyzer.finish()
-                view.update(analysis: analysis, findings: engine.diagnose(analysis).findings, packets: packets)
-                pending = false
-                lastRefresh = ContinuousClock.now
+        var observer = Engine.Observer(judged: { analysis, judgement in
+            view.update(analysis: analysis, findings: judgement.findings, packets: analysis.capture.packets)
+        })
+        if let writer {
+            // A write that failed ends the watch: what is captured after it would be lost.
+            observer.captured = { frame in
+                writer.write(frame)
+                return writer.failure == nil
             }
         }
+        let engine = Engine(options: AnalysisOptions(server: self.serverAddress), ignoring: Set(self.diagnosis.ignore))
+        let outcome = engine.run(capture, observer)
+        let failure = outcome.error
         var writeFailure: CaptureError?
         do {
             try writer?.close()
@@ -177,10 +185,9 @@ struct WatchCommand: ParsableCommand {
             writeFailure = error
         }
         view.close()
-        let analysis = analyzer.finish()
         let metadata = CaptureMetadata(file: self.interface, format: "live", linkType: capture.linkType,
                                        error: failure?.description)
-        let report = Report(capture: metadata, analysis: analysis, judgement: engine.diagnose(analysis))
+        let report = Report(capture: metadata, analysis: outcome.analysis, judgement: outcome.judgement)
         if self.output.json {
             print(WatchEvent.line(WatchEvent.report(report, evidence: self.diagnosis.evidence)), terminator: "")
         } else {

@@ -4,41 +4,34 @@ import Foundation
 import Sessions
 import Testing
 import TestSupport
-@testable import VPNDoctorCLI
+@testable import Engine
 
-/// `analyze` reads on one thread and analyzes on another (`FramePipeline`). It must give exactly
+/// `Engine` reads on one thread and analyzes on another (`FramePipeline`). It must give exactly
 /// the analysis of the single-threaded loop — the same frames, in the same order — on every
 /// capture, on the benchmark mix (batches full of readings and copies), and on damaged files,
 /// where it must stop with the same error after analyzing the same frames.
 @Suite(.enabled(if: Corpus.publicCorpusAvailable))
 struct FramePipelineTests {
-    static func encoded(_ analyzer: inout Analyzer) throws -> Data {
+    static func encoded(_ analysis: Analysis) throws -> Data {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        return try encoder.encode(analyzer.finish())
+        return try encoder.encode(analysis)
     }
 
     /// The analysis and error of `path` read both ways.
     @discardableResult
     static func compare(_ path: String) throws -> String? {
-        var pipelined = Analyzer(options: AnalysisOptions()), sequential = Analyzer(options: AnalysisOptions())
-        var pipelineError: String?, sequentialError: String?
         var positions = 0
-        do {
-            try FramePipeline.analyze(try PcapFile(path: path), into: &pipelined) { _ in positions += 1 }
-        } catch {
-            pipelineError = "\(error)"
-        }
-        do {
-            try CaptureReader(options: try InputOptions.parse([path])).analyze(try PcapFile(path: path), into: &sequential)
-        } catch {
-            sequentialError = "\(error)"
-        }
-        #expect(pipelineError == sequentialError, "\(path)")
+        var engine = Engine()
+        engine.twoThreads = true
+        let pipelined = engine.run(try PcapFile(path: path), Engine.Observer(progress: { _ in positions += 1 }))
+        engine.twoThreads = false
+        let sequential = engine.run(try PcapFile(path: path))
+        #expect(pipelined.error?.description == sequential.error?.description, "\(path)")
         #expect(positions >= 1)
-        #expect(try Self.encoded(&pipelined) == Self.encoded(&sequential), "\(path): analyses differ")
-        return pipelineError
+        #expect(try Self.encoded(pipelined.analysis) == Self.encoded(sequential.analysis), "\(path): analyses differ")
+        return pipelined.error?.description
     }
 
     @Test func everyCaptureIsAnalyzedAsByOneThread() throws {

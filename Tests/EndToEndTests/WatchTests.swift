@@ -69,6 +69,32 @@ struct WatchTests {
         #expect(WatchLab.finalReport(result.stdout) != nil)
     }
 
+    /// `--buffer-size` reaches libpcap: the packet ring libpcap maps for the socket (seen in the
+    /// process's memory map as `socket:[…]`) is the size asked for, rounded to whole blocks.
+    @Test(arguments: [1 << 20, 24 << 20])
+    func theBufferSizeIsTheKernelRing(_ size: Int) throws {
+        let lab = try WatchLab()
+        defer { lab.tearDown() }
+        let watch = try lab.startWatch(["--json", "--duration", "1.5s", "--buffer-size", "\(size)"])
+        Thread.sleep(forTimeInterval: 0.7)
+        // `ip netns exec` execs vpndoctor (same process) or, in some versions, runs it as a child.
+        let pids = [watch.process.processIdentifier]
+            + ((try? runCommand("/usr/bin/pgrep", ["-P", "\(watch.process.processIdentifier)"]))?.stdout
+                .split(separator: "\n").compactMap { Int32($0) } ?? [])
+        let rings = pids.flatMap { pid in
+            ((try? String(contentsOfFile: "/proc/\(pid)/maps", encoding: .utf8)) ?? "").split(separator: "\n")
+                .filter { $0.hasSuffix("socket:[") || $0.contains(" socket:[") }
+                .compactMap { line -> Int? in
+                    let range = line.split(separator: " ")[0].split(separator: "-").compactMap { Int($0, radix: 16) }
+                    return range.count == 2 ? range[1] - range[0] : nil
+                }
+        }
+        let result = watch.wait()
+        #expect(result.status == 0, "\(result.stderr)")
+        let ring = try #require(rings.max(), "no packet ring in the memory map of \(pids)")
+        #expect(ring >= size * 9 / 10 && ring <= size * 11 / 10, "ring of \(ring) bytes for --buffer-size \(size)")
+    }
+
     @Test func dropsToAnotherUserAndWritesAsThatUser() throws {
         let lab = try WatchLab()
         defer { lab.tearDown() }

@@ -88,10 +88,12 @@ final class PcapHandle {
 
     // MARK: Live capture
 
-    /// Creates a handle for `interface`, configured for watching a VPN connect: immediate delivery,
-    /// full frames, a 4 MiB kernel buffer, and a 100 ms read timeout so the loop can check for a
-    /// stop request.
-    static func openLive(interface: String, snaplen: Int32) -> Result<PcapHandle, PcapActivationError> {
+    /// Creates a handle for `interface`, configured for watching a VPN connect: full frames, a
+    /// kernel buffer of `bufferSize` bytes, and a 100 ms read timeout so the loop can check for a
+    /// stop request. `immediate` delivers each packet as it comes (a person watching) instead of
+    /// when the kernel's block fills or the timeout passes (fewer wake-ups at high rates).
+    static func openLive(interface: String, snaplen: Int32, bufferSize: Int32, immediate: Bool)
+        -> Result<PcapHandle, PcapActivationError> {
         var errbuf = [CChar](repeating: 0, count: Int(PCAP_ERRBUF_SIZE))
         guard let p = pcap_create(interface, &errbuf) else {
             return .failure(PcapActivationError(status: PCAP_ERROR, message: String(cString: errbuf)))
@@ -99,8 +101,8 @@ final class PcapHandle {
         let handle = PcapHandle(p)
         pcap_set_snaplen(p, snaplen)
         pcap_set_promisc(p, 0)
-        pcap_set_immediate_mode(p, 1)
-        pcap_set_buffer_size(p, 4 << 20)
+        pcap_set_immediate_mode(p, immediate ? 1 : 0)
+        pcap_set_buffer_size(p, bufferSize)
         pcap_set_timeout(p, 100)
         let status = pcap_activate(p)
         if status < 0 {

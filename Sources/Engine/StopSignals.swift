@@ -12,11 +12,12 @@ import Darwin
 /// The handler is installed without SA_RESTART, so a read(2) blocked on a pipe that stays open
 /// (`tcpdump -w - | vpndoctor analyze -` after tcpdump was told to ignore the signal, or a writer in
 /// another process group) returns EINTR in the thread that takes the signal, instead of waiting for
-/// the next packet. `FramePipeline` makes its reader thread the one that takes it.
-enum StopSignals {
+/// the next packet. `FramePipeline` makes its reader thread the one that takes it. In `Engine`, next to
+/// the pipeline that depends on it; the commands install it.
+public enum StopSignals {
     static let signals = [SIGINT, SIGTERM]
 
-    static func install() {
+    public static func install() {
         var action = sigaction()
         #if canImport(Glibc)
         action.__sigaction_handler.sa_handler = Self.handle

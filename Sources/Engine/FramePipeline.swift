@@ -3,11 +3,12 @@ import Decoding
 import Foundation
 import Sessions
 
-/// `analyze` on two cores. A reader thread runs the capture file's read loop and reads each data-plane
+/// The engine on two cores. A reader thread runs the source's read loop and reads each data-plane
 /// frame from its header bytes (`Classifier.wire`); it hands the analyzer's thread batches of those
 /// readings, with copies of the other frames' bytes, which the analyzer's thread decodes. Every
 /// frame reaches the analyzer once, in capture order: the analysis is the one a single thread
-/// makes, and the wall time is the slower side's instead of the sum of both.
+/// makes, and the wall time is the slower side's instead of the sum of both. On a live interface
+/// the reader only reads, so the kernel's buffer is drained while the analyzer's thread judges.
 ///
 /// Batches (a few, reused) bound the memory: a reader ahead of the analyzer waits for a free one.
 final class FramePipeline: @unchecked Sendable {
@@ -80,26 +81,30 @@ final class FramePipeline: @unchecked Sendable {
         return ProcessInfo.processInfo.activeProcessorCount > 1
     }
 
-    /// Reads `file` on a thread of its own and feeds every frame to `analyzer`, calling `progress`
-    /// with the bytes read so far after each batch. A file that goes bad part-way throws after the
-    /// frames before the damage were analyzed.
-    static func analyze(_ file: PcapFile, into analyzer: inout Analyzer, limits: DecodeLimits = .standard,
-                        progress: (Int?) -> Void) throws(CaptureError) {
-        let pipeline = FramePipeline(batches: 4)
-        nonisolated(unsafe) let source = file
+    /// Reads `source` on a thread of its own and feeds every frame to `analyzer`, calling `captured`
+    /// with each frame on the reader's thread (false ends the reading) and `handed` after each
+    /// batch with the bytes read so far and its number of frames. `batches` bounds how far the reader runs ahead. A source
+    /// that goes bad part-way throws after the frames before the damage were analyzed.
+    static func analyze<Source: FrameSource>(
+        _ source: Source, into analyzer: inout Analyzer, limits: DecodeLimits, batches: Int,
+        captured: ((RawFrame) -> Bool)?, handed: (inout Analyzer, _ position: Int?, _ frames: Int) -> Void
+    ) throws(CaptureError) {
+        let pipeline = FramePipeline(batches: batches)
+        nonisolated(unsafe) let source = source
+        nonisolated(unsafe) let captured = captured
         // Ctrl-C goes to the reader thread, the one a blocked read(2) must be woken in (StopSignals):
         // this thread blocks the stop signals while the reader runs.
         StopSignals.setBlocked(true)
         defer { StopSignals.setBlocked(false) }
         let reader = Thread {
             StopSignals.setBlocked(false)
-            pipeline.read(source, limits: limits)
+            pipeline.read(source, limits: limits, captured: captured)
         }
         reader.stackSize = 1 << 20
         reader.start()
 
         var decoder = PacketDecoder(dissector: Dissector(limits: limits))
-        var packet = DecodedPacket(linkType: file.linkType)
+        var packet = DecodedPacket(linkType: source.linkType)
         while true {
             var batch = pipeline.take(from: \.full)
             batch.arena.withUnsafeBytes { arena in
@@ -114,7 +119,7 @@ final class FramePipeline: @unchecked Sendable {
                     }
                 }
             }
-            progress(batch.position)
+            handed(&analyzer, batch.position, batch.items.count)
             let (isLast, error) = (batch.isLast, batch.error)
             batch.reset()
             pipeline.put(batch, into: \.free)
@@ -125,34 +130,42 @@ final class FramePipeline: @unchecked Sendable {
         }
     }
 
-    /// The reader's loop: fill a free batch, hand it over, until the file ends or fails.
-    private func read(_ file: PcapFile, limits: DecodeLimits) {
+    /// The reader's loop: fill a free batch, hand it over when full or when the source idles (a
+    /// quiet interface: what was captured is analysed now), until the source ends or fails.
+    private func read<Source: FrameSource>(_ source: Source, limits: DecodeLimits, captured: ((RawFrame) -> Bool)?) {
         var batch = self.take(from: \.free)
-        var source = file
+        var source = source
         while true {
-            let frame: RawFrame?
+            var poll = FramePoll.stopped
             do {
-                frame = try source.next()
+                poll = try source.poll()
             } catch {
                 batch.error = error
-                frame = nil
             }
-            guard let frame else {
+            let frame: RawFrame
+            switch poll {
+            case .frame(let read) where captured?(read) ?? true:
+                frame = read
+            case .idle:
+                self.put(batch, into: \.full)
+                batch = self.take(from: \.free)
+                continue
+            case .frame, .stopped:
                 batch.isLast = true
-                batch.position = file.bytesRead
+                batch.position = source.bytesRead
                 self.put(batch, into: \.full)
                 return
             }
             if let reading = Classifier.wire(frame, limits: limits) {
                 batch.items.append(.wire(reading, frame.info))
             } else if !batch.keep(frame.bytes, frame.info) {
-                batch.position = file.bytesRead
+                batch.position = source.bytesRead
                 self.put(batch, into: \.full)
                 batch = self.take(from: \.free)
                 _ = batch.keep(frame.bytes, frame.info)
             }
             if batch.items.count >= Batch.items {
-                batch.position = file.bytesRead
+                batch.position = source.bytesRead
                 self.put(batch, into: \.full)
                 batch = self.take(from: \.free)
             }
