@@ -10,7 +10,7 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "vpndoctor", targets: ["vpndoctor"]),
-        .library(name: "VPNDoctor", targets: ["Capture", "Decoding", "Sessions", "Diagnosis", "Reporting", "VPNDoctorCLI"]),
+        .library(name: "VPNDoctor", targets: ["Capture", "Decoding", "Decryption", "Sessions", "Diagnosis", "Reporting", "VPNDoctorCLI"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -31,10 +31,15 @@ let package = Package(
         .target(name: "Capture", dependencies: ["CLibpcap", "CZlib"]),
         .target(name: "Decoding", dependencies: ["Capture"]),
         .target(name: "Sessions", dependencies: ["Decoding", .product(name: "Crypto", package: "swift-crypto")]),
+        // Decryption with the user's keys (issue 16): the one module that links the ciphers.
+        .target(name: "Decryption", dependencies: [
+            "Decoding", .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "_CryptoExtras", package: "swift-crypto"),
+        ]),
         .target(name: "Diagnosis", dependencies: ["Sessions"]),
         .target(name: "Reporting", dependencies: ["Diagnosis"]),
         .target(name: "VPNDoctorCLI", dependencies: [
-            "Capture", "Decoding", "Sessions", "Diagnosis", "Reporting",
+            "Capture", "Decoding", "Decryption", "Sessions", "Diagnosis", "Reporting",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "vpndoctor", dependencies: ["VPNDoctorCLI"]),
@@ -56,6 +61,7 @@ let package = Package(
         .testTarget(name: "DecodingTests", dependencies: ["Decoding", "Capture", "TestSupport", "AllocationCounter", "FuzzHarness"],
                     exclude: ["Regressions"]),
         .testTarget(name: "SessionsTests", dependencies: ["Sessions", "TestSupport", "AllocationCounter"]),
+        .testTarget(name: "DecryptionTests", dependencies: ["Decryption", "TestSupport"]),
         .testTarget(name: "DiagnosisTests", dependencies: ["Diagnosis", "Reporting", "TestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: [
             "TestSupport", "Reporting", "VPNDoctorCLI", .product(name: "Crypto", package: "swift-crypto"),

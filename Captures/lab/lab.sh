@@ -239,6 +239,10 @@ charon {
       append = no
       flush_line = yes
       default = 1
+      # Key material for decryption (issue 16): ike 4 dumps SK_ei/SK_er/SK_ai/SK_ar, chd 4 the
+      # CHILD_SA keys; vpndoctor --keys reads this log like a Wireshark decryption table.
+      ike = 4
+      chd = 4
     }
   }
   syslog { daemon { default = -1 } }

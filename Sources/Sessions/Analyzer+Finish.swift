@@ -72,6 +72,7 @@ extension Analyzer {
             session.flows = flows
             session.pptp = state.pptp
             session.greTunnel = state.greTunnel
+            session.insideESP = state.insideESP
             session.l2tp = state.l2tp
             if !state.ppp.messages.isEmpty {
                 var ppp = state.ppp
@@ -96,7 +97,8 @@ extension Analyzer {
         return Analysis(
             server: self.options.server, serverName: self.options.serverName, capture: stats, sessions: sessions, dnsQueries: self.dns,
             unmatchedICMPErrors: self.icmpErrors.filter { !matchedICMP.contains($0.frame) }, vpnFlows: vpnFlows,
-            serverPackets: self.serverPackets, totalFlows: self.flows.count, oneWayFlows: oneWay)
+            serverPackets: self.serverPackets, totalFlows: self.flows.count, oneWayFlows: oneWay,
+            decryptedFrames: Set(self.decryptedFrames))
     }
 
     /// Client and server from protocol roles, and what decided them.
@@ -149,7 +151,7 @@ extension Analyzer {
             if sa.version == 2 { return .ikev2 }
             return l2tp ? .l2tpIPsec : .ikev1
         }
-        if l2tp { return s.esp.isEmpty ? .l2tp : .l2tpIPsec }
+        if l2tp { return s.esp.isEmpty && !s.insideESP ? .l2tp : .l2tpIPsec }
         if !s.esp.isEmpty { return .ipsec }
         if !s.gre.isEmpty || s.greTunnel != nil { return .gre }
         return nil

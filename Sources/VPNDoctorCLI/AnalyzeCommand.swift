@@ -16,6 +16,7 @@ struct AnalyzeCommand: ParsableCommand {
     @OptionGroup var input: InputOptions
     @OptionGroup var output: OutputOptions
     @OptionGroup var diagnosis: DiagnosisOptions
+    @OptionGroup var keys: KeyOptions
 
     @Option(name: .long, help: ArgumentHelp("Also save the analyzed packets (those of --server, when given) to this pcap file.", valueName: "file"))
     var write: String?
@@ -28,7 +29,7 @@ struct AnalyzeCommand: ParsableCommand {
 
     func run() throws {
         StopSignals.install()
-        let reader = CaptureReader(options: self.input)
+        let reader = CaptureReader(options: self.input, keys: try self.keys.load())
         var reports: [Report] = []
         var inputFailed = false
         var writeFailure: CaptureError?
@@ -55,7 +56,7 @@ struct AnalyzeCommand: ParsableCommand {
             var damage: String?
             let progress = Progress(total: file.fileSize, enabled: !self.output.quiet)
             do {
-                if writer == nil, FramePipeline.isWorthIt {
+                if writer == nil, reader.keys == nil, FramePipeline.isWorthIt {
                     try FramePipeline.analyze(file, into: &analyzer) { progress.show(position: $0) }
                 } else {
                     try reader.analyze(file, into: &analyzer) { frame, reading, packet in

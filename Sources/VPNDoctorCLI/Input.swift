@@ -1,11 +1,16 @@
 import Capture
 import Decoding
+import Decryption
 import Sessions
 
 /// Reads capture files frame by frame and decodes them, applying `--filter` (in libpcap) and, when
 /// asked, `--server`.
 struct CaptureReader {
     let options: InputOptions
+    /// `--keys`: each capture gets a decrypter of its own (IKEv1 IV chains are per capture).
+    var keys: KeyTables? = nil
+
+    func decoder() -> (PacketDecoder, Decrypter?) { KeyOptions.decoder(self.keys) }
 
     /// Opens `path`; throws a one-line `CaptureError`.
     func open(_ path: String) throws(CaptureError) -> PcapFile {
@@ -20,7 +25,8 @@ struct CaptureReader {
     func forEachFrame<Source: FrameSource>(
         in source: inout Source, serverOnly: Bool, _ body: (RawFrame, inout DecodedPacket) -> Void
     ) throws(CaptureError) {
-        var decoder = PacketDecoder()
+        var (decoder, decrypter) = self.decoder()
+        defer { decrypter?.printNotes() }
         var packet = DecodedPacket(linkType: source.linkType)
         let server = serverOnly ? self.options.serverAddress : nil
         while let frame = try source.next() {
@@ -39,7 +45,8 @@ extension CaptureReader {
         _ source: Source, into analyzer: inout Analyzer, _ body: (RawFrame, Analyzer.Reading, DecodedPacket) -> Void = { _, _, _ in }
     ) throws(CaptureError) {
         var source = source
-        var decoder = PacketDecoder()
+        var (decoder, decrypter) = self.decoder()
+        defer { decrypter?.printNotes() }
         var packet = DecodedPacket(linkType: source.linkType)
         while let frame = try source.next() {
             let reading = analyzer.add(frame, decoder: &decoder, into: &packet)

@@ -13,10 +13,11 @@ struct PacketsCommand: ParsableCommand {
 
     @OptionGroup var input: InputOptions
     @OptionGroup var output: OutputOptions
+    @OptionGroup var keys: KeyOptions
 
     func run() throws {
         StopSignals.install()
-        let reader = CaptureReader(options: self.input)
+        let reader = CaptureReader(options: self.input, keys: try self.keys.load())
         var json = PacketJSONWriter()
         defer { json.flush() }
         var failed = false

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Capture
 import Decoding
+import Decryption
 import Diagnosis
 import Foundation
 import Reporting
@@ -47,6 +48,7 @@ struct WatchCommand: ParsableCommand {
 
     @OptionGroup var output: OutputOptions
     @OptionGroup var diagnosis: DiagnosisOptions
+    @OptionGroup var keys: KeyOptions
 
     var serverAddress: IPAddress? { self.server.flatMap(IPAddress.init) }
 
@@ -133,7 +135,8 @@ struct WatchCommand: ParsableCommand {
         var view = LiveView(interface: self.interface, terminal: terminal, json: self.output.json, color: self.output.useColor)
         let engine = DiagnosisEngine(ignoring: Set(self.diagnosis.ignore))
         var analyzer = Analyzer(options: AnalysisOptions(server: self.serverAddress))
-        var decoder = PacketDecoder()
+        var (decoder, decrypter) = KeyOptions.decoder(try self.keys.load())
+        defer { decrypter?.printNotes() }
         var packet = DecodedPacket(linkType: capture.linkType)
         var pending = false
         var lastRefresh = ContinuousClock.now
