@@ -64,7 +64,7 @@ let package = Package(
         .testTarget(name: "DecryptionTests", dependencies: ["Decryption", "TestSupport"]),
         .testTarget(name: "DiagnosisTests", dependencies: ["Diagnosis", "Reporting", "TestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: [
-            "TestSupport", "Reporting", "VPNDoctorCLI", .product(name: "Crypto", package: "swift-crypto"),
+            "TestSupport", "Reporting", "VPNDoctorCLI", "Decryption", .product(name: "Crypto", package: "swift-crypto"),
         ], exclude: ["Golden"]),  // read from the source tree by path (GoldenReportTests)
     ],
     swiftLanguageModes: [.v6]

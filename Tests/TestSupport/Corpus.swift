@@ -80,9 +80,10 @@ public enum Corpus {
 
 /// Decodes every frame of a capture file as the CLI does (with IP reassembly); tests only: it
 /// keeps every packet.
-public func decodeFile(_ path: String, filter: String? = nil) throws -> [DecodedPacket] {
+public func decodeFile(_ path: String, filter: String? = nil, decrypter: (any PacketDecrypting)? = nil) throws -> [DecodedPacket] {
     let file = try PcapFile(path: path, filter: filter)
     var decoder = PacketDecoder()
+    decoder.decrypter = decrypter
     var packets: [DecodedPacket] = []
     while let frame = try file.next() {
         packets.append(decoder.decode(frame))
