@@ -3,6 +3,7 @@
 //
 // Modules depend one way:
 //   CLibpcap, CZlib → Capture → Decoding → Sessions → Diagnosis → Reporting → VPNDoctorCLI → vpndoctor
+//   (Decryption, which links the ciphers, sits beside Sessions: Decoding → Decryption → VPNDoctorCLI)
 import PackageDescription
 
 let package = Package(

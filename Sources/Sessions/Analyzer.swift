@@ -354,9 +354,12 @@ public struct Analyzer {
     mutating func noteDecrypted(_ packet: DecodedPacket) {
         guard self.decryptedFrames.count < 4_096 else { return }
         var insideESP = false
-        for layer in packet.layers {
+        // Index loop: iterating `layers` itself allocates in an unoptimised build (the allocation guard).
+        var i = 0
+        while i < packet.layers.count {
+            defer { i += 1 }
             let decrypted: Bool
-            switch layer {
+            switch packet.layers[i] {
             case .ikev2(let m): decrypted = m.decryptedPayloads != nil
             case .isakmp(let m): decrypted = m.decrypted == true
             case .esp(let e): insideESP = e.decrypted == true; decrypted = false

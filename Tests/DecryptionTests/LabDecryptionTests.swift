@@ -11,7 +11,7 @@ import TestSupport
 /// type or ICMP type inside.
 @Suite struct LabDecryptionTests {
     static let scenarios = ["ikev2-psk-ok", "ikev2-wrong-psk", "ikev2-child-proposal-mismatch", "ikev1-main-psk-ok",
-                            "ikev1-main-wrong-psk", "l2tp-ipsec-ppp-fails"]
+                            "ikev1-main-wrong-psk", "l2tp-ipsec-ppp-fails", "ikev2-ts-mismatch"]
     /// Encrypted frames left encrypted, by scenario (at most this many, all IKEv1 Informationals):
     /// after a wrong PSK the server answers MM5 with an encrypted Informational whose IV neither
     /// we nor tshark can derive (the server did not accept MM5, so its IV chain is its own).
@@ -20,7 +20,7 @@ import TestSupport
     static func tables(_ scenario: String) throws -> KeyTables {
         var t = KeyTables()
         for side in ["client", "server"] {
-            try t.load(path: Corpus.capturePath("decrypt/lab/logs/\(scenario)-\(side).log"))
+            try t.load(path: Corpus.capturePath(keyedDirectory(scenario) + "lab/logs/\(scenario)-\(side).log"))
         }
         return t
     }
@@ -57,7 +57,7 @@ import TestSupport
         let rows = tables.wiresharkRows.filter { $0.table != "ikev1_decryption_table" || cookies.insert($0.row.prefix(16)).inserted }
         let uat = rows.flatMap { ["-o", "uat:\($0.table):\($0.row)"] } + ["-o", "esp.enable_encryption_decode:TRUE"]
         for side in ["client", "server"] {
-            let path = Corpus.capturePath("decrypt/lab-\(scenario)-\(side).pcap")
+            let path = Corpus.capturePath(keyedDirectory(scenario) + "lab-\(scenario)-\(side).pcap")
             let decrypter = Decrypter(tables: tables)
             let packets = try decodeFile(path, decrypter: decrypter)
             let ours = Dictionary(uniqueKeysWithValues: packets.compactMap { p in Self.ours(p).map { (p.frame.number, $0) } })

@@ -7,8 +7,8 @@ import TestSupport
 /// decrypted payloads prove are `certain`, the inferences they replace are gone, every bad key gives
 /// one line and the report without keys, and no key byte is ever printed.
 @Suite struct DecryptionCLITests {
-    static func path(_ scenario: String) -> String { Corpus.capturePath("decrypt/lab-\(scenario)-client.pcap") }
-    static func log(_ scenario: String) -> String { Corpus.capturePath("decrypt/lab/logs/\(scenario)-client.log") }
+    static func path(_ scenario: String) -> String { Corpus.capturePath(keyedDirectory(scenario) + "lab-\(scenario)-client.pcap") }
+    static func log(_ scenario: String) -> String { Corpus.capturePath(keyedDirectory(scenario) + "lab/logs/\(scenario)-client.log") }
 
     /// (rule, confidence) of every finding of every session, from `analyze --json`.
     static func findings(_ arguments: [String]) throws -> (findings: [String], status: Int32, stderr: String) {
@@ -25,6 +25,7 @@ import TestSupport
         ("ikev2-wrong-psk", "ike.error-notify/certain", "ikev2.auth-failed-likely/medium"),
         ("ikev2-child-proposal-mismatch", "ike.no-proposal-chosen/certain", "ike.phase2-failed/medium"),
         ("l2tp-ipsec-ppp-fails", "l2tp.stopped/certain", "l2tp.cleartext/-"),
+        ("ikev2-ts-mismatch", "ike.ts-mismatch/certain", "ike.phase2-failed/medium"),
     ])
     func decryptedPayloadsProveTheFailure(_ scenario: String, certain: String, replaced: String) throws {
         let without = try Self.findings([Self.path(scenario)])
@@ -37,6 +38,9 @@ import TestSupport
         #expect(with.stderr.isEmpty)
         let text = try runVPNDoctor(["analyze", "--no-color", "--keys", Self.log(scenario), Self.path(scenario)])
         #expect(text.stdout.contains("(decrypted: frame ") && text.stdout.contains("(decrypted: certain)"))
+        if scenario == "ikev2-ts-mismatch" {  // the selectors the server refused, read from the decrypted request
+            #expect(text.stdout.contains("refused the traffic selectors: TSi 10.99.10.1/32; TSr 10.99.20.1/32"), "\(text.stdout)")
+        }
     }
 
     /// The L2TP/IPsec capture without keys: IPsec healthy, L2TP invisible (the complaint).

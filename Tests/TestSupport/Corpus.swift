@@ -114,3 +114,10 @@ public func hexBytes(_ text: String) -> [UInt8] {
     }
     return out
 }
+
+/// Where a lab scenario recorded with keys in its charon logs lives: `Captures/decrypt/` (keyed
+/// re-recordings of scenarios whose committed captures predate key logging) or `Captures/` itself
+/// (scenarios recorded since). "decrypt/" or "".
+public func keyedDirectory(_ scenario: String) -> String {
+    FileManager.default.fileExists(atPath: Corpus.capturePath("decrypt/lab-\(scenario)-client.pcap")) ? "decrypt/" : ""
+}
