@@ -4,6 +4,8 @@
 // Modules depend one way:
 //   CLibpcap, CZlib → Capture → Decoding → Sessions → Diagnosis → Reporting → VPNDoctorCLI → vpndoctor
 //   Engine (frames in, analysis and judgement out: Capture … Diagnosis) → VPNDoctorCLI, FuzzHarness
+//   (Decryption, which links the ciphers, sits beside Sessions: Decoding → Decryption → VPNDoctorCLI,
+//   which hands the Engine's decoder its decrypter)
 import PackageDescription
 
 let package = Package(
@@ -11,7 +13,8 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "vpndoctor", targets: ["vpndoctor"]),
-        .library(name: "VPNDoctor", targets: ["Capture", "Decoding", "Sessions", "Diagnosis", "Engine", "Reporting", "VPNDoctorCLI"]),
+        .library(name: "VPNDoctor", targets: ["Capture", "Decoding", "Decryption", "Sessions", "Diagnosis", "Engine", "Reporting",
+                                              "VPNDoctorCLI"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -32,12 +35,17 @@ let package = Package(
         .target(name: "Capture", dependencies: ["CLibpcap", "CZlib"]),
         .target(name: "Decoding", dependencies: ["Capture"]),
         .target(name: "Sessions", dependencies: ["Decoding", .product(name: "Crypto", package: "swift-crypto")]),
+        // Decryption with the user's keys (issue 16): the one module that links the ciphers.
+        .target(name: "Decryption", dependencies: [
+            "Decoding", .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "_CryptoExtras", package: "swift-crypto"),
+        ]),
         .target(name: "Diagnosis", dependencies: ["Sessions"]),
         .target(name: "Reporting", dependencies: ["Diagnosis"]),
         // The one entry point from frames to a judgement, for the commands and the fuzz harness.
         .target(name: "Engine", dependencies: ["Capture", "Decoding", "Sessions", "Diagnosis"]),
         .target(name: "VPNDoctorCLI", dependencies: [
-            "Capture", "Decoding", "Sessions", "Diagnosis", "Engine", "Reporting",
+            "Capture", "Decoding", "Decryption", "Sessions", "Diagnosis", "Engine", "Reporting",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "vpndoctor", dependencies: ["VPNDoctorCLI"]),
@@ -59,9 +67,10 @@ let package = Package(
         .testTarget(name: "DecodingTests", dependencies: ["Decoding", "Capture", "TestSupport", "AllocationCounter", "FuzzHarness"],
                     exclude: ["Regressions"]),
         .testTarget(name: "SessionsTests", dependencies: ["Sessions", "TestSupport", "AllocationCounter"]),
+        .testTarget(name: "DecryptionTests", dependencies: ["Decryption", "TestSupport"]),
         .testTarget(name: "DiagnosisTests", dependencies: ["Diagnosis", "Reporting", "TestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: [
-            "TestSupport", "Reporting", "Engine", "VPNDoctorCLI", .product(name: "Crypto", package: "swift-crypto"),
+            "TestSupport", "Reporting", "Engine", "VPNDoctorCLI", "Decryption", .product(name: "Crypto", package: "swift-crypto"),
         ], exclude: ["Golden"]),  // read from the source tree by path (GoldenReportTests)
     ],
     swiftLanguageModes: [.v6]

@@ -43,7 +43,7 @@ ikev2-childless-ok ikev2-childless-child-refused ikev1-qm-initiator-abort
 natt-4500-blocked esp-one-way responder-not-running ikev2-fragmentation-ok
 ikev2-ip-fragments-dropped l2tp-ppp-fails pptp-ppp-fails pptp-1723-blocked
 ikev2-invalid-ke-ok l2tp-1701-blocked pptp-server-not-running l2tp-ipsec-ppp-fails
-nat-two-clients nat-rebinding-ok"
+nat-two-clients nat-rebinding-ok ikev2-ts-mismatch"
 
 PIDS=()
 WORK=""
@@ -213,6 +213,7 @@ reset_ipsec_params() {
   C_ESP=aes256-sha256;          S_ESP=aes256-sha256
   C_PSK=lab-psk-correct-horse;  S_PSK=lab-psk-correct-horse
   SERVER_RUNNING=1; PINGS=4; RTR_RULES=(); TS_SUFFIX=""; POST_UP_HOOK=""; C_CHILDLESS=allow; MODE=tunnel
+  S_REMOTE_TS=""
 }
 
 write_strongswan_conf() { # dir role
@@ -241,6 +242,10 @@ charon {
       append = no
       flush_line = yes
       default = 1
+      # Key material for decryption (issue 16): ike 4 dumps SK_ei/SK_er/SK_ai/SK_ar, chd 4 the
+      # CHILD_SA keys; vpndoctor --keys reads this log like a Wireshark decryption table.
+      ike = 4
+      chd = 4
     }
   }
   syslog { daemon { default = -1 } }
@@ -256,7 +261,7 @@ write_swanctl_conf() { # dir role
     ike=$C_IKE; esp=$C_ESP; psk=$C_PSK; local_ts=$C_INNER/32; remote_ts=$S_INNER/32; childless=$C_CHILDLESS
   else
     me=server.lab.example; peer=client.lab.example; laddr=$S_ADDR; raddr=%any
-    ike=$S_IKE; esp=$S_ESP; psk=$S_PSK; local_ts=$S_INNER/32; remote_ts=$C_INNER/32; childless=allow
+    ike=$S_IKE; esp=$S_ESP; psk=$S_PSK; local_ts=$S_INNER/32; remote_ts=${S_REMOTE_TS:-$C_INNER}/32; childless=allow
   fi
   [ "$MODE" = transport ] && { local_ts=dynamic; remote_ts=dynamic; }
   if [ "$AUTH" = pubkey ]; then
@@ -425,6 +430,8 @@ scenario() { # name outdir
     ikev2-ike-proposal-mismatch) C_IKE=aes128-sha1-modp2048; S_IKE=aes256gcm16-prfsha384-ecp384 ;;
     ikev1-ike-proposal-mismatch) VER=1; C_IKE=aes128-sha1-modp2048; S_IKE=aes256-sha384-ecp384 ;;
     ikev2-child-proposal-mismatch) C_ESP=aes128-sha1; S_ESP=aes256gcm16 ;;
+    # The server allows another client subnet: the child SA's selectors are refused (TS_UNACCEPTABLE).
+    ikev2-ts-mismatch) S_REMOTE_TS=10.99.11.1 ;;
     ikev1-esp-proposal-mismatch) VER=1; C_ESP=aes128-sha1; S_ESP=aes256-sha512 ;;
     # RFC 6023: IKE_AUTH without a child SA, the child made by a CREATE_CHILD_SA exchange
     ikev2-childless-ok) C_CHILDLESS=force ;;

@@ -52,12 +52,17 @@ public struct Engine: Sendable {
         public var judgement: Judgement
         /// What ended the source early; the frames before it were analysed.
         public var error: CaptureError?
+        /// The source's decrypter (`decrypter`), with its notes on keys that did not verify.
+        public var decrypter: (any PacketDecrypting)?
     }
 
     public var options: AnalysisOptions
     public var diagnosis: DiagnosisEngine
     public var mode: Mode
     public var limits: DecodeLimits
+    /// Makes the decrypter of one source (`--keys`: IKEv1 IV chains and key notes are per capture).
+    /// With one, ESP is decoded to be decrypted, not counted from its header, on one thread.
+    public var decrypter: (@Sendable () -> any PacketDecrypting)?
     /// Whether `.diagnose` reads on a thread of its own (`FramePipeline`): when the process may use
     /// a second core. Tests set it to compare both ways.
     var twoThreads = FramePipeline.isWorthIt
@@ -75,8 +80,9 @@ public struct Engine: Sendable {
         var analyzer = Analyzer(options: self.options)
         var clock = JudgeClock()
         var error: CaptureError?
+        let decrypter = self.decrypter?()
         do {
-            if observer.analyzed == nil, case .diagnose = self.mode, self.twoThreads {
+            if observer.analyzed == nil, decrypter == nil, case .diagnose = self.mode, self.twoThreads {
                 // Watching live, the reader may run further ahead: it must drain the kernel's
                 // buffer while this thread judges.
                 try FramePipeline.analyze(source, into: &analyzer, limits: self.limits,
@@ -87,21 +93,22 @@ public struct Engine: Sendable {
                     self.judgeIfDue(analyzer, &clock, observer)
                 }
             } else {
-                try self.read(source, into: &analyzer, clock: &clock, observer)
+                try self.read(source, into: &analyzer, decrypter: decrypter, clock: &clock, observer)
             }
         } catch let failure {
             error = failure
         }
         var analysis = analyzer.finish()
         analysis.capture.cutShort = source.cutShort.map { .init(lastWholeFrame: $0.framesRead ?? 0, detail: $0.message) }
-        return Outcome(analysis: analysis, judgement: self.diagnosis.diagnose(analysis), error: error)
+        return Outcome(analysis: analysis, judgement: self.diagnosis.diagnose(analysis), error: error, decrypter: decrypter)
     }
 
     /// The one-thread loop: every frame read, analysed and handed to the observer in turn.
-    private func read<Source: FrameSource>(_ source: Source, into analyzer: inout Analyzer, clock: inout JudgeClock,
-                                           _ observer: Observer) throws(CaptureError) {
+    private func read<Source: FrameSource>(_ source: Source, into analyzer: inout Analyzer, decrypter: (any PacketDecrypting)?,
+                                           clock: inout JudgeClock, _ observer: Observer) throws(CaptureError) {
         var source = source
         var decoder = PacketDecoder(dissector: Dissector(limits: self.limits))
+        decoder.decrypter = decrypter
         var packet = DecodedPacket(linkType: source.linkType)
         var frames = 0
         while true {

@@ -104,7 +104,7 @@ struct Renderer {
         case .info: ("INFO ", .cyan)
         }
         var out = ["  " + self.paint(tag, style) + " " + self.safe(f.summary) + self.paint("  [\(f.rule)]", .dim)
-                   + (f.confidence.map { self.paint(" (inference, \($0.rawValue) confidence)", .dim) } ?? "")]
+                   + (f.confidence.map { self.paint($0 == .certain ? " (decrypted: certain)" : " (inference, \($0.rawValue) confidence)", .dim) } ?? "")]
         let evidence = self.verbose ? f.evidence : Array(f.evidence.prefix(2))
         for e in evidence {
             out.append("        " + self.paint("· \(e.text)" + (e.frames.isEmpty ? "" : " [frames \(Self.frames(e.frames))]"), .dim))

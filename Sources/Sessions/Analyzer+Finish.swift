@@ -91,6 +91,7 @@ extension Analyzer {
             session.flows = flows
             session.pptp = state.pptp
             session.greTunnel = state.greTunnel
+            session.insideESP = state.insideESP
             session.l2tp = state.l2tp
             session.espTie = attempt.tie
             session.noteAliases(pairs: Set(owned + sas.flatMap { $0.paths.map(\.hosts) }), tie: attempt.tie)
@@ -121,7 +122,8 @@ extension Analyzer {
         return Analysis(
             server: self.options.server, serverName: self.options.serverName, capture: stats, sessions: sessions, dnsQueries: self.dns,
             unmatchedICMPErrors: self.icmpErrors.filter { !matchedICMP.contains($0.frame) }, vpnFlows: vpnFlows,
-            serverPackets: self.serverPackets, totalFlows: self.flows.count, oneWayFlows: oneWay)
+            serverPackets: self.serverPackets, totalFlows: self.flows.count, oneWayFlows: oneWay,
+            decryptedFrames: Set(self.decryptedFrames))
     }
 
     /// The pair-level evidence of attempt `a`: that of the pairs it owns, merged; its span is theirs
@@ -206,7 +208,7 @@ extension Analyzer {
             if sa.version == 2 { return .ikev2 }
             return l2tp ? .l2tpIPsec : .ikev1
         }
-        if l2tp { return s.esp.isEmpty ? .l2tp : .l2tpIPsec }
+        if l2tp { return s.esp.isEmpty && !s.insideESP ? .l2tp : .l2tpIPsec }
         if !s.esp.isEmpty { return .ipsec }
         if !s.gre.isEmpty || s.greTunnel != nil { return .gre }
         return nil

@@ -29,6 +29,7 @@ public struct Analyzer {
     var fragments: [FragmentKey: [Int]] = [:]
     var reassembledFrames: Set<Int> = []
     var serverPackets = 0
+    var decryptedFrames: [Int] = []
 
     /// What is known of one pair of hosts that exchanged VPN traffic.
     struct PairState {
@@ -46,6 +47,8 @@ public struct Analyzer {
         var echoReplies: [Int] = []
         var natKeepalives = 0
         var greTunnel: GRETunnelEvidence?
+        /// This pair's packets came out of ESP decrypted with the user's keys (L2TP/IPsec's inner hosts).
+        var insideESP = false
     }
     struct L2TPSignature: Hashable { var source: IPAddress; var tunnel: UInt16; var ns: UInt16; var type: UInt16 }
     struct PPPSignature: Hashable { var source: IPAddress; var proto: UInt16; var code: UInt8; var id: UInt8 }
@@ -76,7 +79,8 @@ public struct Analyzer {
     /// is decoded with `decoder` into `packet` (reused) and added.
     @inline(__always)
     public mutating func add(_ frame: RawFrame, decoder: inout PacketDecoder, into packet: inout DecodedPacket) -> Reading {
-        guard let reading = Classifier.wire(frame, limits: decoder.dissector.limits) else {
+        // With keys (`decrypter`) ESP is decoded, to be decrypted, instead of counted from its header.
+        guard decoder.decrypter == nil, let reading = Classifier.wire(frame, limits: decoder.dissector.limits) else {
             decoder.decode(frame, into: &packet)
             self.add(packet, bytes: frame.bytes)
             return .decoded
@@ -114,6 +118,7 @@ public struct Analyzer {
             self.stats.truncatedVPNFrames.append(frame.number)
         }
         self.record(fact)
+        self.noteDecrypted(packet)
         if fact.tcp != nil, ProtocolRegistry.tcp(fact.sourcePort, fact.destinationPort)?.service == .pptpControl {
             self.readPPTPStream(packet, fact, bytes: bytes)
         }
@@ -122,6 +127,7 @@ public struct Analyzer {
         while let i = next, let (inner, carried) = Classifier.fact(from: packet, ipAt: i) {
             self.noteCarried(inner, in: tunnel)
             self.record(inner)
+            if case .esp = fact.kind { self.pairs[HostPair(inner.source, inner.destination)]?.insideESP = true }
             tunnel = HostPair(inner.source, inner.destination)
             next = carried
         }
@@ -349,6 +355,27 @@ public struct Analyzer {
 
     /// Notes what a plain GRE tunnel between `tunnel` carries: the IP version, and the VPN protocol
     /// inside if any.
+    /// Frames whose control payloads were decrypted with the user's keys (IKE, or L2TP/PPP control
+    /// inside ESP): the findings citing them are certain. Bounded like the other frame lists.
+    mutating func noteDecrypted(_ packet: DecodedPacket) {
+        guard self.decryptedFrames.count < 4_096 else { return }
+        var insideESP = false
+        // Index loop: iterating `layers` itself allocates in an unoptimised build (the allocation guard).
+        var i = 0
+        while i < packet.layers.count {
+            defer { i += 1 }
+            let decrypted: Bool
+            switch packet.layers[i] {
+            case .ikev2(let m): decrypted = m.decryptedPayloads != nil
+            case .isakmp(let m): decrypted = m.decrypted == true
+            case .esp(let e): insideESP = e.decrypted == true; decrypted = false
+            case .l2tpControl, .pppControl, .icmp: decrypted = insideESP
+            default: decrypted = false
+            }
+            if decrypted { return self.decryptedFrames.append(packet.frame.number) }
+        }
+    }
+
     mutating func noteCarried(_ inner: PacketFact, in tunnel: HostPair) {
         guard let index = self.pairs.index(forKey: tunnel), self.pairs.values[index].greTunnel != nil else { return }
         let what: String? = switch inner.kind {

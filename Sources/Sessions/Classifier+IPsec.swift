@@ -47,12 +47,27 @@ extension Classifier {
                 return IKEAlgorithm(kind, t.id.rawValue, keyLength: t.keyLength.map { UInt16($0) })
             })
         }
-        return IKEMessageFact(
+        var fact = IKEMessageFact(
             version: 2, exchange: IKEExchange(rawValue: m.exchangeType.rawValue), initiatorSPI: m.initiatorSPI,
             responderSPI: m.responderSPI, messageID: m.messageID, fromInitiator: m.isInitiator, isResponse: m.isResponse,
             encrypted: m.encrypted != nil, length: m.length, payloadTypes: m.payloadTypes.map(\.rawValue),
             notifies: m.notifies.map { IKENotifyFact(IKENotifyType(rawValue: $0.type.rawValue), data: Array($0.data.prefix(64))) },
             vendorIDs: m.vendorIDs.map(\.bytes), proposals: proposals, keGroup: m.keyExchange?.group.rawValue,
             fragment: m.fragment.map { IKEFragmentInfo(number: Int($0.number), total: Int($0.total)) })
+        fact.trafficSelectors = m.trafficSelectors.map(Self.describe)
+        return fact
+    }
+
+    /// "TSi 10.99.10.1/32", "TSr 10.0.0.0-10.0.255.255 udp/1701".
+    static func describe(_ ts: IKEv2TrafficSelectors) -> String {
+        let ranges = ts.selectors.map { s -> String in
+            var text = s.startAddress == s.endAddress ? "\(s.startAddress.map { "\($0)" } ?? "?")/\(s.startAddress?.isV4 == false ? 128 : 32)"
+                                                     : "\(s.startAddress.map { "\($0)" } ?? "?")-\(s.endAddress.map { "\($0)" } ?? "?")"
+            if s.ipProtocol != 0 {
+                text += " proto \(s.ipProtocol)" + (s.startPort == 0 && s.endPort == 65535 ? "" : s.startPort == s.endPort ? "/\(s.startPort)" : "/\(s.startPort)-\(s.endPort)")
+            }
+            return text
+        }
+        return (ts.isInitiator ? "TSi " : "TSr ") + ranges.joined(separator: ", ")
     }
 }

@@ -92,6 +92,8 @@ public enum Classifier {
             index += 1
         }
         if case .gre(let g) = fact.kind, g.version == 0, g.keepalive == nil { return (fact, self.carriedIP(layers, after: ipIndex)) }
+        // ESP decrypted with the user's keys (`--keys`): the packet inside is analysed as its own.
+        if case .esp = fact.kind { return (fact, self.carriedIP(layers, after: ipIndex)) }
         return (fact, nil)
     }
 
@@ -108,7 +110,7 @@ public enum Classifier {
         while i < layers.count {
             switch layers[i] {
             case .ipv4, .ipv6: return i
-            case .udp, .gre, .ethernet, .vlan: i += 1
+            case .udp, .gre, .ethernet, .vlan, .esp: i += 1
             default: return nil
             }
         }

@@ -17,6 +17,7 @@ struct AnalyzeCommand: ParsableCommand {
     @OptionGroup var input: InputOptions
     @OptionGroup var output: OutputOptions
     @OptionGroup var diagnosis: DiagnosisOptions
+    @OptionGroup var keys: KeyOptions
 
     @Option(name: .long, help: ArgumentHelp("Also save the analyzed packets (those of --server, when given) to this pcap file.", valueName: "file"))
     var write: String?
@@ -30,6 +31,7 @@ struct AnalyzeCommand: ParsableCommand {
     func run() throws {
         StopSignals.install()
         let reader = CaptureReader(options: self.input)
+        let decrypter = try self.keys.decrypter()
         var reports: [Report] = []
         var inputFailed = false
         var writeFailure: CaptureError?
@@ -63,8 +65,10 @@ struct AnalyzeCommand: ParsableCommand {
                     if involved { writer.write(frame) }
                 }
             }
-            let engine = Engine(options: self.input.analysisOptions, ignoring: Set(self.diagnosis.ignore))
+            var engine = Engine(options: self.input.analysisOptions, ignoring: Set(self.diagnosis.ignore))
+            engine.decrypter = decrypter
             let outcome = engine.run(file, observer)
+            outcome.printKeyNotes()
             progress.finish()
             if outcome.error != nil { inputFailed = true }
             do {

@@ -122,6 +122,7 @@ struct PacketJSONWriter {
             o.key("urgentPointer", in: &self.buffer); self.int(h.urgentPointer)
             o.key("window", in: &self.buffer); self.int(h.window)
         case .esp(let h):
+            if h.decrypted == true { o.key("decrypted", in: &self.buffer); self.bool(true) }
             o.key("layer", in: &self.buffer); self.string("esp")
             o.key("payload", in: &self.buffer); self.range(h.payload)
             o.key("payloadLength", in: &self.buffer); self.int(h.payloadLength)

@@ -14,10 +14,13 @@ struct PacketsCommand: ParsableCommand {
 
     @OptionGroup var input: InputOptions
     @OptionGroup var output: OutputOptions
+    @OptionGroup var keys: KeyOptions
 
     func run() throws {
         StopSignals.install()
         let reader = CaptureReader(options: self.input)
+        var engine = Engine(mode: .decodeEvery(only: self.input.serverAddress))
+        engine.decrypter = try self.keys.decrypter()
         var json = PacketJSONWriter()
         defer { json.flush() }
         var failed = false
@@ -34,7 +37,6 @@ struct PacketsCommand: ParsableCommand {
             // Text lines name each IKE message's place in its exchange as the analyzer records it,
             // in the one pass that reads the input (FIFOs and standard input can be read only once).
             var start: Timestamp?
-            let engine = Engine(mode: .decodeEvery(only: self.input.serverAddress))
             let outcome = engine.run(file, Engine.Observer(analyzed: { _, _, packet, analyzer in
                 let origin = start ?? packet.frame.timestamp
                 start = origin
@@ -47,6 +49,7 @@ struct PacketsCommand: ParsableCommand {
                     print(PacketLine.text(packet, start: origin))
                 }
             }))
+            outcome.printKeyNotes()
             if let error = outcome.error {
                 json.flush()
                 printError(error.description)

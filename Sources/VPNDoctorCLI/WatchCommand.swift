@@ -54,6 +54,7 @@ struct WatchCommand: ParsableCommand {
 
     @OptionGroup var output: OutputOptions
     @OptionGroup var diagnosis: DiagnosisOptions
+    @OptionGroup var keys: KeyOptions
 
     var serverAddress: IPAddress? { self.server.flatMap(IPAddress.init) }
 
@@ -175,8 +176,10 @@ struct WatchCommand: ParsableCommand {
                 return writer.failure == nil
             }
         }
-        let engine = Engine(options: AnalysisOptions(server: self.serverAddress), ignoring: Set(self.diagnosis.ignore))
+        var engine = Engine(options: AnalysisOptions(server: self.serverAddress), ignoring: Set(self.diagnosis.ignore))
+        engine.decrypter = try self.keys.decrypter()
         let outcome = engine.run(capture, observer)
+        outcome.printKeyNotes()
         let failure = outcome.error
         var writeFailure: CaptureError?
         do {

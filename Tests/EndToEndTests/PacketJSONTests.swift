@@ -1,5 +1,6 @@
 import Capture
 import Decoding
+import Decryption
 import Foundation
 import Reporting
 import Testing
@@ -13,8 +14,20 @@ import TestSupport
 @Suite(.enabled(if: Corpus.publicCorpusAvailable)) struct PacketJSONTests {
     static func files() -> [String] {
         let lab = (try? FileManager.default.contentsOfDirectory(atPath: Corpus.captures.path)) ?? []
+        let keyed = (try? FileManager.default.contentsOfDirectory(atPath: Corpus.capturePath("decrypt"))) ?? []
         return Corpus.publicFiles().map(Corpus.publicPath)
             + lab.filter { $0.hasSuffix(".pcap") }.sorted().map { Corpus.capturePath($0) }
+            + keyed.filter { $0.hasSuffix(".pcap") }.sorted().map { Corpus.capturePath("decrypt/" + $0) }
+    }
+
+    /// The keyed lab recordings (`Captures/decrypt/`) are written decrypted, with both peers' logs.
+    static func decrypter(for path: String) throws -> Decrypter? {
+        guard path.contains("/decrypt/lab-") else { return nil }
+        let name = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
+        let scenario = name.dropFirst("lab-".count).replacingOccurrences(of: "-client", with: "").replacingOccurrences(of: "-server", with: "")
+        var tables = KeyTables()
+        for side in ["client", "server"] { try tables.load(path: Corpus.capturePath("decrypt/lab/logs/\(scenario)-\(side).log")) }
+        return Decrypter(tables: tables)
     }
 
     @Test func writerMatchesJSONEncoder() throws {
@@ -26,6 +39,7 @@ import TestSupport
         for path in Self.files() {
             guard let source = try? PcapFile(path: path) else { continue }
             var decoder = PacketDecoder()
+            decoder.decrypter = try Self.decrypter(for: path)
             var packet = DecodedPacket(linkType: source.linkType)
             var writer = PacketJSONWriter()
             var start: Timestamp?

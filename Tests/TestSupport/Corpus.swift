@@ -80,9 +80,10 @@ public enum Corpus {
 
 /// Decodes every frame of a capture file as the CLI does (with IP reassembly); tests only: it
 /// keeps every packet.
-public func decodeFile(_ path: String, filter: String? = nil) throws -> [DecodedPacket] {
+public func decodeFile(_ path: String, filter: String? = nil, decrypter: (any PacketDecrypting)? = nil) throws -> [DecodedPacket] {
     let file = try PcapFile(path: path, filter: filter)
     var decoder = PacketDecoder()
+    decoder.decrypter = decrypter
     var packets: [DecodedPacket] = []
     while let frame = try file.next() {
         packets.append(decoder.decode(frame))
@@ -112,4 +113,11 @@ public func hexBytes(_ text: String) -> [UInt8] {
         }
     }
     return out
+}
+
+/// Where a lab scenario recorded with keys in its charon logs lives: `Captures/decrypt/` (keyed
+/// re-recordings of scenarios whose committed captures predate key logging) or `Captures/` itself
+/// (scenarios recorded since). "decrypt/" or "".
+public func keyedDirectory(_ scenario: String) -> String {
+    FileManager.default.fileExists(atPath: Corpus.capturePath("decrypt/lab-\(scenario)-client.pcap")) ? "decrypt/" : ""
 }

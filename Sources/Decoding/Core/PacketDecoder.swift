@@ -16,6 +16,8 @@ public struct PacketDecoder {
     public var reassembler: FragmentReassembler
     /// The datagram completed by the last `decode` call, if any (owned bytes).
     public private(set) var lastDatagram: ReassembledDatagram?
+    /// Decrypts with the user's keys (`--keys`), when given.
+    public var decrypter: (any PacketDecrypting)?
 
     public init(dissector: Dissector = Dissector(), reassembler: FragmentReassembler = FragmentReassembler()) {
         self.dissector = dissector
@@ -25,7 +27,10 @@ public struct PacketDecoder {
     public mutating func decode(_ frame: RawFrame, into packet: inout DecodedPacket) {
         if self.lastDatagram != nil { self.lastDatagram = nil }
         self.dissector.decode(frame, into: &packet)
-        guard packet.stop?.reason == .fragment, let (fragment, data, declared) = Self.fragment(of: packet) else { return }
+        guard packet.stop?.reason == .fragment, let (fragment, data, declared) = Self.fragment(of: packet) else {
+            if let decrypter = self.decrypter { decrypter.decrypt(&packet, bytes: frame.bytes) }
+            return
+        }
         // A fragment the capture cut short cannot complete anything: leave the `.fragment` stop.
         let range = ByteReader(frame.bytes, range: data, layer: .ipv4).rest
         guard range.count == declared else { return }
@@ -39,6 +44,7 @@ public struct PacketDecoder {
         datagram.payload.withUnsafeBytes { bytes in
             self.dissector.decode(bytes, startingAt: .ipProtocol(datagram.key.protocolNumber, fragment: false),
                                   tunnelDepth: max(0, tunnelDepth), into: &packet)
+            if let decrypter = self.decrypter { decrypter.decrypt(&packet, bytes: bytes) }
         }
     }
 

@@ -26,6 +26,9 @@ public struct IKEv2Message: Hashable, Sendable, Codable {
     public var payloads: [IKEv2Payload]
     /// Why the payload chain stopped early (the payloads before it are kept).
     public var chainError: DecodeError?
+    /// How many payloads (just before SK in `payloads`) came out of SK decrypted with the user's
+    /// keys; nil when SK was not decrypted.
+    public var decryptedPayloads: Int?
 
     public init(from r: inout ByteReader, limits: DecodeLimits = .standard) throws(DecodeError) {
         r.layer = .ikev2
@@ -88,7 +91,7 @@ public struct IKEv2Message: Hashable, Sendable, Codable {
     /// `IKEv2 IKE_AUTH response SK(len=80, first=IDr)`.
     public var summary: String {
         var s = "IKEv2 \(self.exchangeType) \(self.isResponse ? "response" : "request")"
-        let names = self.payloads.filter { !$0.type.isEncrypted }.map { p -> String in
+        let name = { (p: IKEv2Payload) -> String in
             switch p.type {
             case .notify: if let n = try? IKEv2Notify(p) { return "N(\(n.type))" }
             case .nonce: return self.isInitiator ? "Ni" : "Nr"
@@ -96,13 +99,18 @@ public struct IKEv2Message: Hashable, Sendable, Codable {
             }
             return p.type.name ?? "\(p.type.rawValue)"
         }
-        if !names.isEmpty { s += " (\(foldedList(names)))" }
+        let inside = self.decryptedPayloads ?? 0
+        let clear = self.payloads.dropLast(self.encrypted == nil ? 0 : 1 + inside).filter { !$0.type.isEncrypted }
+        if !clear.isEmpty { s += " (\(foldedList(clear.map(name))))" }
         if let e = self.encrypted {
             let first = e.nextPayload.name ?? "\(e.nextPayload.rawValue)"
             if let f = self.fragment {
                 s += " SKF(\(f.number)/\(f.total), len=\(e.length - 4), first=\(first))"
             } else {
                 s += " SK(len=\(e.length - 4), first=\(first))"
+            }
+            if inside > 0 {
+                s += " decrypted: \(foldedList(self.payloads.dropLast().suffix(inside).map(name)))"
             }
         }
         if self.chainError != nil { s += " [malformed]" }

@@ -30,6 +30,8 @@ public struct IKEv1Message: Hashable, Sendable, Codable {
     public var payloads: [IKEv1Payload]
     /// Why the payload chain stopped early (the payloads before it are kept).
     public var chainError: DecodeError?
+    /// True when the encrypted body was decrypted with the user's keys into `payloads`.
+    public var decrypted: Bool?
 
     /// Decodes the header and the payload chain, leaving `r` after the message. A broken payload
     /// chain does not throw: it is recorded in `chainError`.
@@ -89,9 +91,10 @@ public struct IKEv1Message: Hashable, Sendable, Codable {
     /// e.g. `IKEv1 Main Mode (SA, VID×3) I→R`, `IKEv1 Quick Mode encrypted(len=60, first=HASH)`.
     public var summary: String {
         var s = "IKEv1 \(self.exchangeType.shortName)"
-        if let n = self.encryptedLength {
+        if let n = self.encryptedLength, self.decrypted == nil {
             s += " encrypted(len=\(n), first=\(self.nextPayload))"
         } else {
+            if self.decrypted == true { s += " decrypted" }
             let names = self.payloads.map { p -> String in
                 if p.type == .notification, let n = try? IKEv1Notify(p) { return "N(\(n.type))" }
                 return p.type.name ?? "\(p.type.rawValue)"

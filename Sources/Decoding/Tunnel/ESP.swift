@@ -6,6 +6,8 @@ public struct ESP: Hashable, Sendable, Codable {
     /// Bytes after the 8-byte header (IV + ciphertext + trailer + ICV).
     public var payloadLength: Int
     public var payload: ByteRange
+    /// True when the payload was decrypted with the user's keys (the inner packet's layers follow).
+    public var decrypted: Bool?
 
     public init(from r: inout ByteReader) throws(DecodeError) {
         r.layer = .esp
@@ -15,7 +17,7 @@ public struct ESP: Hashable, Sendable, Codable {
         self.payloadLength = r.remaining
     }
 
-    public var summary: String { "ESP spi=0x\(hex32(self.spi)) seq=\(self.sequence)" }
+    public var summary: String { "ESP spi=0x\(hex32(self.spi)) seq=\(self.sequence)\(self.decrypted == true ? " decrypted" : "")" }
 }
 
 /// Eight lower-case hex digits.

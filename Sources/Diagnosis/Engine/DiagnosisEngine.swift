@@ -22,7 +22,7 @@ public struct DiagnosisEngine: Sendable {
         for rule in Self.rules where !self.ignoring.contains(rule.id.rawValue) {
             findings += rule.init().evaluate(analysis)
         }
-        return Judge.judge(analysis, findings)
+        return Judge.judge(analysis, Self.certify(findings, analysis))
     }
 
     /// Errors first, then the verdict of a working session (`healthy`), then warnings and infos; within

@@ -21,10 +21,11 @@ public enum Severity: String, Sendable, Codable, Comparable, CaseIterable {
     public static func < (a: Self, b: Self) -> Bool { a.rank < b.rank }
 }
 
-/// How sure an inference is (findings read from encrypted traffic, NAT guesses…).
+/// How sure an inference is (findings read from encrypted traffic, NAT guesses…); `certain` for a
+/// finding proven by payloads decrypted with the user's keys (`--keys`).
 public enum Confidence: String, Sendable, Codable, Comparable {
-    case low, medium, high
-    var rank: Int { switch self { case .low: 0; case .medium: 1; case .high: 2 } }
+    case low, medium, high, certain
+    var rank: Int { switch self { case .low: 0; case .medium: 1; case .high: 2; case .certain: 3 } }
     public static func < (a: Self, b: Self) -> Bool { a.rank < b.rank }
 }
 

@@ -28,6 +28,8 @@ public struct IKEMessageFact: Hashable, Sendable {
     public var keGroup: UInt16?
     /// IKEv2 SKF (RFC 7383) or Cisco IKEv1 fragment: number and total (total 0 when unknown).
     public var fragment: IKEFragmentInfo?
+    /// Traffic selectors ("TSi 10.99.10.1/32"), seen only when SK was decrypted with the user's keys.
+    public var trafficSelectors: [String] = []
 
     public init(version: UInt8, exchange: IKEExchange, initiatorSPI: UInt64, responderSPI: UInt64 = 0,
                 messageID: UInt32 = 0, fromInitiator: Bool? = nil, isResponse: Bool = false, encrypted: Bool = false,

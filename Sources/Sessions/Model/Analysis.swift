@@ -232,6 +232,8 @@ public struct Session: Sendable, Codable {
     public var gre: [GREStream] = []
     /// Plain GRE (version 0) keepalives and payloads, when the pair has any.
     public var greTunnel: GRETunnelEvidence?
+    /// The session's packets were carried inside ESP and decrypted with the user's keys.
+    public var insideESP = false
     public var pptp: PPTPControlEvidence?
     public var l2tp: L2TPEvidence?
     public var ppp: PPPEvidence?
@@ -310,4 +312,7 @@ public struct Analysis: Sendable, Codable {
     /// All flows of the capture (held at the end; evicted ones excluded).
     public var totalFlows: Int
     public var oneWayFlows: Int
+    /// Frames whose IKE payloads, or the L2TP/PPP control inside ESP, were decrypted with the
+    /// user's keys (`--keys`): what they show is seen, not inferred.
+    public var decryptedFrames: Set<Int> = []
 }

@@ -25,6 +25,8 @@ public struct IKEMessageRecord: Sendable, Codable, Hashable {
     public var onNATTPort: Bool
     /// IKEv2 INVALID_KE_PAYLOAD: the DH group the responder wants (RFC 7296 §3.10.1).
     public var requestedGroup: UInt16?
+    /// Traffic selectors, when SK was decrypted with the user's keys (`IKEMessageFact`).
+    public var trafficSelectors: [String] = []
 }
 
 
@@ -302,7 +304,7 @@ extension IKETracker.State {
             onNATTPort: onNATT,
             requestedGroup: m.version == 2 ? m.notify(.invalidKEPayload).flatMap { n in
                 n.data.count >= 2 ? UInt16(n.data[0]) << 8 | UInt16(n.data[1]) : nil
-            } : nil))
+            } : nil, trafficSelectors: m.trafficSelectors))
         guard retransmissionOf == nil else { return }
         if !fromInitiator { self.answered = true }
         self.furthest = max(self.furthest, IKESA.progress(of: step))

@@ -15,7 +15,7 @@ struct ErrorNotify: SessionRule {
         "For authentication errors compare PSK, identities (IDi/IDr, leftid/rightid) and certificates on both sides.",
     ]
     /// Handled by their own rules.
-    static let dedicated: Set<IKENotifyType> = [.noProposalChosen, .invalidKEPayload, .invalidMajorVersion]
+    static let dedicated: Set<IKENotifyType> = [.noProposalChosen, .invalidKEPayload, .invalidMajorVersion, .tsUnacceptable]
 
     func evaluate(_ s: Session, in a: Analysis) -> [Finding] {
         var findings: [Finding] = []

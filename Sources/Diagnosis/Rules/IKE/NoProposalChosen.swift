@@ -28,7 +28,7 @@ struct NoProposalChosen: SessionRule {
                 evidence.append(Evidence("offered: " + offered.joined(separator: "; "),
                                          frames: sa.messages.filter { $0.fromInitiator }.prefix(1).map(\.frame)))
             }
-            let stage: Stage = [.quickMode, .createChildSA].contains(first.step.exchange) ? .childSA : .ikeSAInit
+            let stage: Stage = [.quickMode, .createChildSA, .ikeAuth].contains(first.step.exchange) ? .childSA : .ikeSAInit
             findings.append(self.finding(s, stage: stage, "The \(first.fromInitiator ? "initiator" : "server") rejected every proposal (NO_PROPOSAL_CHOSEN).",
                                          evidence: evidence))
         }

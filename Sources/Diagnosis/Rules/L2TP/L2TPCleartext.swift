@@ -14,7 +14,7 @@ struct L2TPCleartext: SessionRule {
                          "On the server, refuse L2TP that does not arrive through IPsec."]
 
     func evaluate(_ s: Session, in a: Analysis) -> [Finding] {
-        guard let l = s.l2tp, let first = l.messages.first else { return [] }
+        guard let l = s.l2tp, let first = l.messages.first, !s.insideESP else { return [] }
         return [self.finding(s, stage: .tunnelControl, "L2TP travels in clear between \(l.client) and \(l.server): it is not protected by IPsec.",
                              evidence: [Evidence("L2TP control on UDP 1701 in clear", frames: l.messages.prefix(4).map(\.frame), time: first.time)])]
     }
