@@ -75,7 +75,13 @@ extension Classifier {
     /// datagram (CCP/MPPE, RFC 1962 protocol 0x00FD).
     static func carriesUserData(_ layers: [DecodedLayer], after index: Int) -> Bool {
         for i in layers.indices where i > index {
-            if case .ppp(let f) = layers[i] { return [.ipv4, .ipv6, .compressedDatagram].contains(f.protocolNumber) }
+            // A switch, not an array's `contains`: no allocation per frame (AnalyzerAllocationTests).
+            if case .ppp(let f) = layers[i] {
+                switch f.protocolNumber {
+                case .ipv4, .ipv6, .compressedDatagram: return true
+                default: return false
+                }
+            }
         }
         return false
     }
