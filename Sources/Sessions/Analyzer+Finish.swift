@@ -18,6 +18,8 @@ extension Analyzer {
         dropped.messages += self.ike.dropped.messages
         dropped.frames += self.ike.dropped.frames
         dropped.values = self.ike.dropped.values
+        dropped.hostPairs += self.wireguard.dropped.hostPairs
+        dropped.messages += self.wireguard.dropped.messages
         stats.stateDropped = dropped.named
         stats.flowsEvicted = self.flows.evicted
         stats.firstEvictionFrame = self.flows.firstEvictionFrame
@@ -73,6 +75,7 @@ extension Analyzer {
             session.pptp = state.pptp
             session.greTunnel = state.greTunnel
             session.l2tp = state.l2tp
+            session.wireguard = self.wireguard.evidence(pair, client: roles.client) { Self.summary($0, start: start) }
             if !state.ppp.messages.isEmpty {
                 var ppp = state.ppp
                 for i in ppp.messages.indices { ppp.messages[i].fromClient = ppp.messages[i].source == roles.client }
@@ -107,6 +110,7 @@ extension Analyzer {
             return (sa.initiator.address, sa.responder.address, "IKE initiator")
         }
         if let pptp = state.pptp { return (pptp.client.address, pptp.server.address, "TCP 1723 client") }
+        if let wireguard = self.wireguard.roles(pair) { return wireguard }
         if let l2tp = state.l2tp, l2tp.first(.sccrq) != nil {
             return (l2tp.client.address, l2tp.server.address, "L2TP LAC (sent SCCRQ)")
         }
@@ -152,6 +156,7 @@ extension Analyzer {
         if l2tp { return s.esp.isEmpty ? .l2tp : .l2tpIPsec }
         if !s.esp.isEmpty { return .ipsec }
         if !s.gre.isEmpty || s.greTunnel != nil { return .gre }
+        if s.wireguard != nil { return .wireguard }
         return nil
     }
 
@@ -165,7 +170,7 @@ extension Analyzer {
         case .l2tpIPsec: return s.primaryIKE == nil ? p.displayName : "IKEv1\(aggressive) \(p.displayName)"
         case .l2tp: return "L2TP (no IPsec)"
         case .ipsec: return s.esp.allSatisfy(\.isAH) ? "IPsec AH" : "IPsec ESP"
-        case .pptp, .gre: return p.displayName
+        case .pptp, .gre, .wireguard: return p.displayName
         }
     }
 

@@ -18,6 +18,7 @@ public struct Analyzer {
     var esp: [ESPStreamKey: ESPStreamStats] = [:]
     var gre: [GREStreamKey: TrafficCounter] = [:]
     var ike = IKETracker()
+    var wireguard = WireGuardTracker()
     /// TCP 1723 reassembled, for PPTP messages split over segments (`readPPTPStream`).
     var pptpStreams = TCPStreams()
     var pairs: [HostPair: PairState] = [:]
@@ -58,6 +59,7 @@ public struct Analyzer {
         self.flows = FlowTable(capacity: options.flowTableCapacity)
         self.esp.reserveCapacity(1024)
         self.ike.limits = options.limits
+        self.wireguard.limits = options.limits
         self.stats.flowTableCapacity = self.flows.capacity
     }
 
@@ -167,7 +169,7 @@ public struct Analyzer {
     mutating func record(_ d: DataPlaneFact, frame: Int, time: Timestamp) {
         if let server = self.options.server, d.source != server, d.destination != server { return }
         let isVPN: Bool = switch d.kind {
-        case .esp, .gre: true
+        case .esp, .gre, .wireguard: true
         case .other: ProtocolRegistry.isVPN(d.ipProtocol, d.sourcePort, d.destinationPort)
         }
         self.countTraffic(Endpoint(d.source, d.sourcePort), Endpoint(d.destination, d.destinationPort), d.ipProtocol,
@@ -177,6 +179,9 @@ public struct Analyzer {
         case .esp(let e): self.addESP(e, d.source, d.destination, frame: frame, time: time, bytes: d.ipLength, isAH: false)
         case .gre(let callID):
             self.addGRE(callID, version: 1, d.source, d.destination, frame: frame, time: time, bytes: d.ipLength)
+        case .wireguard(let w):
+            self.wireguard.add(w, Endpoint(d.source, d.sourcePort), Endpoint(d.destination, d.destinationPort), frame: frame,
+                               time: time, seconds: time.seconds(since: self.stats.start!), bytes: d.ipLength)
         }
     }
 
@@ -185,7 +190,7 @@ public struct Analyzer {
     @inline(__always)
     mutating func countTraffic(_ source: Endpoint, _ destination: Endpoint, _ ipProtocol: IPProtocol, isVPN: Bool,
                                frame: Int, time: Timestamp, bytes: Int) {
-        self.flows.add(source, destination, ipProtocol, frame: frame, time: time, bytes: bytes)
+        self.flows.add(source, destination, ipProtocol, isVPN: isVPN, frame: frame, time: time, bytes: bytes)
         if self.options.server != nil || isVPN { self.serverPackets &+= 1 }
         if isVPN { self.touchPair(source.address, destination.address, frame: frame, time: time.seconds(since: self.stats.start!)) }
     }
@@ -247,6 +252,9 @@ public struct Analyzer {
             self.addPPP(p, fact, time: time)
         case .dns(let d):
             self.addDNS(d, fact, time: time)
+        case .wireguard(let w):
+            self.wireguard.add(w, fact.sourceEndpoint, fact.destinationEndpoint, frame: fact.frame, time: fact.time, seconds: time,
+                               bytes: fact.ipLength)
         case .icmpError(let e):
             self.addICMPError(e, fact, time: time)
         case .icmpEcho(let request, _, _):
@@ -511,7 +519,7 @@ extension PacketFact {
     /// True when the packet belongs to a VPN protocol (IKE, ESP, AH, GRE, L2TP, PPTP, NAT-T).
     public var isVPN: Bool {
         switch self.kind {
-        case .ike, .esp, .ah, .natKeepalive, .gre, .pptp, .l2tpControl, .l2tpData, .pppControl: return true
+        case .ike, .esp, .ah, .natKeepalive, .gre, .pptp, .l2tpControl, .l2tpData, .pppControl, .wireguard: return true
         case .dns, .icmpError, .icmpEcho, .ipFragment: return false
         // No VPN meaning of its own: VPN traffic by its IP protocol or ports.
         case .other: return ProtocolRegistry.isVPN(self.ipProtocol, self.sourcePort, self.destinationPort)

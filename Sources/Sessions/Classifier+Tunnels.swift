@@ -33,6 +33,8 @@ extension Classifier {
             return .pptp(messages)
         case .pppControl(let c):
             return .pppControl(self.fact(c), over: .direct)
+        case .wireguard(let w):
+            return .wireguard(WireGuardFact(w))
         case .dns(let d):
             let question = d.questions.first
             return .dns(DNSFact(id: d.id, isResponse: d.isResponse, rcode: d.rcode.rawValue, queryName: question?.name ?? "",

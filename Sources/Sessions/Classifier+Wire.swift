@@ -5,7 +5,7 @@ import Decoding
 /// ESP, PPTP GRE data or plain TCP/UDP packet instead of a whole `PacketFact` (a plain value, a few
 /// words, built and consumed in registers).
 struct DataPlaneFact: Sendable {
-    enum Kind: Sendable { case other, esp(ESPFact), gre(callID: UInt16) }
+    enum Kind: Sendable { case other, esp(ESPFact), gre(callID: UInt16), wireguard(WireGuardFact) }
     var source: IPAddress
     var destination: IPAddress
     var ipProtocol: IPProtocol
@@ -164,8 +164,14 @@ extension Classifier {
             let payload = offset + 8, payloadCount = length - 8
             if payloadCount == 0 { break }
             switch ProtocolRegistry.udp(sourcePort, destinationPort)?.service {
-            case nil:
-                break
+            case nil, .wireguard?:
+                // WireGuard is recognised by its bytes on any such port: transport data is counted here,
+                // its handshake messages go to the decoder.
+                guard payloadCount >= 4, let type = WireGuard.messageType(first: u32(payload), length: payloadCount) else { break }
+                guard type == .transportData else { return nil }
+                layers.append(.wireguard)
+                reading.fact.kind = .wireguard(WireGuardFact(type: type, receiver: u32(payload + 4).byteSwapped,
+                                                             keepalive: payloadCount == WireGuard.keepaliveLength))
             case .natTraversal?:
                 // RFC 3948: not a keepalive (0xFF) nor a non-ESP marker (IKE), and a whole ESP header.
                 guard payloadCount >= 8, u32(payload) != 0 else { return nil }

@@ -84,6 +84,8 @@ public enum FactKind: Sendable {
     /// A PPP control packet (LCP, PAP, CHAP, EAP, IPCP…) and what carried it.
     case pppControl(PPPControlFact, over: PPPCarrier)
     case dns(DNSFact)
+    /// A WireGuard message (any UDP port, recognised by its bytes).
+    case wireguard(WireGuardFact)
     case icmpError(ICMPErrorFact)
     case icmpEcho(request: Bool, identifier: UInt16, sequence: UInt16)
     /// An IP fragment that was not (or not yet) reassembled.

@@ -228,6 +228,7 @@ public struct Session: Sendable, Codable {
     public var pptp: PPTPControlEvidence?
     public var l2tp: L2TPEvidence?
     public var ppp: PPPEvidence?
+    public var wireguard: WireGuardEvidence?
     public var dns: [DNSQueryRecord] = []
     public var icmpErrors: [ICMPErrorRecord] = []
     public var echoRequests: [Int] = []

@@ -3,7 +3,7 @@
 /// PPTP: `tunnelControl` is TCP 1723 and its Start-Control-Connection / Outgoing-Call exchange,
 /// and GRE in both directions is its `dataPlane`; its ladder lists them in that order.
 public enum Stage: String, Sendable, Codable, CaseIterable, Comparable {
-    case nameResolution, reachability, ikeSAInit, ikeAuth, childSA, dataPlane, tunnelControl
+    case nameResolution, reachability, ikeSAInit, ikeAuth, childSA, handshake, dataPlane, tunnelControl
     case pppLink, pppAuth, pppNetwork, connected
 
     var order: Int { Self.allCases.firstIndex(of: self)! }
@@ -16,6 +16,7 @@ public enum Stage: String, Sendable, Codable, CaseIterable, Comparable {
         case .ikeSAInit: "IKE phase 1 (SA)"
         case .ikeAuth: "IKE authentication"
         case .childSA: "IKE phase 2 (child SA)"
+        case .handshake: "Handshake"
         case .dataPlane: "Data plane"
         case .tunnelControl: "Tunnel control"
         case .pppLink: "PPP link (LCP)"
