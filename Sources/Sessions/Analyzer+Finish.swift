@@ -20,6 +20,7 @@ extension Analyzer {
         dropped.values = self.ike.dropped.values
         dropped.hostPairs += self.wireguard.dropped.hostPairs
         dropped.messages += self.wireguard.dropped.messages
+        dropped.frames += self.wireguard.dropped.frames
         stats.stateDropped = dropped.named
         stats.flowsEvicted = self.flows.evicted
         stats.firstEvictionFrame = self.flows.firstEvictionFrame

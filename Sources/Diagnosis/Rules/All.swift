@@ -12,6 +12,7 @@ let allRules: [any DiagnosisRule.Type] = [
     PPTPPortBlocked.self, PPTPRefused.self, PPTPCallFailed.self, PPTPGREBlocked.self,
     L2TPNoResponse.self, L2TPStopped.self, L2TPCleartext.self,
     LCPNoResponse.self, PPPAuthFailed.self, IPCPFailed.self, PPPDataOneWay.self,
+    WireGuardNoResponse.self, WireGuardCookieReply.self, WireGuardDataOneWay.self, WireGuardNoData.self,
     PPTPWeak.self, AggressiveModePSK.self, WeakProposal.self,
     Healthy.self,
 ]

@@ -5,6 +5,8 @@ public struct WireGuardEvidence: Sendable, Codable, Hashable {
     public var handshakes: [WireGuardHandshake] = []
     public var fromClient = WireGuardTraffic()
     public var fromServer = WireGuardTraffic()
+    /// Every cookie reply, also those for an initiation before the capture.
+    public var cookieReplyFrames: [Int] = []
 
     public init() {}
 
@@ -14,7 +16,6 @@ public struct WireGuardEvidence: Sendable, Codable, Hashable {
     public var unanswered: [WireGuardHandshake] {
         Array(self.handshakes.suffix(from: (self.handshakes.lastIndex { $0.responseFrame != nil } ?? -1) + 1))
     }
-    public var cookieReplyFrames: [Int] { self.handshakes.compactMap(\.cookieReplyFrame) }
 }
 
 /// One handshake initiation (WireGuard retries with a new one, and a new sender index, every 5 s)

@@ -15,6 +15,7 @@ struct WireGuardTracker {
         /// Transport data that carries something, and keepalives, from the pair's low and high address.
         var data = (TrafficCounter(), TrafficCounter())
         var keepalives = (Keepalives(), Keepalives())
+        var cookieReplies: [Int] = []
     }
     struct Keepalives { var count = 0; var firstFrame = 0 }
 
@@ -41,6 +42,9 @@ struct WireGuardTracker {
             self.pairs.values[index].handshakes.append(WireGuardHandshake(
                 initiator: source, responder: destination, initiatorIndex: m.sender, initiationFrame: frame, time: seconds))
         case .response, .cookieReply:
+            if m.type == .cookieReply {
+                self.pairs.values[index].cookieReplies.append(frame, limit: self.limits.framesPerList, dropped: &self.dropped.frames)
+            }
             // The newest initiation it answers (by its sender index, sent by the peer this goes to).
             guard let h = self.pairs.values[index].handshakes.lastIndex(where: {
                 $0.initiatorIndex == m.receiver && $0.initiator.address == destination.address
@@ -87,6 +91,7 @@ struct WireGuardTracker {
         }
         var e = WireGuardEvidence()
         e.handshakes = peers.handshakes
+        e.cookieReplyFrames = peers.cookieReplies
         let low = traffic(peers.data.0, peers.keepalives.0), high = traffic(peers.data.1, peers.keepalives.1)
         (e.fromClient, e.fromServer) = client == pair.low ? (low, high) : (high, low)
         return e
