@@ -21,6 +21,7 @@ extension Analyzer {
         dropped.hostPairs += self.wireguard.dropped.hostPairs
         dropped.messages += self.wireguard.dropped.messages
         dropped.frames += self.wireguard.dropped.frames
+        dropped.records += self.otherVPNs.dropped
         stats.stateDropped = dropped.named
         stats.flowsEvicted = self.flows.evicted
         stats.firstEvictionFrame = self.flows.firstEvictionFrame
@@ -97,10 +98,12 @@ extension Analyzer {
             sessions.append(session)
         }
         let oneWay = self.flows.oneWayCount
-        return Analysis(
+        var analysis = Analysis(
             server: self.options.server, serverName: self.options.serverName, capture: stats, sessions: sessions, dnsQueries: self.dns,
             unmatchedICMPErrors: self.icmpErrors.filter { !matchedICMP.contains($0.frame) }, vpnFlows: vpnFlows,
             serverPackets: self.serverPackets, totalFlows: self.flows.count, oneWayFlows: oneWay)
+        analysis.otherVPNs = self.otherVPNs.recognise(flows: self.flows, sessions: sessions)
+        return analysis
     }
 
     /// Client and server from protocol roles, and what decided them.

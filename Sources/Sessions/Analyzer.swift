@@ -19,6 +19,7 @@ public struct Analyzer {
     var gre: [GREStreamKey: TrafficCounter] = [:]
     var ike = IKETracker()
     var wireguard = WireGuardTracker()
+    var otherVPNs = OtherVPNTracker()
     /// TCP 1723 reassembled, for PPTP messages split over segments (`readPPTPStream`).
     var pptpStreams = TCPStreams()
     var pairs: [HostPair: PairState] = [:]
@@ -60,6 +61,7 @@ public struct Analyzer {
         self.esp.reserveCapacity(1024)
         self.ike.limits = options.limits
         self.wireguard.limits = options.limits
+        self.otherVPNs.limits = options.limits
         self.stats.flowTableCapacity = self.flows.capacity
     }
 
@@ -257,6 +259,8 @@ public struct Analyzer {
                                bytes: fact.ipLength)
         case .icmpError(let e):
             self.addICMPError(e, fact, time: time)
+        case .dtls(let version):
+            self.otherVPNs.noteDTLS(fact, version: version)
         case .icmpEcho(let request, _, _):
             let pair = HostPair(fact.source, fact.destination)
             if self.pairs[pair] == nil, let server = self.options.server, pair.contains(server) {
@@ -520,7 +524,7 @@ extension PacketFact {
     public var isVPN: Bool {
         switch self.kind {
         case .ike, .esp, .ah, .natKeepalive, .gre, .pptp, .l2tpControl, .l2tpData, .pppControl, .wireguard: return true
-        case .dns, .icmpError, .icmpEcho, .ipFragment: return false
+        case .dns, .icmpError, .icmpEcho, .ipFragment, .dtls: return false
         // No VPN meaning of its own: VPN traffic by its IP protocol or ports.
         case .other: return ProtocolRegistry.isVPN(self.ipProtocol, self.sourcePort, self.destinationPort)
         }

@@ -35,6 +35,8 @@ extension Classifier {
             return .pppControl(self.fact(c), over: .direct)
         case .wireguard(let w):
             return .wireguard(WireGuardFact(w))
+        case .dtls(let d):
+            return .dtls(version: d.version)
         case .dns(let d):
             let question = d.questions.first
             return .dns(DNSFact(id: d.id, isResponse: d.isResponse, rcode: d.rcode.rawValue, queryName: question?.name ?? "",

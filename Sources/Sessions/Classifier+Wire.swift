@@ -167,6 +167,9 @@ extension Classifier {
             case nil, .wireguard?:
                 // WireGuard is recognised by its bytes on any such port: transport data is counted here,
                 // its handshake messages go to the decoder.
+                // DTLS on 443 goes to the decoder too (it names the TLS/DTLS VPNs we do not diagnose).
+                if sourcePort == DTLSRecord.port || destinationPort == DTLSRecord.port, payloadCount >= 3,
+                   DTLSRecord.recognises(type: u8(payload), version: u16(payload + 1), length: payloadCount) { return nil }
                 guard payloadCount >= 4, let type = WireGuard.messageType(first: u32(payload), length: payloadCount) else { break }
                 guard type == .transportData else { return nil }
                 layers.append(.wireguard)

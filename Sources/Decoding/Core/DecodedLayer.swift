@@ -31,6 +31,7 @@ public enum DecodedLayer: Sendable {
     indirect case l2tpControl(L2TPControl)
     indirect case dns(DNS)
     case wireguard(WireGuard)
+    case dtls(DTLSRecord)
 
     /// Which protocol this layer is.
     public var kind: LayerKind {
@@ -58,6 +59,7 @@ public enum DecodedLayer: Sendable {
         case .pptp: .pptp
         case .dns: .dns
         case .wireguard: .wireguard
+        case .dtls: .dtls
         }
     }
 }
@@ -91,6 +93,7 @@ extension PPTP: LayerHeader {}
 extension L2TPControl: LayerHeader {}
 extension DNS: LayerHeader {}
 extension WireGuard: LayerHeader {}
+extension DTLSRecord: LayerHeader {}
 
 extension DecodedLayer {
     /// The header inside, for printing (boxing it costs an allocation: never on the hot path).
@@ -120,6 +123,7 @@ extension DecodedLayer {
         case .l2tpControl(let h): h
         case .dns(let h): h
         case .wireguard(let h): h
+        case .dtls(let h): h
         }
     }
 

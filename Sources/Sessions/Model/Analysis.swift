@@ -280,4 +280,6 @@ public struct Analysis: Sendable, Codable {
     /// All flows of the capture (held at the end; evicted ones excluded).
     public var totalFlows: Int
     public var oneWayFlows: Int
+    /// VPNs recognised but not diagnosed (AnyConnect, Fortinet SSL VPN, Tailscale…).
+    public var otherVPNs: [OtherVPN] = []
 }
