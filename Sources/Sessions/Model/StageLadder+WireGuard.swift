@@ -1,6 +1,6 @@
 extension StageLadder {
     static let wireguardHandshakeLabel = "initiation → response"
-    static let wireguardDataLabel = "transport data both ways"
+    static let wireguardDataLabel = "data both ways"
 
     /// WireGuard: the handshake (an initiation answered by a response), then transport data that
     /// carries something both ways (keepalives prove a peer decrypts, not that traffic gets through).
@@ -29,9 +29,11 @@ extension StageLadder {
             data = result(.dataPlane, .ok, wireguardDataLabel, frames: frames, times: times, counts)
         } else if out.packets > 0 || back.packets > 0 {
             let way = out.packets > 0 ? "client → server" : "server → client"
-            // One packet as the capture ends is no verdict yet; more, or silence after it, is.
-            let status = unfinished(lastTime: (out.packets > 0 ? out : back).start ?? 0, captureEnd: captureEnd,
-                                    retried: out.packets + back.packets > 1)
+            // Several packets unanswered for `quietSeconds` fail; a single one proves nothing (lost, or
+            // the capture cut its answer).
+            let sent = out.packets > 0 ? out : back
+            let status: StageStatus = sent.packets < 2 ? .incomplete
+                : unfinished(lastTime: sent.end ?? 0, captureEnd: captureEnd, retried: false)
             data = result(.dataPlane, status, wireguardDataLabel, frames: frames, times: times, "data only \(way) (\(counts))")
         } else if handshake.status == .ok {
             let last = w.completed.last!.responseTime ?? w.completed.last!.time
