@@ -173,7 +173,7 @@ import TestSupport
         "gre.flags_and_version": 2050, "gre.proto": 2050, "gre.call_id": 490, "pptp.type": 26, "pptp.result": 10,
         "l2tp.type": 170, "l2tp.tunnel": 170, "l2tp.session": 190, "l2tp.avp.message_type": 9, "l2tp.result_code": 4,
         "ppp.protocol": 1580, "ppp.code": 125, "chap.code": 6, "dns.id": 114, "dns.rcode": 46, "dns.qry.name": 114,
-        "wg.type": 1, "wg.sender": 1, "wg.receiver": 1, "wg.counter": 1,
+        "wg.type": 310, "wg.sender": 9, "wg.receiver": 305, "wg.counter": 300,  // measured: 344, 10, 339, 333
     ]
 
     static func explain(_ d: Difference, packet: DecodedPacket?, retransmissions: Set<Int>) -> AcceptedDifference? {

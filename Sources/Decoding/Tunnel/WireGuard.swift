@@ -1,8 +1,9 @@
 /// A WireGuard message (whitepaper §5.4). WireGuard has no port of its own, so a datagram is one
 /// only by its shape: the first byte a message type, three reserved zero bytes, and the exact
-/// length of that type (148, 92, 64) or, for transport data, at least 32 bytes in whole 16-byte
-/// blocks (16 of header, the padded ciphertext, a 16-byte tag). The same test as Wireshark's `wg`
-/// heuristic. Indices and the counter are little-endian on the wire.
+/// length of that type (148, 92, 64) or, for transport data, at least 32 bytes (16 of header, the
+/// ciphertext, a 16-byte tag). Not whole 16-byte blocks: a sender pads the packet to 16 bytes only
+/// up to the MTU, so a packet near the MTU is not (nDPI/wireguard.pcap frame 22: 1452 bytes). The
+/// same test as Wireshark's `wg` heuristic. Indices and the counter are little-endian on the wire.
 ///
 /// Data plane: a plain value. The keys, MACs and ciphertext are not decoded.
 public struct WireGuard: Hashable, Sendable, Codable {
@@ -35,7 +36,7 @@ public struct WireGuard: Hashable, Sendable, Codable {
         case .initiation: return length == 148 ? type : nil
         case .response: return length == 92 ? type : nil
         case .cookieReply: return length == 64 ? type : nil
-        case .transportData: return length >= keepaliveLength && length % 16 == 0 ? type : nil
+        case .transportData: return length >= keepaliveLength ? type : nil
         }
     }
 
