@@ -520,7 +520,7 @@ public struct Analyzer {
 }
 
 extension PacketFact {
-    /// True when the packet belongs to a VPN protocol (IKE, ESP, AH, GRE, L2TP, PPTP, NAT-T).
+    /// True when the packet belongs to a VPN protocol (IKE, ESP, AH, GRE, L2TP, PPTP, NAT-T, WireGuard).
     public var isVPN: Bool {
         switch self.kind {
         case .ike, .esp, .ah, .natKeepalive, .gre, .pptp, .l2tpControl, .l2tpData, .pppControl, .wireguard: return true

@@ -22,8 +22,11 @@ public struct DTLSRecord: Hashable, Sendable, Codable {
     /// Decodes the first record header of a datagram of `length` bytes; nil, consuming nothing, when it
     /// does not start like one.
     public init?(from r: inout ByteReader, length: Int) throws(DecodeError) {
-        guard r.remaining >= 3, Self.recognises(type: try r.peek(UInt8.self), version: try r.peek(UInt16.self, at: 1),
-                                                length: length) else { return nil }
+        guard r.remaining >= 3 else {
+            if length >= 13, r.remaining < length { throw r.truncated(3) }  // cut by the snaplen (see WireGuard)
+            return nil
+        }
+        guard Self.recognises(type: try r.peek(UInt8.self), version: try r.peek(UInt16.self, at: 1), length: length) else { return nil }
         r.layer = .dtls
         self.contentType = try r.read()
         self.version = try r.read()

@@ -43,9 +43,13 @@ public struct WireGuard: Hashable, Sendable, Codable {
     /// Decodes a datagram of `length` bytes (the UDP length's, so that a snaplen cut still shows the
     /// type); nil, consuming nothing, when it is not WireGuard.
     public init?(from r: inout ByteReader, length: Int) throws(DecodeError) {
-        guard r.remaining >= 4, let type = Self.messageType(first: try r.peek(UInt32.self), length: length) else {
+        guard r.remaining >= 4 else {
+            // The snaplen cut the datagram before its type could be read: say so rather than end
+            // quietly, when it is long enough to be one.
+            if length >= Self.keepaliveLength, r.remaining < length { throw r.truncated(4) }
             return nil
         }
+        guard let type = Self.messageType(first: try r.peek(UInt32.self), length: length) else { return nil }
         r.layer = .wireguard
         try r.skip(4)
         self.type = type

@@ -28,7 +28,7 @@ enum StageLadder {
             ladder.append(self.greDataPlane(s, control: ladder.last!))
         } else if s.vpnProtocol == .gre {
             ladder += self.greTunnel(s, captureEnd: captureEnd)
-        } else if let w = s.wireguard {
+        } else if s.vpnProtocol == .wireguard, let w = s.wireguard {
             ladder += self.wireguard(w, captureEnd: captureEnd)
         } else if !s.ike.isEmpty || !s.esp.isEmpty {
             ladder += self.ipsec(s, captureEnd: captureEnd)

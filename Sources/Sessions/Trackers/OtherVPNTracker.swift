@@ -35,7 +35,8 @@ struct OtherVPNTracker {
             guard key.ipProtocol == .tcp, answered else { return }
             let pair = HostPair(key.low.address, key.high.address)
             if key.low.port == 443 || key.high.port == 443 { tls443.insert(pair) }
-            if key.low.port == 10443 || key.high.port == 10443, forti[pair] == nil { forti[pair] = (key, lastFrame) }
+            // The pair's latest flow: the tables' order is their hashes' (random per process).
+            if key.low.port == 10443 || key.high.port == 10443, (forti[pair]?.1 ?? 0) < lastFrame { forti[pair] = (key, lastFrame) }
         }
         flows.other.forEach { key, activity in look(key, answered: !activity.isOneWay, lastFrame: activity.lastFrame) }
         for (key, stats) in flows.vpn { look(key, answered: !stats.isOneWay, lastFrame: stats.directions.0.lastFrame) }

@@ -76,13 +76,15 @@ import TestSupport
 
 /// The VPNs we name and do not diagnose, on real captures.
 @Suite struct VPNNotDiagnosedTests {
+    /// It used to be "no VPN traffic" with a LAN printer name's failed lookup as possible cause
+    /// (before that, three `dns.failed` errors, exit 1).
     @Test func anyConnectIsNamedNotNoVPNTraffic() throws {
         let r = try CorpusTests.report("nDPI/anyconnect-vpn.pcap")
         let f = try #require(r.captureFindings.first { $0.rule == "capture.vpn-not-diagnosed" })
         #expect(f.severity == .warning && f.summary.contains("Cisco AnyConnect") && f.summary.contains("8.37.102.91:443"))
         #expect(f.evidence.contains { $0.text.contains("0x0100") } && f.evidence.contains { $0.text.contains("TLS on TCP 443") })
         #expect(!r.findings.contains { $0.rule == "capture.no-vpn-traffic" || $0.rule == "dns.failed" })
-        #expect(r.exitCode == 0)
+        #expect(r.exitCode == 0 && r.verdict == .incomplete && r.sessions.isEmpty)
     }
 
     @Test func fortinetAndTailscaleAreNamed() throws {
