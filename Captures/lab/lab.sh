@@ -43,7 +43,8 @@ ikev2-childless-ok ikev2-childless-child-refused ikev1-qm-initiator-abort
 natt-4500-blocked esp-one-way responder-not-running ikev2-fragmentation-ok
 ikev2-ip-fragments-dropped l2tp-ppp-fails pptp-ppp-fails pptp-1723-blocked
 ikev2-invalid-ke-ok l2tp-1701-blocked pptp-server-not-running l2tp-ipsec-ppp-fails
-nat-two-clients nat-rebinding-ok ikev2-ts-mismatch"
+nat-two-clients nat-rebinding-ok ikev2-ts-mismatch
+wireguard-ok wireguard-unknown-key wireguard-allowedips-one-way wireguard-no-data"
 
 PIDS=()
 WORK=""
@@ -418,6 +419,8 @@ scenario() { # name outdir
     l2tp-ipsec-ppp-fails) EXPECT=ipsec-up+session-up-then-cdn ;;
     pptp-ppp-fails) EXPECT=call-up-then-closed ;;
     l2tp-*|pptp-*) EXPECT=no-control-connection ;;
+    wireguard-unknown-key) EXPECT=no-handshake ;;
+    wireguard-allowedips-one-way|wireguard-no-data) EXPECT=handshake-noping ;;
   esac
   case "$sc" in
     ikev2-psk-ok) ;;
@@ -456,6 +459,10 @@ scenario() { # name outdir
     pptp-ppp-fails) run_pptp "$sc" "$out" 0; return ;;
     pptp-1723-blocked) run_pptp "$sc" "$out" 1; return ;;
     pptp-server-not-running) run_pptp "$sc" "$out" 2; return ;;
+    wireguard-ok) run_wireguard "$sc" "$out" ok; return ;;
+    wireguard-unknown-key) run_wireguard "$sc" "$out" unknown-key; return ;;
+    wireguard-allowedips-one-way) run_wireguard "$sc" "$out" allowedips; return ;;
+    wireguard-no-data) run_wireguard "$sc" "$out" no-data; return ;;
     *) die "unknown scenario '$sc' (try: $0 list)" ;;
   esac
   run_ipsec "$sc" "$out"
@@ -723,6 +730,63 @@ EOF
   OUTCOME=no-control-connection
   grep -q 'Outgoing call established' "$LOGDIR/$sc-client.log" && OUTCOME=call-up
   [ "$OUTCOME" = call-up ] && grep -q 'peer has closed' "$LOGDIR/$sc-client.log" && OUTCOME=call-up-then-closed
+  RESULT=0
+}
+
+# ---------------------------------------------------------------- WireGuard
+# wireguard-go (userspace, /dev/net/tun) in the client and server namespaces; the client pings the
+# server's tunnel address 4 times. Modes: ok; unknown-key (the server has no [Peer] with the
+# client's public key: it drops the initiations silently); allowedips (the server's AllowedIPs for
+# the client lack the client's tunnel address: it decrypts the pings and drops them); no-data (no
+# ping: a persistent keepalive every 2 s makes the handshake, and nothing but keepalives follows).
+WG_C_INNER=10.99.60.2
+WG_S_INNER=10.99.60.1
+run_wireguard() { # scenario outdir mode
+  local sc=$1 out=$2 mode=$3 d role allowed
+  command -v wireguard-go >/dev/null && command -v wg >/dev/null || apt-get install -y wireguard-go wireguard-tools >&2
+  net_up 0
+  rm -rf "$WORK/client" "$WORK/server"; mkdir -p "$WORK/client" "$WORK/server"
+  for role in client server; do
+    d="$WORK/$role"; (umask 077; wg genkey >"$d/key"); wg pubkey <"$d/key" >"$d/pub"
+  done
+  (umask 077; wg genkey) | wg pubkey >"$WORK/client/other.pub"   # a key the server is given instead (unknown-key)
+  start_captures "$sc" "$out"
+  for role in client server; do
+    local ns=$NS_C; [ $role = server ] && ns=$NS_S
+    LOG_LEVEL=debug WG_PROCESS_FOREGROUND=1 ip netns exec $ns wireguard-go -f "wg-$role" >"$WORK/$role/daemon.log" 2>&1 &
+    PIDS+=($!)
+  done
+  sleep 1
+  allowed=$WG_C_INNER/32; [ "$mode" = allowedips ] && allowed=10.99.60.99/32
+  local client_pub; client_pub=$(cat "$WORK/client/pub"); [ "$mode" = unknown-key ] && client_pub=$(cat "$WORK/client/other.pub")
+  nsx $NS_S wg set wg-server private-key "$WORK/server/key" listen-port 51820 peer "$client_pub" allowed-ips "$allowed"
+  nsx $NS_C wg set wg-client private-key "$WORK/client/key" peer "$(cat "$WORK/server/pub")" endpoint "$S_ADDR:51820" allowed-ips "$WG_S_INNER/32" \
+    $([ "$mode" = no-data ] && echo persistent-keepalive 2)
+  nsx $NS_S ip addr add $WG_S_INNER/24 dev wg-server; nsx $NS_S ip link set wg-server up
+  nsx $NS_C ip addr add $WG_C_INNER/24 dev wg-client; nsx $NS_C ip link set wg-client up
+  log "$sc: client pings $WG_S_INNER through WireGuard"
+  local pings=0
+  if [ "$mode" = no-data ]; then
+    sleep 7
+  elif [ "$mode" = unknown-key ]; then
+    nsx $NS_C ping -c 1 -W 12 $WG_S_INNER >/dev/null 2>&1 || true   # initiations at 0, ~5 and ~10 s
+  else
+    pings=$(nsx $NS_C ping -c 4 -i 0.3 -W 2 $WG_S_INNER 2>/dev/null | grep -c 'bytes from' || true)
+    [ "$mode" = allowedips ] && sleep 11   # the server's passive keepalive comes 10 s after data it did not answer
+  fi
+  for role in client server; do
+    local ns=$NS_C; [ $role = server ] && ns=$NS_S
+    nsx $ns wg show "wg-$role" >"$WORK/$role/wg-show.txt" 2>&1 || true
+  done
+  stop_captures
+  stop_all
+  mkdir -p "$LOGDIR"
+  for role in client server; do
+    { cat "$WORK/$role/daemon.log"; echo "--- wg show wg-$role"; sed 's/^\(  *\(private key\|preshared key\)\):.*/\1: (hidden)/' "$WORK/$role/wg-show.txt"; } >"$LOGDIR/$sc-$role.log"
+  done
+  OUTCOME=no-handshake
+  grep -q 'latest handshake' "$WORK/client/wg-show.txt" && OUTCOME=handshake-noping
+  [ "$OUTCOME" = handshake-noping ] && [ "$pings" -gt 0 ] && OUTCOME=up
   RESULT=0
 }
 

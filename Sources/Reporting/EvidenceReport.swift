@@ -11,6 +11,7 @@ public struct EvidenceReport: Codable, Sendable {
     public var pptp: PPTPReport?
     public var l2tp: L2TPReport?
     public var ppp: [PPPMessageReport]?
+    public var wireguard: WireGuardEvidence?
     public var dns: [DNSQueryReport]
     public var icmpErrors: [ICMPErrorReport]
     public var echoRequests: [Int]
@@ -27,6 +28,7 @@ public struct EvidenceReport: Codable, Sendable {
         self.pptp = s.pptp.map(PPTPReport.init)
         self.l2tp = s.l2tp.map(L2TPReport.init)
         self.ppp = s.ppp.map { $0.messages.map(PPPMessageReport.init) }
+        self.wireguard = s.wireguard
         self.dns = s.dns.map(DNSQueryReport.init)
         self.icmpErrors = s.icmpErrors.map(ICMPErrorReport.init)
         self.echoRequests = s.echoRequests

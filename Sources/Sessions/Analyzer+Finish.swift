@@ -19,6 +19,10 @@ extension Analyzer {
         dropped.frames += self.ike.dropped.frames
         dropped.values = self.ike.dropped.values
         dropped.paths = self.ike.dropped.paths
+        dropped.hostPairs += self.wireguard.dropped.hostPairs
+        dropped.messages += self.wireguard.dropped.messages
+        dropped.frames += self.wireguard.dropped.frames
+        dropped.records += self.otherVPNs.dropped
         stats.stateDropped = dropped.named
         stats.flowsEvicted = self.flows.evicted
         stats.firstEvictionFrame = self.flows.firstEvictionFrame
@@ -95,6 +99,7 @@ extension Analyzer {
             session.l2tp = state.l2tp
             session.espTie = attempt.tie
             session.noteAliases(pairs: Set(owned + sas.flatMap { $0.paths.map(\.hosts) }), tie: attempt.tie)
+            session.wireguard = self.wireguard.evidence(home, client: roles.client) { Self.summary($0, start: start) }
             if !state.ppp.messages.isEmpty {
                 for i in state.ppp.messages.indices { state.ppp.messages[i].fromClient = session.isClient(state.ppp.messages[i].source) }
                 session.ppp = state.ppp
@@ -119,11 +124,13 @@ extension Analyzer {
             return session
         }
         let oneWay = self.flows.oneWayCount
-        return Analysis(
+        var analysis = Analysis(
             server: self.options.server, serverName: self.options.serverName, capture: stats, sessions: sessions, dnsQueries: self.dns,
             unmatchedICMPErrors: self.icmpErrors.filter { !matchedICMP.contains($0.frame) }, vpnFlows: vpnFlows,
             serverPackets: self.serverPackets, totalFlows: self.flows.count, oneWayFlows: oneWay,
             decryptedFrames: Set(self.decryptedFrames))
+        analysis.otherVPNs = self.otherVPNs.recognise(flows: self.flows, sessions: sessions)
+        return analysis
     }
 
     /// The pair-level evidence of attempt `a`: that of the pairs it owns, merged; its span is theirs
@@ -140,6 +147,7 @@ extension Analyzer {
             if m.ppp.messages.isEmpty { m.ppp = s.ppp }
             m.echoRequests += s.echoRequests; m.echoReplies += s.echoReplies
             m.natKeepalives += s.natKeepalives
+            m.insideESP = m.insideESP || s.insideESP
             merged = m
         }
         let shared = (owned + [home]).contains { attempts.onPair[$0, default: []].count > 1 }
@@ -165,6 +173,7 @@ extension Analyzer {
             return (sa.initiator.address, sa.responder.address, "IKE initiator")
         }
         if let pptp = state.pptp { return (pptp.client.address, pptp.server.address, "TCP 1723 client") }
+        if let wireguard = self.wireguard.roles(pair) { return wireguard }
         if let l2tp = state.l2tp, l2tp.first(.sccrq) != nil {
             return (l2tp.client.address, l2tp.server.address, "L2TP LAC (sent SCCRQ)")
         }
@@ -211,6 +220,7 @@ extension Analyzer {
         if l2tp { return s.esp.isEmpty && !s.insideESP ? .l2tp : .l2tpIPsec }
         if !s.esp.isEmpty { return .ipsec }
         if !s.gre.isEmpty || s.greTunnel != nil { return .gre }
+        if s.wireguard != nil { return .wireguard }
         return nil
     }
 
@@ -224,7 +234,7 @@ extension Analyzer {
         case .l2tpIPsec: return s.primaryIKE == nil ? p.displayName : "IKEv1\(aggressive) \(p.displayName)"
         case .l2tp: return "L2TP (no IPsec)"
         case .ipsec: return s.esp.allSatisfy(\.isAH) ? "IPsec AH" : "IPsec ESP"
-        case .pptp, .gre: return p.displayName
+        case .pptp, .gre, .wireguard: return p.displayName
         }
     }
 

@@ -18,6 +18,8 @@ public struct Analyzer {
     var esp: [ESPStreamKey: ESPStreamStats] = [:]
     var gre: [GREStreamKey: GREStreamStats] = [:]
     var ike = IKETracker()
+    var wireguard = WireGuardTracker()
+    var otherVPNs = OtherVPNTracker()
     /// TCP 1723 reassembled, for PPTP messages split over segments (`readPPTPStream`).
     var pptpStreams = TCPStreams()
     var pairs: [HostPair: PairState] = [:]
@@ -61,6 +63,8 @@ public struct Analyzer {
         self.flows = FlowTable(capacity: options.flowTableCapacity)
         self.esp.reserveCapacity(1024)
         self.ike.limits = options.limits
+        self.wireguard.limits = options.limits
+        self.otherVPNs.limits = options.limits
         self.stats.flowTableCapacity = self.flows.capacity
     }
 
@@ -173,7 +177,7 @@ public struct Analyzer {
     mutating func record(_ d: DataPlaneFact, frame: Int, time: Timestamp) {
         if let server = self.options.server, d.source != server, d.destination != server { return }
         let isVPN: Bool = switch d.kind {
-        case .esp, .gre: true
+        case .esp, .gre, .wireguard: true
         case .other: ProtocolRegistry.isVPN(d.ipProtocol, d.sourcePort, d.destinationPort)
         }
         self.countTraffic(Endpoint(d.source, d.sourcePort), Endpoint(d.destination, d.destinationPort), d.ipProtocol,
@@ -186,6 +190,9 @@ public struct Analyzer {
         case .gre(let callID, let userData):
             self.addGRE(callID, version: 1, d.source, d.destination, frame: frame, time: time, bytes: d.ipLength,
                         userData: userData)
+        case .wireguard(let w):
+            self.wireguard.add(w, Endpoint(d.source, d.sourcePort), Endpoint(d.destination, d.destinationPort), frame: frame,
+                               time: time, seconds: time.seconds(since: self.stats.start!), bytes: d.ipLength)
         }
     }
 
@@ -194,7 +201,7 @@ public struct Analyzer {
     @inline(__always)
     mutating func countTraffic(_ source: Endpoint, _ destination: Endpoint, _ ipProtocol: IPProtocol, isVPN: Bool,
                                frame: Int, time: Timestamp, bytes: Int) {
-        self.flows.add(source, destination, ipProtocol, frame: frame, time: time, bytes: bytes)
+        self.flows.add(source, destination, ipProtocol, isVPN: isVPN, frame: frame, time: time, bytes: bytes)
         if self.options.server != nil || isVPN { self.serverPackets &+= 1 }
         if isVPN { self.touchPair(source.address, destination.address, frame: frame, time: time.seconds(since: self.stats.start!)) }
     }
@@ -257,8 +264,13 @@ public struct Analyzer {
             self.addPPP(p, fact, time: time)
         case .dns(let d):
             self.addDNS(d, fact, time: time)
+        case .wireguard(let w):
+            self.wireguard.add(w, fact.sourceEndpoint, fact.destinationEndpoint, frame: fact.frame, time: fact.time, seconds: time,
+                               bytes: fact.ipLength)
         case .icmpError(let e):
             self.addICMPError(e, fact, time: time)
+        case .dtls(let version):
+            self.otherVPNs.noteDTLS(fact, version: version)
         case .icmpEcho(let request, _, _):
             let pair = HostPair(fact.source, fact.destination)
             if self.pairs[pair] == nil, let server = self.options.server, pair.contains(server) {
@@ -541,11 +553,11 @@ public struct Analyzer {
 }
 
 extension PacketFact {
-    /// True when the packet belongs to a VPN protocol (IKE, ESP, AH, GRE, L2TP, PPTP, NAT-T).
+    /// True when the packet belongs to a VPN protocol (IKE, ESP, AH, GRE, L2TP, PPTP, NAT-T, WireGuard).
     public var isVPN: Bool {
         switch self.kind {
-        case .ike, .esp, .ah, .natKeepalive, .gre, .pptp, .l2tpControl, .l2tpData, .pppControl: return true
-        case .dns, .icmpError, .icmpEcho, .ipFragment: return false
+        case .ike, .esp, .ah, .natKeepalive, .gre, .pptp, .l2tpControl, .l2tpData, .pppControl, .wireguard: return true
+        case .dns, .icmpError, .icmpEcho, .ipFragment, .dtls: return false
         // No VPN meaning of its own: VPN traffic by its IP protocol or ports.
         case .other: return ProtocolRegistry.isVPN(self.ipProtocol, self.sourcePort, self.destinationPort)
         }

@@ -34,6 +34,10 @@ extension Classifier {
             return .pptp(messages)
         case .pppControl(let c):
             return .pppControl(self.fact(c), over: .direct)
+        case .wireguard(let w):
+            return .wireguard(WireGuardFact(w))
+        case .dtls(let d):
+            return .dtls(version: d.version)
         case .dns(let d):
             let question = d.questions.first
             return .dns(DNSFact(id: d.id, isResponse: d.isResponse, rcode: d.rcode.rawValue, queryName: question?.name ?? "",

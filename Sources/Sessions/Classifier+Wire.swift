@@ -7,7 +7,7 @@ import Decoding
 struct DataPlaneFact: Sendable {
     /// `gre`: PPTP's data channel; `userData` when it carries a datagram (MPPE's compressed datagram),
     /// not an acknowledgment alone.
-    enum Kind: Sendable { case other, esp(ESPFact), gre(callID: UInt16, userData: Bool) }
+    enum Kind: Sendable { case other, esp(ESPFact), gre(callID: UInt16, userData: Bool), wireguard(WireGuardFact) }
     var source: IPAddress
     var destination: IPAddress
     var ipProtocol: IPProtocol
@@ -166,8 +166,17 @@ extension Classifier {
             let payload = offset + 8, payloadCount = length - 8
             if payloadCount == 0 { break }
             switch ProtocolRegistry.udp(sourcePort, destinationPort)?.service {
-            case nil:
-                break
+            case nil, .wireguard?:
+                // WireGuard is recognised by its bytes on any such port: transport data is counted here,
+                // its handshake messages go to the decoder.
+                // DTLS on 443 goes to the decoder too (it names the TLS/DTLS VPNs we do not diagnose).
+                if sourcePort == DTLSRecord.port || destinationPort == DTLSRecord.port, payloadCount >= 3,
+                   DTLSRecord.recognises(type: u8(payload), version: u16(payload + 1), length: payloadCount) { return nil }
+                guard payloadCount >= 4, let type = WireGuard.messageType(first: u32(payload), length: payloadCount) else { break }
+                guard type == .transportData else { return nil }
+                layers.append(.wireguard)
+                reading.fact.kind = .wireguard(WireGuardFact(type: type, receiver: u32(payload + 4).byteSwapped,
+                                                             keepalive: payloadCount == WireGuard.keepaliveLength))
             case .natTraversal?:
                 // RFC 3948: not a keepalive (0xFF) nor a non-ESP marker (IKE), and a whole ESP header.
                 guard payloadCount >= 8, u32(payload) != 0 else { return nil }

@@ -98,20 +98,6 @@ import Testing
         #expect(ignored.sessions[0].verdictLine.hasPrefix("INCOMPLETE — stopped at IKE authentication"))
     }
 
-    /// nDPI/anyconnect-vpn.pcap: no IKE/L2TP/PPTP, and lookups of LAN names fail. Those were three
-    /// `dns.failed` errors ("check the name in the VPN profile"), exit 1; now one warning that lists
-    /// them as possible causes.
-    @Test(.enabled(if: Corpus.publicCorpusAvailable)) func failedLookupsWithoutVPNAreOnlyPossibleCauses() throws {
-        let r = try CorpusTests.report("nDPI/anyconnect-vpn.pcap")
-        #expect(r.sessions.isEmpty)
-        #expect(r.verdict == .incomplete)
-        #expect(r.exitCode == 0)
-        #expect(!r.findings.contains { $0.rule == "dns.failed" })
-        let none = try #require(r.captureFindings.first { $0.rule == "capture.no-vpn-traffic" })
-        #expect(none.severity == .warning)
-        #expect(none.evidence.filter { $0.text.hasPrefix("possible cause: the lookup of") }.count >= 2)
-    }
-
     /// tcpdump/OSPFv3_with_AH.pcap: OSPFv3 authenticated with AH, to the group ff02::5 and between two
     /// routers. Traffic to a group is answered by nobody: it made sessions that said "ERROR ESP flows
     /// only client → server". Only the unicast pair is a session, AH both ways.

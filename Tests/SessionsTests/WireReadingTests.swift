@@ -85,6 +85,7 @@ struct WireReadingTests {
         case (.gre(let callID, let userData), .gre(let g)):
             #expect(callID == g.callID, "\(where_): GRE call ID")
             #expect(userData == g.carriesUserData, "\(where_): GRE carrying user data")
+        case (.wireguard(let a), .wireguard(let b)): #expect(a == b, "\(where_): WireGuard")
         default: Issue.record("\(where_): wire kind \(d.kind) but fact kind \(fact.kind)")
         }
         #expect(fact.tcp == nil || ProtocolRegistry.tcp(fact.sourcePort, fact.destinationPort) == nil, "\(where_): a decoded TCP port")

@@ -28,6 +28,8 @@ public enum RegistrySamples {
         Sample(carrier: .ip(.gre), file: "tcpdump/various_gre.pcap", frame: 12),  // version 0 keepalive coming back
         Sample(carrier: .ip(.gre), file: "PcapPlusPlus/GrePackets.cap", frame: 11),  // version 1, PPP LCP
         Sample(carrier: .ip(.l2tp), file: "xdp2/l2tp.pcap", frame: 2),  // L2TPv3 over IP
+        Sample(carrier: .udp(51820), file: "lab-wireguard-ok-client.pcap", frame: 1),  // handshake initiation
+        Sample(carrier: .udp(51820), file: "lab-wireguard-ok-client.pcap", frame: 4),  // transport data (the wire path reads it)
         Sample(carrier: .udp(53), file: "john-samples/lulu-password-pptp.pcap", frame: 1),
         Sample(carrier: .tcp(53), file: "tcpdump/dns_tcp.pcap", frame: 4),
     ]

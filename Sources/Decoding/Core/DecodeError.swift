@@ -99,4 +99,5 @@ public enum LayerKind: String, Sendable, Codable, CaseIterable {
     case ipv4, ipv6, icmp, icmpv6, udp, tcp
     case esp, ah, udpEncapsulation, isakmp, ikev2
     case gre, pptp, l2tp, pppControl, dns
+    case wireguard, dtls
 }

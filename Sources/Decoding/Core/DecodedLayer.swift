@@ -30,6 +30,8 @@ public enum DecodedLayer: Sendable {
     indirect case pptp(PPTP)
     indirect case l2tpControl(L2TPControl)
     indirect case dns(DNS)
+    case wireguard(WireGuard)
+    case dtls(DTLSRecord)
 
     /// Which protocol this layer is.
     public var kind: LayerKind {
@@ -56,6 +58,8 @@ public enum DecodedLayer: Sendable {
         case .pppControl: .pppControl
         case .pptp: .pptp
         case .dns: .dns
+        case .wireguard: .wireguard
+        case .dtls: .dtls
         }
     }
 }
@@ -88,6 +92,8 @@ extension PPPControl: LayerHeader {}
 extension PPTP: LayerHeader {}
 extension L2TPControl: LayerHeader {}
 extension DNS: LayerHeader {}
+extension WireGuard: LayerHeader {}
+extension DTLSRecord: LayerHeader {}
 
 extension DecodedLayer {
     /// The header inside, for printing (boxing it costs an allocation: never on the hot path).
@@ -116,6 +122,8 @@ extension DecodedLayer {
         case .pptp(let h): h
         case .l2tpControl(let h): h
         case .dns(let h): h
+        case .wireguard(let h): h
+        case .dtls(let h): h
         }
     }
 
@@ -178,6 +186,7 @@ extension DecodedPacket {
     public var l2tp: L2TP? { self.first { if case .l2tp(let h) = $0 { h } else { nil } } }
     public var l2tpControl: L2TPControl? { self.first { if case .l2tpControl(let h) = $0 { h } else { nil } } }
     public var dns: DNS? { self.first { if case .dns(let h) = $0 { h } else { nil } } }
+    public var wireguard: WireGuard? { self.first { if case .wireguard(let h) = $0 { h } else { nil } } }
 
     /// Every PPTP control message in the segment.
     public var pptpMessages: [PPTP] { self.layers.compactMap { if case .pptp(let h) = $0 { h } else { nil } } }

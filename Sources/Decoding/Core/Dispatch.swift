@@ -170,6 +170,12 @@ enum Dispatch {
                 return .l2tpPayload(h)
             case .greInUDP?: return .gre
             case .dns?: packet.layers.append(.dns(try DNS(from: &r, limits: state.limits)))
+            case .wireguard?, nil:
+                if let h = try WireGuard(from: &r, length: udp.length - 8) {
+                    packet.layers.append(.wireguard(h))
+                } else if udp.either(is: DTLSRecord.port), let h = try DTLSRecord(from: &r, length: udp.length - 8) {
+                    packet.layers.append(.dtls(h))
+                }
             default: break
             }
             return .done

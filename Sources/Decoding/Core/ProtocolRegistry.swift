@@ -24,6 +24,9 @@ public enum ProtocolRegistry {
         case gre
         /// L2TPv3 over IP — RFC 3931.
         case l2tpOverIP
+        /// WireGuard. It has no port of its own: it is recognised on its usual port and on every UDP
+        /// port without an entry by its bytes alone (`WireGuard.messageType`), never by port.
+        case wireguard
     }
 
     /// How a packet reaches a service.
@@ -55,6 +58,7 @@ public enum ProtocolRegistry {
         Entry(carrier: .ip(.ah), service: .ah, isVPN: true, name: "AH (IP protocol 51)"),
         Entry(carrier: .ip(.gre), service: .gre, isVPN: true, name: "GRE (IP protocol 47)"),
         Entry(carrier: .ip(.l2tp), service: .l2tpOverIP, isVPN: true, name: "L2TPv3 (IP protocol 115)"),
+        Entry(carrier: .udp(51820), service: .wireguard, isVPN: true, name: "WireGuard (UDP 51820)"),
         Entry(carrier: .udp(53), service: .dns, isVPN: false, name: "DNS (UDP 53)"),
         Entry(carrier: .tcp(53), service: .dns, isVPN: false, name: "DNS (TCP 53)"),
     ]

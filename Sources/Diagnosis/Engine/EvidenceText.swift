@@ -20,11 +20,13 @@ enum Text {
     }
 
     /// "sent 4× over 7.5 s (intervals 0.5 s, 1.0 s, 2.0 s)".
-    static func repeated(_ messages: [IKEMessageRecord]) -> String {
-        let times = messages.map(\.time)
+    static func repeated(_ messages: [IKEMessageRecord]) -> String { self.repeated(times: messages.map(\.time)) }
+
+    /// The same for any message sent at `times`.
+    static func repeated(times: [Double]) -> String {
         guard let first = times.first, let last = times.last else { return "" }
-        if messages.count == 1 { return "sent once" }
-        return "sent \(messages.count)× over \(seconds(last - first)) (intervals \(intervals(times)))"
+        if times.count == 1 { return "sent once" }
+        return "sent \(times.count)× over \(seconds(last - first)) (intervals \(intervals(times)))"
     }
 
     static func plural(_ n: Int, _ word: String) -> String { "\(n) \(word)\(n == 1 ? "" : "s")" }

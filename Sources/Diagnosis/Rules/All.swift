@@ -1,7 +1,7 @@
 /// Every rule, in the order `vpndoctor rules` lists them. Adding a diagnosis: one file under
 /// `Rules/<Area>/`, one line here, one test.
 let allRules: [any DiagnosisRule.Type] = [
-    NoServerTraffic.self, NoVPNTraffic.self, OneSidedCapture.self, TruncatedSnaplen.self, CutShortCapture.self, FlowTableFull.self,
+    NoServerTraffic.self, NoVPNTraffic.self, VPNNotDiagnosed.self, OneSidedCapture.self, TruncatedSnaplen.self, CutShortCapture.self, FlowTableFull.self,
     MidSession.self,
     DNSFailed.self,
     IKENoResponse.self, IKEPortUnreachable.self, NoProposalChosen.self, InvalidKE.self, InvalidMajorVersion.self,
@@ -12,6 +12,7 @@ let allRules: [any DiagnosisRule.Type] = [
     PPTPPortBlocked.self, PPTPRefused.self, PPTPCallFailed.self, PPTPGREBlocked.self,
     L2TPNoResponse.self, L2TPStopped.self, L2TPCleartext.self,
     LCPNoResponse.self, PPPAuthFailed.self, IPCPFailed.self, PPPDataOneWay.self,
+    WireGuardNoResponse.self, WireGuardCookieReply.self, WireGuardDataOneWay.self, WireGuardNoData.self,
     PPTPWeak.self, AggressiveModePSK.self, WeakProposal.self,
     Healthy.self,
 ]

@@ -84,6 +84,10 @@ public enum FactKind: Sendable {
     /// A PPP control packet (LCP, PAP, CHAP, EAP, IPCP…) and what carried it.
     case pppControl(PPPControlFact, over: PPPCarrier)
     case dns(DNSFact)
+    /// A WireGuard message (any UDP port, recognised by its bytes).
+    case wireguard(WireGuardFact)
+    /// A DTLS record on UDP 443 (its version): a TLS/DTLS VPN we do not diagnose, such as AnyConnect.
+    case dtls(version: UInt16)
     case icmpError(ICMPErrorFact)
     case icmpEcho(request: Bool, identifier: UInt16, sequence: UInt16)
     /// An IP fragment that was not (or not yet) reassembled.

@@ -107,11 +107,12 @@ public struct FlowTable: Sendable {
         return count
     }
 
+    /// `isVPN`: the packet is VPN traffic by its meaning (WireGuard on any port), whatever its ports.
     @inline(__always)
-    public mutating func add(_ source: Endpoint, _ destination: Endpoint, _ proto: IPProtocol, frame: Int,
+    public mutating func add(_ source: Endpoint, _ destination: Endpoint, _ proto: IPProtocol, isVPN: Bool = false, frame: Int,
                              time: Timestamp, bytes: Int) {
         let (key, direction) = FlowKey.make(source, destination, proto)
-        if key.isVPN {
+        if isVPN || key.isVPN {
             if let index = self.vpn.index(forKey: key) {
                 self.vpn.values[index].add(direction: direction, frame: frame, time: time, bytes: bytes)
                 return

@@ -237,6 +237,7 @@ public struct Session: Sendable, Codable {
     public var pptp: PPTPControlEvidence?
     public var l2tp: L2TPEvidence?
     public var ppp: PPPEvidence?
+    public var wireguard: WireGuardEvidence?
     public var dns: [DNSQueryRecord] = []
     public var icmpErrors: [ICMPErrorRecord] = []
     public var echoRequests: [Int] = []
@@ -315,4 +316,6 @@ public struct Analysis: Sendable, Codable {
     /// Frames whose IKE payloads, or the L2TP/PPP control inside ESP, were decrypted with the
     /// user's keys (`--keys`): what they show is seen, not inferred.
     public var decryptedFrames: Set<Int> = []
+    /// VPNs recognised but not diagnosed (AnyConnect, Fortinet SSL VPN, Tailscale…).
+    public var otherVPNs: [OtherVPN] = []
 }

@@ -5,7 +5,7 @@
 /// (`tunnelTransport`), LCP, authentication, IPCP, then user data inside PPP both ways (`dataPlane`).
 /// L2TP: `tunnelControl` (SCCRQ…ICCN), PPP, then user data; inside IPsec, after IKE and ESP.
 public enum Stage: String, Sendable, Codable, CaseIterable, Comparable {
-    case nameResolution, reachability, ikeSAInit, ikeAuth, childSA, dataPlane, tunnelControl, tunnelTransport
+    case nameResolution, reachability, ikeSAInit, ikeAuth, childSA, handshake, dataPlane, tunnelControl, tunnelTransport
     case pppLink, pppAuth, pppNetwork, connected
 
     var order: Int { Self.allCases.firstIndex(of: self)! }
@@ -18,6 +18,7 @@ public enum Stage: String, Sendable, Codable, CaseIterable, Comparable {
         case .ikeSAInit: "IKE phase 1 (SA)"
         case .ikeAuth: "IKE authentication"
         case .childSA: "IKE phase 2 (child SA)"
+        case .handshake: "Handshake"
         case .dataPlane: "Data plane"
         case .tunnelControl: "Tunnel control"
         case .tunnelTransport: "Tunnel transport"

@@ -30,6 +30,8 @@ enum StageLadder {
             ladder.append(self.pptpUserData(s, captureEnd: captureEnd))
         } else if s.vpnProtocol == .gre {
             ladder += self.greTunnel(s, captureEnd: captureEnd)
+        } else if s.vpnProtocol == .wireguard, let w = s.wireguard {
+            ladder += self.wireguard(w, captureEnd: captureEnd)
         } else if !s.ike.isEmpty || !s.esp.isEmpty {
             ladder += self.ipsec(s, captureEnd: captureEnd)
             if s.l2tp != nil || s.vpnProtocol == .l2tpIPsec || s.vpnProtocol == .l2tp {
@@ -51,6 +53,7 @@ enum StageLadder {
         s.startedMidSession = s.ike.contains { $0.startedMidExchange } && !s.ike.contains { !$0.startedMidExchange }
             || (s.ike.isEmpty && !s.esp.isEmpty) || (isPPTP && s.pptp == nil)
             || (s.l2tp != nil && s.l2tp!.first(.sccrq) == nil && s.ike.isEmpty)
+            || s.wireguard?.handshakes.isEmpty == true
         s.oneSidedCapture = self.oneSided(s)
         s.outcome = ladder.last?.status == .ok ? .connected
             : ladder.contains(where: { $0.status == .failed }) ? .failed : .incomplete

@@ -12,6 +12,8 @@ public enum VPNProtocol: String, Sendable, Codable, CaseIterable {
     case gre
     /// ESP or AH with no IKE seen.
     case ipsec
+    /// WireGuard (UDP, any port).
+    case wireguard
 
     public var displayName: String {
         switch self {
@@ -22,6 +24,7 @@ public enum VPNProtocol: String, Sendable, Codable, CaseIterable {
         case .pptp: "PPTP"
         case .gre: "GRE"
         case .ipsec: "IPsec"
+        case .wireguard: "WireGuard"
         }
     }
 }

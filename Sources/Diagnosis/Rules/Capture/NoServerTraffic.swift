@@ -41,7 +41,7 @@ struct NoVPNTraffic: DiagnosisRule {
     ]
 
     func evaluate(_ a: Analysis) -> [Finding] {
-        guard a.server == nil, a.capture.packets > 0, a.sessions.isEmpty else { return [] }
+        guard a.server == nil, a.capture.packets > 0, a.sessions.isEmpty, a.otherVPNs.isEmpty else { return [] }
         return [self.finding(nil, stage: nil, "No VPN traffic (IKE, ESP, L2TP, PPTP/GRE) in \(Text.plural(a.capture.packets, "packet")).",
                              evidence: [Evidence("\(a.capture.packets) packets, protocols: \(a.capture.protocols.keys.sorted().joined(separator: ", "))")]
                                  + Self.failedLookups(a))]
