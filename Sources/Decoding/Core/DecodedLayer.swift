@@ -30,6 +30,7 @@ public enum DecodedLayer: Sendable {
     indirect case pptp(PPTP)
     indirect case l2tpControl(L2TPControl)
     indirect case dns(DNS)
+    indirect case openvpn(OpenVPN)
 
     /// Which protocol this layer is.
     public var kind: LayerKind {
@@ -56,6 +57,7 @@ public enum DecodedLayer: Sendable {
         case .pppControl: .pppControl
         case .pptp: .pptp
         case .dns: .dns
+        case .openvpn: .openvpn
         }
     }
 }
@@ -88,6 +90,7 @@ extension PPPControl: LayerHeader {}
 extension PPTP: LayerHeader {}
 extension L2TPControl: LayerHeader {}
 extension DNS: LayerHeader {}
+extension OpenVPN: LayerHeader {}
 
 extension DecodedLayer {
     /// The header inside, for printing (boxing it costs an allocation: never on the hot path).
@@ -116,6 +119,7 @@ extension DecodedLayer {
         case .pptp(let h): h
         case .l2tpControl(let h): h
         case .dns(let h): h
+        case .openvpn(let h): h
         }
     }
 
@@ -181,4 +185,7 @@ extension DecodedPacket {
 
     /// Every PPTP control message in the segment.
     public var pptpMessages: [PPTP] { self.layers.compactMap { if case .pptp(let h) = $0 { h } else { nil } } }
+
+    /// Every OpenVPN packet in the datagram or segment.
+    public var openvpnPackets: [OpenVPN] { self.layers.compactMap { if case .openvpn(let h) = $0 { h } else { nil } } }
 }

@@ -24,6 +24,8 @@ public enum ProtocolRegistry {
         case gre
         /// L2TPv3 over IP — RFC 3931.
         case l2tpOverIP
+        /// OpenVPN (over TCP with a 2-byte length before each packet).
+        case openvpn
     }
 
     /// How a packet reaches a service.
@@ -55,6 +57,8 @@ public enum ProtocolRegistry {
         Entry(carrier: .ip(.ah), service: .ah, isVPN: true, name: "AH (IP protocol 51)"),
         Entry(carrier: .ip(.gre), service: .gre, isVPN: true, name: "GRE (IP protocol 47)"),
         Entry(carrier: .ip(.l2tp), service: .l2tpOverIP, isVPN: true, name: "L2TPv3 (IP protocol 115)"),
+        Entry(carrier: .udp(1194), service: .openvpn, isVPN: true, name: "OpenVPN (UDP 1194)"),
+        Entry(carrier: .tcp(1194), service: .openvpn, isVPN: true, name: "OpenVPN (TCP 1194)"),
         Entry(carrier: .udp(53), service: .dns, isVPN: false, name: "DNS (UDP 53)"),
         Entry(carrier: .tcp(53), service: .dns, isVPN: false, name: "DNS (TCP 53)"),
     ]
