@@ -22,6 +22,7 @@ struct ProtocolRegistryTests {
         case .dns: [.dns]
         case .esp: [.esp]
         case .ah: [.ah]
+        case .openvpn: [.openvpn]
         }
     }
 

@@ -28,6 +28,9 @@ public enum RegistrySamples {
         Sample(carrier: .ip(.gre), file: "tcpdump/various_gre.pcap", frame: 12),  // version 0 keepalive coming back
         Sample(carrier: .ip(.gre), file: "PcapPlusPlus/GrePackets.cap", frame: 11),  // version 1, PPP LCP
         Sample(carrier: .ip(.l2tp), file: "xdp2/l2tp.pcap", frame: 2),  // L2TPv3 over IP
+        Sample(carrier: .udp(1194), file: "nDPI/openvpn_nohmac.pcapng", frame: 1),  // P_CONTROL_HARD_RESET_CLIENT_V2
+        Sample(carrier: .udp(1194), file: "nDPI/openvpn_nohmac.pcapng", frame: 102),  // P_DATA_V2
+        Sample(carrier: .tcp(1194), file: "nDPI/openvpn_nohmac_tcp.pcapng", frame: 4),  // hard reset, length-prefixed
         Sample(carrier: .udp(53), file: "john-samples/lulu-password-pptp.pcap", frame: 1),
         Sample(carrier: .tcp(53), file: "tcpdump/dns_tcp.pcap", frame: 4),
     ]
