@@ -18,6 +18,9 @@ extension Analyzer {
         dropped.messages += self.ike.dropped.messages
         dropped.frames += self.ike.dropped.frames
         dropped.values = self.ike.dropped.values
+        dropped.records += self.openvpn.dropped.records
+        dropped.frames += self.openvpn.dropped.frames
+        dropped.messages += self.openvpn.dropped.messages
         stats.stateDropped = dropped.named
         stats.flowsEvicted = self.flows.evicted
         stats.firstEvictionFrame = self.flows.firstEvictionFrame
@@ -48,6 +51,7 @@ extension Analyzer {
         let greByPair = Dictionary(grouping: greStreams) { HostPair($0.source, $0.destination) }
         let flowsByPair = Dictionary(grouping: vpnFlows) { HostPair($0.a.address, $0.b.address) }
         let icmpByPair = Dictionary(grouping: self.icmpErrors) { HostPair($0.quotedSource, $0.quotedDestination) }
+        let openvpnByPair = Dictionary(grouping: self.openvpn.sessions) { HostPair($0.client.address, $0.server.address) }
         let fragmentsByPair = Dictionary(grouping: incompleteFragments) { HostPair($0.key.source, $0.key.destination) }
         // The DNS queries that resolved each address, in order (once each, however often it was answered).
         var dnsByAnswer: [IPAddress: [DNSQueryRecord]] = [:]
@@ -61,7 +65,9 @@ extension Analyzer {
             let esp = espByPair[pair] ?? []
             let gre = greByPair[pair] ?? []
             let flows = flowsByPair[pair] ?? []
-            let roles = self.roles(pair, state, sas, flows)
+            let openvpn = openvpnByPair[pair] ?? []
+            let roles = openvpn.first.map { (client: $0.client.address, server: $0.server.address, from: "OpenVPN client (hard reset sender)") }
+                ?? self.roles(pair, state, sas, flows)
             var session = Session(
                 id: sessions.count + 1, client: roles.client, server: roles.server, rolesFrom: roles.from,
                 protocolLabel: "", firstFrame: state.firstFrame, lastFrame: state.lastFrame, start: state.start,
@@ -73,6 +79,7 @@ extension Analyzer {
             session.pptp = state.pptp
             session.greTunnel = state.greTunnel
             session.l2tp = state.l2tp
+            session.openvpn = openvpn
             if !state.ppp.messages.isEmpty {
                 var ppp = state.ppp
                 for i in ppp.messages.indices { ppp.messages[i].fromClient = ppp.messages[i].source == roles.client }
@@ -143,6 +150,7 @@ extension Analyzer {
     /// The session's protocol: PPTP by its control channel or GRE version 1 (PPP), plain GRE by
     /// version 0 alone; IKE tells IPsec's story, L2TP by its messages or port.
     static func vpnProtocol(_ s: Session) -> VPNProtocol? {
+        if !s.openvpn.isEmpty { return .openvpn }
         if s.pptp != nil || (s.gre.contains { $0.version == 1 } && s.ike.isEmpty) { return .pptp }
         let l2tp = s.l2tp != nil || s.flows.contains { ProtocolRegistry.entry($0.ipProtocol, $0.a.port, $0.b.port)?.service == .l2tp }
         if let sa = s.primaryIKE {
@@ -166,6 +174,7 @@ extension Analyzer {
         case .l2tp: return "L2TP (no IPsec)"
         case .ipsec: return s.esp.allSatisfy(\.isAH) ? "IPsec AH" : "IPsec ESP"
         case .pptp, .gre: return p.displayName
+        case .openvpn: return p.displayName + (s.openvpn.contains(where: \.overTCP) ? " over TCP" : " over UDP")
         }
     }
 

@@ -5,7 +5,7 @@ import Decoding
 /// ESP, PPTP GRE data or plain TCP/UDP packet instead of a whole `PacketFact` (a plain value, a few
 /// words, built and consumed in registers).
 struct DataPlaneFact: Sendable {
-    enum Kind: Sendable { case other, esp(ESPFact), gre(callID: UInt16) }
+    enum Kind: Sendable { case other, esp(ESPFact), gre(callID: UInt16), openvpnData }
     var source: IPAddress
     var destination: IPAddress
     var ipProtocol: IPProtocol
@@ -165,12 +165,21 @@ extension Classifier {
             if payloadCount == 0 { break }
             switch ProtocolRegistry.udp(sourcePort, destinationPort)?.service {
             case nil:
-                break
+                // An OpenVPN control packet on another port goes to the decoder (its heuristic).
+                let payloadReader = ByteReader(bytes, range: ByteRange(start: payload, end: payload + payloadCount), layer: .openvpn)
+                if OpenVPN.recognised(payloadReader) { return nil }
             case .natTraversal?:
                 // RFC 3948: not a keepalive (0xFF) nor a non-ESP marker (IKE), and a whole ESP header.
                 guard payloadCount >= 8, u32(payload) != 0 else { return nil }
                 layers.append(.esp)
                 reading.fact.kind = .esp(ESPFact(spi: u32(payload), sequence: u32(payload + 4), udpEncapsulated: true))
+            case .openvpn?:
+                // P_DATA_V1 (opcode 6), or P_DATA_V2 (9) with its 3-byte peer ID: the dissector's one layer.
+                let opcode = u8(payload) >> 3
+                guard opcode == OpenVPNOpcode.dataV1.rawValue || (opcode == OpenVPNOpcode.dataV2.rawValue && payloadCount >= 4)
+                else { return nil }
+                layers.append(.openvpn)
+                reading.fact.kind = .openvpnData
             default:
                 return nil  // a port with a decoder
             }

@@ -248,7 +248,8 @@ public struct OpenVPN: Sendable, Equatable {
     }
 }
 
-func hex64(_ value: UInt64) -> String {
+/// 16 hex digits (OpenVPN session IDs as OpenVPN logs them).
+public func hex64(_ value: UInt64) -> String {
     let digits = String(value, radix: 16)
     return String(repeating: "0", count: max(0, 16 - digits.count)) + digits
 }

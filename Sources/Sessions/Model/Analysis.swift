@@ -228,6 +228,8 @@ public struct Session: Sendable, Codable {
     public var pptp: PPTPControlEvidence?
     public var l2tp: L2TPEvidence?
     public var ppp: PPPEvidence?
+    /// OpenVPN attempts between the pair (each client hard reset with a new session ID is one).
+    public var openvpn: [OpenVPNEvidence] = []
     public var dns: [DNSQueryRecord] = []
     public var icmpErrors: [ICMPErrorRecord] = []
     public var echoRequests: [Int] = []

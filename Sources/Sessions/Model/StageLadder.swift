@@ -26,6 +26,8 @@ enum StageLadder {
         if isPPTP {
             ladder.append(self.pptpControl(s, captureEnd: captureEnd))
             ladder.append(self.greDataPlane(s, control: ladder.last!))
+        } else if s.vpnProtocol == .openvpn {
+            ladder += self.openvpn(s, captureEnd: captureEnd)
         } else if s.vpnProtocol == .gre {
             ladder += self.greTunnel(s, captureEnd: captureEnd)
         } else if !s.ike.isEmpty || !s.esp.isEmpty {

@@ -12,6 +12,8 @@ public enum VPNProtocol: String, Sendable, Codable, CaseIterable {
     case gre
     /// ESP or AH with no IKE seen.
     case ipsec
+    /// OpenVPN over UDP or TCP.
+    case openvpn
 
     public var displayName: String {
         switch self {
@@ -22,6 +24,7 @@ public enum VPNProtocol: String, Sendable, Codable, CaseIterable {
         case .pptp: "PPTP"
         case .gre: "GRE"
         case .ipsec: "IPsec"
+        case .openvpn: "OpenVPN"
         }
     }
 }
