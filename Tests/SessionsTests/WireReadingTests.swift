@@ -83,6 +83,7 @@ struct WireReadingTests {
         case (.other, .other): break
         case (.esp(let a), .esp(let b)): #expect(a == b, "\(where_): ESP")
         case (.gre(let callID), .gre(let g)): #expect(callID == g.callID, "\(where_): GRE call ID")
+        case (.openvpnData, .openvpn(let packets)): #expect(packets.count == 1 && packets[0].opcode.isData, "\(where_): OpenVPN data")
         default: Issue.record("\(where_): wire kind \(d.kind) but fact kind \(fact.kind)")
         }
         #expect(fact.tcp == nil || ProtocolRegistry.tcp(fact.sourcePort, fact.destinationPort) == nil, "\(where_): a decoded TCP port")

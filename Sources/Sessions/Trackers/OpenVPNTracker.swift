@@ -130,9 +130,11 @@ struct OpenVPNTracker {
                 && !ProtocolRegistry.isPort(fact.destinationPort, of: .openvpn))
         let client = serverIsSource ? fact.destinationEndpoint : fact.sourceEndpoint
         let server = serverIsSource ? fact.sourceEndpoint : fact.destinationEndpoint
-        // The other side's first packet (tls-crypt hides the peer's session ID it would carry).
-        if !p.opcode.isClientReset, let i = self.byEndpoints[EndpointPair(client: client, server: server)],
-           (serverIsSource ? self.sessions[i].serverSessionID : self.sessions[i].clientSessionID) == nil {
+        // The other side's first packet (tls-crypt hides the peer's session ID it would carry), or the
+        // client's hard reset after the TCP handshake that made the session.
+        if let i = self.byEndpoints[EndpointPair(client: client, server: server)],
+           (serverIsSource ? self.sessions[i].serverSessionID : self.sessions[i].clientSessionID) == nil,
+           !p.opcode.isClientReset || self.sessions[i].clientResets.isEmpty {
             if let id = p.sessionID {
                 self.bySessionID[id] = i
                 if serverIsSource { self.sessions[i].serverSessionID = hex64(id) } else { self.sessions[i].clientSessionID = hex64(id) }
