@@ -11,7 +11,7 @@ let allRules: [any DiagnosisRule.Type] = [
     ESPNoneAfterSA.self, ESPOneWay.self, ESPLoss.self,
     PPTPPortBlocked.self, PPTPRefused.self, PPTPCallFailed.self, PPTPGREBlocked.self,
     L2TPNoResponse.self, L2TPStopped.self, L2TPCleartext.self,
-    OpenVPNNoResponse.self, OpenVPNRefused.self, OpenVPNTLSAlert.self, OpenVPNDataOneWay.self, OpenVPNReconnectLoop.self,
+    OpenVPNNoResponse.self, OpenVPNRefused.self, OpenVPNTLSAlert.self, OpenVPNTLSNotFinished.self, OpenVPNDataOneWay.self, OpenVPNReconnectLoop.self,
     LCPNoResponse.self, PPPAuthFailed.self, IPCPFailed.self, PPPDataOneWay.self,
     PPTPWeak.self, AggressiveModePSK.self, WeakProposal.self,
     Healthy.self,

@@ -15,7 +15,8 @@ extension StageLadder {
     static func openvpn(_ s: Session, captureEnd: Double) -> [StageResult] {
         guard let o = primaryOpenVPN(s) else { return [] }
         let reset = self.openvpnReset(o, captureEnd: captureEnd)
-        let tls = self.openvpnTLS(o, captureEnd: captureEnd)
+        let restarted = s.openvpn.contains { $0.start > o.start && !$0.clientResets.isEmpty }
+        let tls = self.openvpnTLS(o, restarted: restarted, captureEnd: captureEnd)
         return [reset, tls, self.openvpnData(o, tls: tls, captureEnd: captureEnd)]
     }
 
@@ -39,7 +40,7 @@ extension StageLadder {
     /// Done when data packets flow (the data channel's keys come from the finished handshake), or both
     /// sides sent ChangeCipherSpec (TLS 1.2); failed on a cleartext alert. With tls-crypt, and after
     /// TLS 1.3's ServerHello, the handshake is encrypted: only its outcome (data) tells.
-    static func openvpnTLS(_ o: OpenVPNEvidence, captureEnd: Double) -> StageResult {
+    static func openvpnTLS(_ o: OpenVPNEvidence, restarted: Bool, captureEnd: Double) -> StageResult {
         let label = "TLS in the control channel"
         let frames = o.tlsRecords.filter { !$0.handshake.isEmpty || $0.alertDescription != nil }.map(\.frame)
         let times = o.tlsRecords.map(\.time)
@@ -55,7 +56,7 @@ extension StageLadder {
             let opaque = o.protection == "tls-crypt" && o.answered
             return result(.tlsHandshake, opaque ? .incomplete : .notSeen, label, opaque ? "encrypted (tls-crypt)" : nil)
         }
-        let status = unfinished(lastTime: o.end, captureEnd: captureEnd, retried: false)
+        let status = unfinished(lastTime: o.end, captureEnd: captureEnd, retried: restarted)
         let last = o.tlsRecords.last!
         return result(.tlsHandshake, status, label, frames: frames, times: times,
                       "not finished: the last record came from the \(last.fromClient ? "client" : "server"), then no data")
@@ -73,4 +74,9 @@ extension StageLadder {
         return result(.dataPlane, captureEnd - o.end >= quietSeconds ? .failed : .incomplete, openvpnDataLabel,
                       "no data after the TLS handshake")
     }
+}
+
+extension Session {
+    /// The OpenVPN attempt the ladder tells (the one that got furthest, the latest on ties).
+    public var primaryOpenVPN: OpenVPNEvidence? { StageLadder.primaryOpenVPN(self) }
 }
