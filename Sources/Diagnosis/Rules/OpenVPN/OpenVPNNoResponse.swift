@@ -10,7 +10,7 @@ struct OpenVPNNoResponse: SessionRule {
         way (firewall, ISP, cloud security group), the server is down or listens on another port or \
         protocol (UDP vs TCP), or the client's tls-auth / tls-crypt key is not the server's: the server \
         checks the HMAC of every control packet and drops a packet that fails without answering (its log \
-        says "TLS Error: cannot locate HMAC in incoming packet" or "tls-crypt unwrapping failed"). The \
+        says "packet HMAC authentication failed" / "TLS Error: incoming packet authentication failed", or "tls-crypt unwrapping failed"). The \
         client logs "TLS key negotiation failed to occur within 60 seconds".
         """
     static let advice = [
