@@ -268,6 +268,8 @@ enum Dispatch {
             }
             packet.layers.append(.openvpn(try OpenVPN(from: &r, tcp: true)))
             state.openvpnPackets += 1
+            // Cut by the snaplen right after a packet: the segment's next packets are missing.
+            if state.cutShort(r, packet) { throw r.truncated(2) }
             return r.isEmpty ? .done : .openvpn(tcp: true)
 
         case .l2tpPayload(let h):

@@ -126,6 +126,9 @@ public struct OpenVPN: Sendable, Equatable {
             return
         }
         guard let layout = Self.layout(m, opcode: self.opcode) else {
+            // Cut by the snaplen (the reader ends where the capture does): the layout may be whole
+            // further on.
+            if m.lengthSource == .captureLength { throw m.truncated(m.remaining + 1) }
             throw m.malformed("OpenVPN control packet parses with no HMAC size")
         }
         self.sessionID = try m.read(UInt64.self)
