@@ -44,7 +44,8 @@ natt-4500-blocked esp-one-way responder-not-running ikev2-fragmentation-ok
 ikev2-ip-fragments-dropped l2tp-ppp-fails pptp-ppp-fails pptp-1723-blocked
 ikev2-invalid-ke-ok l2tp-1701-blocked pptp-server-not-running l2tp-ipsec-ppp-fails
 nat-two-clients nat-rebinding-ok ikev2-ts-mismatch
-wireguard-ok wireguard-unknown-key wireguard-allowedips-one-way wireguard-no-data"
+wireguard-ok wireguard-unknown-key wireguard-allowedips-one-way wireguard-no-data
+openvpn-udp-ok openvpn-tcp-ok openvpn-tls-auth-mismatch openvpn-unknown-ca"
 
 PIDS=()
 WORK=""
@@ -418,6 +419,8 @@ scenario() { # name outdir
     l2tp-ppp-fails) EXPECT=session-up-then-cdn ;;
     l2tp-ipsec-ppp-fails) EXPECT=ipsec-up+session-up-then-cdn ;;
     pptp-ppp-fails) EXPECT=call-up-then-closed ;;
+    openvpn-*-ok) EXPECT=up ;;
+    openvpn-*) EXPECT=no-tunnel ;;
     l2tp-*|pptp-*) EXPECT=no-control-connection ;;
     wireguard-unknown-key) EXPECT=no-handshake ;;
     wireguard-allowedips-one-way|wireguard-no-data) EXPECT=handshake-noping ;;
@@ -463,6 +466,10 @@ scenario() { # name outdir
     wireguard-unknown-key) run_wireguard "$sc" "$out" unknown-key; return ;;
     wireguard-allowedips-one-way) run_wireguard "$sc" "$out" allowedips; return ;;
     wireguard-no-data) run_wireguard "$sc" "$out" no-data; return ;;
+    openvpn-udp-ok) run_openvpn "$sc" "$out" udp ok; return ;;
+    openvpn-tcp-ok) run_openvpn "$sc" "$out" tcp ok; return ;;
+    openvpn-tls-auth-mismatch) run_openvpn "$sc" "$out" udp tls-auth-mismatch; return ;;
+    openvpn-unknown-ca) run_openvpn "$sc" "$out" udp unknown-ca; return ;;
     *) die "unknown scenario '$sc' (try: $0 list)" ;;
   esac
   run_ipsec "$sc" "$out"
@@ -787,6 +794,65 @@ run_wireguard() { # scenario outdir mode
   OUTCOME=no-handshake
   grep -q 'latest handshake' "$WORK/client/wg-show.txt" && OUTCOME=handshake-noping
   [ "$OUTCOME" = handshake-noping ] && [ "$pings" -gt 0 ] && OUTCOME=up
+  RESULT=0
+}
+
+# ---------------------------------------------------------------- OpenVPN
+# A server and a client (OpenVPN 2.6, TLS with a small openssl CA) on tun devices in the
+# namespaces. Modes: ok (tunnel up, 3 pings through it), tls-auth-mismatch (each side has its own
+# ta.key: the server drops the client's hard resets silently), unknown-ca (the client trusts another
+# CA: it refuses the server's certificate with a TLS alert; TLS 1.2 so the alert is in clear).
+ovpn_ca() { # dir name: a CA key and certificate
+  openssl req -x509 -newkey rsa:2048 -nodes -days 30 -subj "/CN=$2" -keyout "$1/$2.key" -out "$1/$2.crt" 2>/dev/null
+}
+ovpn_cert() { # dir ca name: a key and a certificate signed by ca (serverAuth or clientAuth)
+  local ext="$1/$3.ext"
+  if [ "$3" = server ]; then printf "extendedKeyUsage=serverAuth\nkeyUsage=digitalSignature,keyEncipherment\n" >"$ext"; else printf "extendedKeyUsage=clientAuth\nkeyUsage=digitalSignature\n" >"$ext"; fi
+  openssl req -newkey rsa:2048 -nodes -subj "/CN=$3" -keyout "$1/$3.key" -out "$1/$3.csr" 2>/dev/null
+  openssl x509 -req -in "$1/$3.csr" -CA "$1/$2.crt" -CAkey "$1/$2.key" -CAcreateserial -days 30 -extfile "$ext" \
+    -out "$1/$3.crt" 2>/dev/null
+}
+run_openvpn() { # scenario outdir proto(udp|tcp) mode(ok|tls-auth-mismatch|unknown-ca)
+  local sc=$1 out=$2 proto=$3 mode=$4 d="$WORK/ovpn"
+  command -v openvpn >/dev/null || { DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends openvpn >/dev/null; }
+  net_up 0
+  rm -rf "$d"; mkdir -p "$d"
+  ovpn_ca "$d" ca; ovpn_ca "$d" other-ca
+  ovpn_cert "$d" ca server; ovpn_cert "$d" ca client
+  [ -e /dev/net/tun ] || { mkdir -p /dev/net; mknod /dev/net/tun c 10 200; }
+  local tlsauth_s="" tlsauth_c="" client_ca="$d/ca.crt"
+  if [ "$mode" = tls-auth-mismatch ]; then
+    openvpn --genkey secret "$d/ta-server.key"; openvpn --genkey secret "$d/ta-client.key"
+    tlsauth_s="--tls-auth $d/ta-server.key 0"; tlsauth_c="--tls-auth $d/ta-client.key 1"
+  fi
+  [ "$mode" = unknown-ca ] && client_ca="$d/other-ca.crt"
+  local sproto=$proto cproto=$proto
+  [ "$proto" = tcp ] && { sproto=tcp-server; cproto=tcp-client; }
+  start_captures "$sc" "$out"
+  # shellcheck disable=SC2086
+  nsx $NS_S openvpn --dev tun --proto "$sproto" --port 1194 --tls-server --dh none --ca "$d/ca.crt" \
+    --cert "$d/server.crt" --key "$d/server.key" --ifconfig 10.99.50.1 10.99.50.2 --verb 3 $tlsauth_s \
+    --log "$WORK/openvpn-server.log" --writepid "$WORK/openvpn-server.pid" --daemon
+  sleep 0.5
+  # shellcheck disable=SC2086
+  nsx $NS_C openvpn --dev tun --proto "$cproto" --remote "$S_ADDR" 1194 --tls-client --remote-cert-tls server \
+    --ca "$client_ca" --cert "$d/client.crt" --key "$d/client.key" --ifconfig 10.99.50.2 10.99.50.1 --verb 3 \
+    --tls-version-max 1.2 --connect-retry 1 --hand-window 6 --nobind $tlsauth_c \
+    --log "$WORK/openvpn-client.log" --writepid "$WORK/openvpn-client.pid" --daemon
+  OUTCOME=no-tunnel
+  local i
+  for i in $(seq 1 20); do
+    grep -q 'Initialization Sequence Completed' "$WORK/openvpn-client.log" 2>/dev/null && { OUTCOME=up; break; }
+    sleep 0.5
+  done
+  if [ "$OUTCOME" = up ]; then nsx $NS_C ping -c3 -i0.3 -W1 10.99.50.1 >/dev/null 2>&1 || OUTCOME=up-noping; else sleep 6; fi
+  stop_captures
+  local pid
+  for pid in $(cat "$WORK/openvpn-client.pid" "$WORK/openvpn-server.pid" 2>/dev/null); do kill "$pid" 2>/dev/null || true; done
+  sleep 0.3
+  mkdir -p "$LOGDIR"
+  cp "$WORK/openvpn-client.log" "$LOGDIR/$sc-client.log" 2>/dev/null || true
+  cp "$WORK/openvpn-server.log" "$LOGDIR/$sc-server.log" 2>/dev/null || true
   RESULT=0
 }
 

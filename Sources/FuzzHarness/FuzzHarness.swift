@@ -221,6 +221,7 @@ public enum FuzzHarness {
             switch message.framing {
             case .pptp: work += (try? PPTP.decode(message.bytes))?.summary.utf8.count ?? 0
             case .dns: work += (try? DNS.decode(message.bytes))?.summary.utf8.count ?? 0
+            case .openvpn: work += (try? OpenVPN.decode(message.bytes))?.summary.utf8.count ?? 0
             }
         }
         return work

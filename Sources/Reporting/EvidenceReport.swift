@@ -9,6 +9,7 @@ public struct EvidenceReport: Codable, Sendable {
     public var esp: [ESPStreamReport]
     public var gre: [GREStreamReport]
     public var pptp: PPTPReport?
+    public var openvpn: [OpenVPNEvidence]?
     public var l2tp: L2TPReport?
     public var ppp: [PPPMessageReport]?
     public var wireguard: WireGuardEvidence?
@@ -26,6 +27,7 @@ public struct EvidenceReport: Codable, Sendable {
         self.esp = s.esp.map(ESPStreamReport.init)
         self.gre = s.gre.map(GREStreamReport.init)
         self.pptp = s.pptp.map(PPTPReport.init)
+        self.openvpn = s.openvpn.isEmpty ? nil : s.openvpn
         self.l2tp = s.l2tp.map(L2TPReport.init)
         self.ppp = s.ppp.map { $0.messages.map(PPPMessageReport.init) }
         self.wireguard = s.wireguard

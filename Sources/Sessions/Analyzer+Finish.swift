@@ -23,6 +23,9 @@ extension Analyzer {
         dropped.messages += self.wireguard.dropped.messages
         dropped.frames += self.wireguard.dropped.frames
         dropped.records += self.otherVPNs.dropped
+        dropped.records += self.openvpn.dropped.records
+        dropped.frames += self.openvpn.dropped.frames
+        dropped.messages += self.openvpn.dropped.messages
         stats.stateDropped = dropped.named
         stats.flowsEvicted = self.flows.evicted
         stats.firstEvictionFrame = self.flows.firstEvictionFrame
@@ -69,6 +72,10 @@ extension Analyzer {
         for (key, frames) in incompleteFragments {
             if let a = attempts.pairOwner[HostPair(key.source, key.destination)] { fragmentsOf[a, default: []].append(contentsOf: frames) }
         }
+        var openvpnOf: [Int: [OpenVPNEvidence]] = [:]
+        for o in self.openvpn.sessions {
+            if let a = attempts.pairOwner[HostPair(o.client.address, o.server.address)] { openvpnOf[a, default: []].append(o) }
+        }
         // The DNS queries that resolved each address, in order (once each, however often it was answered).
         var dnsByAnswer: [IPAddress: [DNSQueryRecord]] = [:]
         for record in self.dns { for address in Set(record.answers) { dnsByAnswer[address, default: []].append(record) } }
@@ -84,7 +91,9 @@ extension Analyzer {
             guard let home = pairIndex[attempt.home] != nil ? attempt.home : owned.first,
                   var state = self.state(of: a, home: home, owned: owned, attempts: attempts, sas: sas, flows: flows)
             else { continue }
-            let roles = self.roles(home, state, sas, flows)
+            let openvpn = openvpnOf[a] ?? []
+            let roles = openvpn.first.map { (client: $0.client.address, server: $0.server.address, from: "OpenVPN client (hard reset sender)") }
+                ?? self.roles(home, state, sas, flows)
             var session = Session(
                 id: 0, client: roles.client, server: roles.server, rolesFrom: roles.from,
                 protocolLabel: "", firstFrame: state.firstFrame, lastFrame: state.lastFrame, start: state.start,
@@ -100,6 +109,7 @@ extension Analyzer {
             session.espTie = attempt.tie
             session.noteAliases(pairs: Set(owned + sas.flatMap { $0.paths.map(\.hosts) }), tie: attempt.tie)
             session.wireguard = self.wireguard.evidence(home, client: roles.client) { Self.summary($0, start: start) }
+            session.openvpn = openvpn
             if !state.ppp.messages.isEmpty {
                 for i in state.ppp.messages.indices { state.ppp.messages[i].fromClient = session.isClient(state.ppp.messages[i].source) }
                 session.ppp = state.ppp
@@ -211,6 +221,7 @@ extension Analyzer {
     /// The session's protocol: PPTP by its control channel or GRE version 1 (PPP), plain GRE by
     /// version 0 alone; IKE tells IPsec's story, L2TP by its messages or port.
     static func vpnProtocol(_ s: Session) -> VPNProtocol? {
+        if !s.openvpn.isEmpty { return .openvpn }
         if s.pptp != nil || (s.gre.contains { $0.version == 1 } && s.ike.isEmpty) { return .pptp }
         let l2tp = s.l2tp != nil || s.flows.contains { ProtocolRegistry.entry($0.ipProtocol, $0.a.port, $0.b.port)?.service == .l2tp }
         if let sa = s.primaryIKE {
@@ -235,6 +246,7 @@ extension Analyzer {
         case .l2tp: return "L2TP (no IPsec)"
         case .ipsec: return s.esp.allSatisfy(\.isAH) ? "IPsec AH" : "IPsec ESP"
         case .pptp, .gre, .wireguard: return p.displayName
+        case .openvpn: return p.displayName + (s.openvpn.contains(where: \.overTCP) ? " over TCP" : " over UDP")
         }
     }
 

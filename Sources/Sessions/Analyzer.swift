@@ -22,6 +22,7 @@ public struct Analyzer {
     var otherVPNs = OtherVPNTracker()
     /// TCP 1723 reassembled, for PPTP messages split over segments (`readPPTPStream`).
     var pptpStreams = TCPStreams()
+    var openvpn = OpenVPNTracker()
     var pairs: [HostPair: PairState] = [:]
     var pairOrder: [HostPair] = []
     var dns: [DNSQueryRecord] = []
@@ -65,6 +66,7 @@ public struct Analyzer {
         self.ike.limits = options.limits
         self.wireguard.limits = options.limits
         self.otherVPNs.limits = options.limits
+        self.openvpn.limits = options.limits
         self.stats.flowTableCapacity = self.flows.capacity
     }
 
@@ -126,6 +128,9 @@ public struct Analyzer {
         if fact.tcp != nil, ProtocolRegistry.tcp(fact.sourcePort, fact.destinationPort)?.service == .pptpControl {
             self.readPPTPStream(packet, fact, bytes: bytes)
         }
+        if fact.tcp != nil, ProtocolRegistry.tcp(fact.sourcePort, fact.destinationPort)?.service == .openvpn {
+            self.readOpenVPNStream(packet, fact, bytes: bytes)
+        }
         // What a plain GRE tunnel carries is analysed as its own packet (GRE in GRE: each level).
         var tunnel = HostPair(fact.source, fact.destination), next = carried
         while let i = next, let (inner, carried) = Classifier.fact(from: packet, ipAt: i) {
@@ -177,13 +182,20 @@ public struct Analyzer {
     mutating func record(_ d: DataPlaneFact, frame: Int, time: Timestamp) {
         if let server = self.options.server, d.source != server, d.destination != server { return }
         let isVPN: Bool = switch d.kind {
-        case .esp, .gre, .wireguard: true
+        case .esp, .gre, .wireguard, .openvpnData: true
         case .other: ProtocolRegistry.isVPN(d.ipProtocol, d.sourcePort, d.destinationPort)
         }
         self.countTraffic(Endpoint(d.source, d.sourcePort), Endpoint(d.destination, d.destinationPort), d.ipProtocol,
                           isVPN: isVPN, frame: frame, time: time, bytes: d.ipLength)
         switch d.kind {
-        case .other: break
+        case .other:
+            if d.ipProtocol == .udp, !self.openvpn.isEmpty {
+                self.openvpn.addData(Endpoint(d.source, d.sourcePort), Endpoint(d.destination, d.destinationPort), frame: frame,
+                                     time: time.seconds(since: self.stats.start!))
+            }
+        case .openvpnData:
+            self.openvpn.addData(Endpoint(d.source, d.sourcePort), Endpoint(d.destination, d.destinationPort), frame: frame,
+                                 time: time.seconds(since: self.stats.start!))
         case .esp(let e):
             self.addESP(e, Endpoint(d.source, d.sourcePort), Endpoint(d.destination, d.destinationPort), frame: frame, time: time,
                         bytes: d.ipLength, isAH: false)
@@ -228,6 +240,10 @@ public struct Analyzer {
         case .other:
             if let tcp = fact.tcp, ProtocolRegistry.tcp(fact.sourcePort, fact.destinationPort)?.service == .pptpControl {
                 self.addPPTPTCP(tcp, fact)
+            } else if let tcp = fact.tcp, ProtocolRegistry.tcp(fact.sourcePort, fact.destinationPort)?.service == .openvpn {
+                self.openvpn.addTCP(tcp, fact, time: time)
+            } else if fact.ipProtocol == .udp, !self.openvpn.isEmpty {
+                self.openvpn.addData(fact.sourceEndpoint, fact.destinationEndpoint, frame: fact.frame, time: time)
             }
         case .esp(let e):
             self.addESP(e, fact.sourceEndpoint, fact.destinationEndpoint, frame: fact.frame, time: fact.time, bytes: fact.ipLength,
@@ -250,6 +266,9 @@ public struct Analyzer {
         case .pptp(let messages):
             if let tcp = fact.tcp { self.addPPTPTCP(tcp, fact) }
             self.addPPTP(messages, fact, time: time)
+        case .openvpn(let packets):
+            if let tcp = fact.tcp { self.openvpn.addTCP(tcp, fact, time: time) }
+            self.openvpn.add(packets, fact, time: time)
         case .l2tpControl(let c):
             self.addL2TP(c, fact, time: time)
         case .l2tpData(_, _, let userData):
@@ -556,7 +575,7 @@ extension PacketFact {
     /// True when the packet belongs to a VPN protocol (IKE, ESP, AH, GRE, L2TP, PPTP, NAT-T, WireGuard).
     public var isVPN: Bool {
         switch self.kind {
-        case .ike, .esp, .ah, .natKeepalive, .gre, .pptp, .l2tpControl, .l2tpData, .pppControl, .wireguard: return true
+        case .ike, .esp, .ah, .natKeepalive, .gre, .pptp, .l2tpControl, .l2tpData, .pppControl, .wireguard, .openvpn: return true
         case .dns, .icmpError, .icmpEcho, .ipFragment, .dtls: return false
         // No VPN meaning of its own: VPN traffic by its IP protocol or ports.
         case .other: return ProtocolRegistry.isVPN(self.ipProtocol, self.sourcePort, self.destinationPort)

@@ -32,6 +32,8 @@ extension Classifier {
                 return self.fact(p)
             }
             return .pptp(messages)
+        case .openvpn:
+            return .openvpn(layers[index...].compactMap { if case .openvpn(let p) = $0 { OpenVPNPacketFact(p) } else { nil } })
         case .pppControl(let c):
             return .pppControl(self.fact(c), over: .direct)
         case .wireguard(let w):

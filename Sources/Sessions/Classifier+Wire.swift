@@ -7,7 +7,7 @@ import Decoding
 struct DataPlaneFact: Sendable {
     /// `gre`: PPTP's data channel; `userData` when it carries a datagram (MPPE's compressed datagram),
     /// not an acknowledgment alone.
-    enum Kind: Sendable { case other, esp(ESPFact), gre(callID: UInt16, userData: Bool), wireguard(WireGuardFact) }
+    enum Kind: Sendable { case other, esp(ESPFact), gre(callID: UInt16, userData: Bool), wireguard(WireGuardFact), openvpnData }
     var source: IPAddress
     var destination: IPAddress
     var ipProtocol: IPProtocol
@@ -167,6 +167,9 @@ extension Classifier {
             if payloadCount == 0 { break }
             switch ProtocolRegistry.udp(sourcePort, destinationPort)?.service {
             case nil, .wireguard?:
+                // An OpenVPN control packet on another port goes to the decoder (its heuristic).
+                let payloadReader = ByteReader(bytes, range: ByteRange(start: payload, end: payload + payloadCount), layer: .openvpn)
+                if OpenVPN.recognised(payloadReader) { return nil }
                 // WireGuard is recognised by its bytes on any such port: transport data is counted here,
                 // its handshake messages go to the decoder.
                 // DTLS on 443 goes to the decoder too (it names the TLS/DTLS VPNs we do not diagnose).
@@ -182,6 +185,13 @@ extension Classifier {
                 guard payloadCount >= 8, u32(payload) != 0 else { return nil }
                 layers.append(.esp)
                 reading.fact.kind = .esp(ESPFact(spi: u32(payload), sequence: u32(payload + 4), udpEncapsulated: true))
+            case .openvpn?:
+                // P_DATA_V1 (opcode 6), or P_DATA_V2 (9) with its 3-byte peer ID: the dissector's one layer.
+                let opcode = u8(payload) >> 3
+                guard opcode == OpenVPNOpcode.dataV1.rawValue || (opcode == OpenVPNOpcode.dataV2.rawValue && payloadCount >= 4)
+                else { return nil }
+                layers.append(.openvpn)
+                reading.fact.kind = .openvpnData
             default:
                 return nil  // a port with a decoder
             }

@@ -38,6 +38,10 @@ import TestSupport
         Case(name: "maxPPTPMessagesPerSegment", file: "PcapPlusPlus/GrePackets.cap", frame: 6, layer: .tcp) {
             $0.maxPPTPMessagesPerSegment = 0
         },
+        // nDPI/openvpn_nohmac_tcp.pcapng frame 4: a length-prefixed OpenVPN hard reset on TCP 1194.
+        Case(name: "maxOpenVPNPacketsPerSegment", file: "nDPI/openvpn_nohmac_tcp.pcapng", frame: 4, layer: .tcp) {
+            $0.maxOpenVPNPacketsPerSegment = 0
+        },
         // PcapPlusPlus/GrePackets.cap frame 11: IPv4 / GRE v1 / PPP (one tunnel level).
         Case(name: "maxTunnelDepth", file: "PcapPlusPlus/GrePackets.cap", frame: 11, layer: .ipv4) { $0.maxTunnelDepth = 0 },
     ]

@@ -67,11 +67,20 @@ enum SweepFrames {
     @Test(.enabled(if: Corpus.publicCorpusAvailable))
     func everyPrefixOfEveryProtocolStopsCleanly() {
         var prefixes = 0
+        var heuristicCut = 0
         for f in SweepFrames.all {
             let whole = SweepFrames.decode(f.bytes, linkType: f.linkType, original: f.bytes.count)
             for n in 0..<f.bytes.count {
                 prefixes += 1
                 let p = SweepFrames.decode(Array(f.bytes.prefix(n)), linkType: f.linkType, original: f.bytes.count)
+                // Accepted: OpenVPN on a UDP port without a registry entry is recognised by its whole
+                // layout (`OpenVPN.recognised`); cut, it is not, and stays a UDP payload like any
+                // other port's. Bound: the OpenVPN sweep frames on such ports (measured 1).
+                if whole.layers.last?.kind == .openvpn, let udp = whole.udp, ProtocolRegistry.udp(udp.sourcePort, udp.destinationPort) == nil,
+                   p.stop == nil, p.layers.map(\.kind) == whole.layers.dropLast().map(\.kind) {
+                    heuristicCut += 1
+                    break
+                }
                 guard p.layers.count <= whole.layers.count,
                       zip(p.layers, whole.layers).allSatisfy({ $0.kind == $1.kind })
                 else {
@@ -88,7 +97,8 @@ enum SweepFrames {
                 _ = p.layers.map(\.summary)
             }
         }
-        print("truncation sweep: \(prefixes) prefixes of \(SweepFrames.all.count) frames")
+        #expect(heuristicCut <= 2, "\(heuristicCut) cut OpenVPN frames on heuristic ports")
+        print("truncation sweep: \(prefixes) prefixes of \(SweepFrames.all.count) frames (\(heuristicCut) heuristic OpenVPN frames cut)")
     }
 
     // MARK: fuzz regressions

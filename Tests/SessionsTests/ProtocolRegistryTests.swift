@@ -23,6 +23,7 @@ struct ProtocolRegistryTests {
         case .esp: [.esp]
         case .ah: [.ah]
         case .wireguard: [.wireguard]
+        case .openvpn: [.openvpn]
         }
     }
 

@@ -86,6 +86,7 @@ struct WireReadingTests {
             #expect(callID == g.callID, "\(where_): GRE call ID")
             #expect(userData == g.carriesUserData, "\(where_): GRE carrying user data")
         case (.wireguard(let a), .wireguard(let b)): #expect(a == b, "\(where_): WireGuard")
+        case (.openvpnData, .openvpn(let packets)): #expect(packets.count == 1 && packets[0].opcode.isData, "\(where_): OpenVPN data")
         default: Issue.record("\(where_): wire kind \(d.kind) but fact kind \(fact.kind)")
         }
         #expect(fact.tcp == nil || ProtocolRegistry.tcp(fact.sourcePort, fact.destinationPort) == nil, "\(where_): a decoded TCP port")

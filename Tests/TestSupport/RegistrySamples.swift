@@ -30,6 +30,9 @@ public enum RegistrySamples {
         Sample(carrier: .ip(.l2tp), file: "xdp2/l2tp.pcap", frame: 2),  // L2TPv3 over IP
         Sample(carrier: .udp(51820), file: "lab-wireguard-ok-client.pcap", frame: 1),  // handshake initiation
         Sample(carrier: .udp(51820), file: "lab-wireguard-ok-client.pcap", frame: 4),  // transport data (the wire path reads it)
+        Sample(carrier: .udp(1194), file: "nDPI/openvpn_nohmac.pcapng", frame: 1),  // P_CONTROL_HARD_RESET_CLIENT_V2
+        Sample(carrier: .udp(1194), file: "nDPI/openvpn_nohmac.pcapng", frame: 102),  // P_DATA_V2
+        Sample(carrier: .tcp(1194), file: "nDPI/openvpn_nohmac_tcp.pcapng", frame: 4),  // hard reset, length-prefixed
         Sample(carrier: .udp(53), file: "john-samples/lulu-password-pptp.pcap", frame: 1),
         Sample(carrier: .tcp(53), file: "tcpdump/dns_tcp.pcap", frame: 4),
     ]

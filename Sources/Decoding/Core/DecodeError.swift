@@ -90,6 +90,7 @@ public enum LengthSource: String, Sendable, Codable {
     case pppoeLength, pppLength, pppOptionLength
     case ikeLength, ikePayloadLength, ikeAttributeLength
     case dnsLength, dnsName
+    case openvpnLength
     case reassembly
 }
 
@@ -100,4 +101,5 @@ public enum LayerKind: String, Sendable, Codable, CaseIterable {
     case esp, ah, udpEncapsulation, isakmp, ikev2
     case gre, pptp, l2tp, pppControl, dns
     case wireguard, dtls
+    case openvpn
 }

@@ -25,6 +25,8 @@ public struct DecodeLimits: Sendable {
     public var maxDNSPointerHops = 16
     /// PPTP control messages found in one TCP segment.
     public var maxPPTPMessagesPerSegment = 32
+    /// OpenVPN packets found in one TCP segment (bulk data: many small packets per segment).
+    public var maxOpenVPNPacketsPerSegment = 512
     /// Tunnel nesting (IP in GRE in IP…): a packet that tunnels deeper stops with `.limitExceeded`.
     public var maxTunnelDepth = 3
     /// RFC 1701 source route entries in one GRE header.

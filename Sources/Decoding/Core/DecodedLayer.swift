@@ -32,6 +32,7 @@ public enum DecodedLayer: Sendable {
     indirect case dns(DNS)
     case wireguard(WireGuard)
     case dtls(DTLSRecord)
+    indirect case openvpn(OpenVPN)
 
     /// Which protocol this layer is.
     public var kind: LayerKind {
@@ -60,6 +61,7 @@ public enum DecodedLayer: Sendable {
         case .dns: .dns
         case .wireguard: .wireguard
         case .dtls: .dtls
+        case .openvpn: .openvpn
         }
     }
 }
@@ -94,6 +96,7 @@ extension L2TPControl: LayerHeader {}
 extension DNS: LayerHeader {}
 extension WireGuard: LayerHeader {}
 extension DTLSRecord: LayerHeader {}
+extension OpenVPN: LayerHeader {}
 
 extension DecodedLayer {
     /// The header inside, for printing (boxing it costs an allocation: never on the hot path).
@@ -124,6 +127,7 @@ extension DecodedLayer {
         case .dns(let h): h
         case .wireguard(let h): h
         case .dtls(let h): h
+        case .openvpn(let h): h
         }
     }
 
@@ -190,4 +194,7 @@ extension DecodedPacket {
 
     /// Every PPTP control message in the segment.
     public var pptpMessages: [PPTP] { self.layers.compactMap { if case .pptp(let h) = $0 { h } else { nil } } }
+
+    /// Every OpenVPN packet in the datagram or segment.
+    public var openvpnPackets: [OpenVPN] { self.layers.compactMap { if case .openvpn(let h) = $0 { h } else { nil } } }
 }

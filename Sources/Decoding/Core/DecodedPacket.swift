@@ -52,6 +52,7 @@ public struct DecodeStop: Hashable, Sendable, Codable {
         case l2tpv3Data
         case pptpNotWhole
         case dnsNotWhole
+        case openvpnNotWhole
 
         public var description: String {
             switch self {
@@ -66,6 +67,7 @@ public struct DecodeStop: Hashable, Sendable, Codable {
             case .l2tpv3Data: "L2TPv3 data: cookie length is configured, not on the wire"
             case .pptpNotWhole: "PPTP message not wholly in this TCP segment (reassemble with TCPStreams)"
             case .dnsNotWhole: "DNS message not wholly in this TCP segment"
+            case .openvpnNotWhole: "OpenVPN packet not wholly in this TCP segment (reassemble with TCPStreams)"
             }
         }
     }

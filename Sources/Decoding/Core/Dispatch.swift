@@ -23,6 +23,8 @@ enum NextLayer {
     case gre
     case pptpMessage
     case dnsOverTCP
+    /// OpenVPN: one packet per UDP datagram, or length-prefixed packets filling a TCP segment.
+    case openvpn(tcp: Bool)
     case pppControl(PPPProtocol)
     case l2tpPayload(L2TP)
     case done
@@ -170,6 +172,8 @@ enum Dispatch {
                 return .l2tpPayload(h)
             case .greInUDP?: return .gre
             case .dns?: packet.layers.append(.dns(try DNS(from: &r, limits: state.limits)))
+            case .openvpn?: return .openvpn(tcp: false)
+            case nil where OpenVPN.recognised(r): return .openvpn(tcp: false)
             case .wireguard?, nil:
                 if let h = try WireGuard(from: &r, length: udp.length - 8) {
                     packet.layers.append(.wireguard(h))
@@ -221,6 +225,7 @@ enum Dispatch {
             switch ProtocolRegistry.tcp(tcp.sourcePort, tcp.destinationPort)?.service {
             case .pptpControl?: return .pptpMessage
             case .dns?: return .dnsOverTCP
+            case .openvpn?: return .openvpn(tcp: true)
             default: return .done
             }
 
@@ -252,6 +257,27 @@ enum Dispatch {
             packet.layers.append(.dns(try DNS(tcp: &r, limits: state.limits)))
             return r.isEmpty ? .done : .dnsOverTCP
 
+        case .openvpn(let tcp):
+            guard tcp else {
+                packet.layers.append(.openvpn(try OpenVPN(from: &r, tcp: false)))
+                return .done
+            }
+            // Packets wholly inside this segment, starting at its first byte (as for PPTP).
+            guard state.openvpnPackets < state.limits.maxOpenVPNPacketsPerSegment else {
+                throw r.limitExceeded("too many OpenVPN packets in one segment")
+            }
+            let length = PPTP.peekLength(r).map { $0 + 2 } ?? Int.max
+            let opcode = (try? r.peek(UInt8.self, at: 2)).map { OpenVPNOpcode(rawValue: $0 >> 3) }
+            guard (length <= r.remaining && opcode?.isKnown == true) || packet.frame.isTruncatedBySnaplen else {
+                state.stop = DecodeStop(reason: .fragment, layer: .openvpn, offset: r.offset, note: .openvpnNotWhole)
+                return .done
+            }
+            packet.layers.append(.openvpn(try OpenVPN(from: &r, tcp: true)))
+            state.openvpnPackets += 1
+            // Cut by the snaplen right after a packet: the segment's next packets are missing.
+            if state.cutShort(r, packet) { throw r.truncated(2) }
+            return r.isEmpty ? .done : .openvpn(tcp: true)
+
         case .l2tpPayload(let h):
             if h.isControl {
                 packet.layers.append(.l2tpControl(try L2TPControl(from: &r, header: h, limits: state.limits)))
@@ -276,6 +302,7 @@ struct DissectorState {
     var vlanTags = 0
     var tunnelDepth = 0
     var pptpMessages = 0
+    var openvpnPackets = 0
     var stop: DecodeStop?
 
     init(limits: DecodeLimits) { self.limits = limits }

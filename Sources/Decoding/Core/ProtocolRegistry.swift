@@ -27,6 +27,8 @@ public enum ProtocolRegistry {
         /// WireGuard. It has no port of its own: it is recognised on its usual port and on every UDP
         /// port without an entry by its bytes alone (`WireGuard.messageType`), never by port.
         case wireguard
+        /// OpenVPN (over TCP with a 2-byte length before each packet).
+        case openvpn
     }
 
     /// How a packet reaches a service.
@@ -59,6 +61,8 @@ public enum ProtocolRegistry {
         Entry(carrier: .ip(.gre), service: .gre, isVPN: true, name: "GRE (IP protocol 47)"),
         Entry(carrier: .ip(.l2tp), service: .l2tpOverIP, isVPN: true, name: "L2TPv3 (IP protocol 115)"),
         Entry(carrier: .udp(51820), service: .wireguard, isVPN: true, name: "WireGuard (UDP 51820)"),
+        Entry(carrier: .udp(1194), service: .openvpn, isVPN: true, name: "OpenVPN (UDP 1194)"),
+        Entry(carrier: .tcp(1194), service: .openvpn, isVPN: true, name: "OpenVPN (TCP 1194)"),
         Entry(carrier: .udp(53), service: .dns, isVPN: false, name: "DNS (UDP 53)"),
         Entry(carrier: .tcp(53), service: .dns, isVPN: false, name: "DNS (TCP 53)"),
     ]

@@ -26,6 +26,9 @@ public struct TCPStreams {
         case pptp
         /// RFC 1035 §4.2.2: a 2-byte length that counts the message after it.
         case dns
+        /// OpenVPN over TCP: a 2-byte length that counts the packet after it, whose first byte is
+        /// a known opcode.
+        case openvpn
 
         /// Total bytes of the message starting at `buffer`'s first byte, nil when unknown yet;
         /// throws on a framing error.
@@ -40,6 +43,10 @@ public struct TCPStreams {
             case .dns:
                 guard field >= 12 else { return .failure(.badLength) }
                 return .success(field + 2)
+            case .openvpn:
+                guard field >= 1 else { return .failure(.badLength) }
+                if buffer.count >= 3, !Self.hasOpcode(buffer) { return .failure(.notAtBoundary) }
+                return .success(field + 2)
             }
         }
 
@@ -49,12 +56,17 @@ public struct TCPStreams {
             case .pptp: bytes.count >= 8 && Self.hasMagic(bytes)
             // DNS has no marker: a plausible length prefix is the best one can do.
             case .dns: bytes.count >= 2 && (Int(bytes[bytes.startIndex]) << 8 | Int(bytes[bytes.startIndex + 1])) >= 12
+            case .openvpn: bytes.count >= 3 && (bytes[bytes.startIndex] != 0 || bytes[bytes.startIndex + 1] != 0) && Self.hasOpcode(bytes)
             }
         }
 
         static func hasMagic(_ b: ArraySlice<UInt8>) -> Bool {
             let i = b.startIndex + 4
             return b[i] == 0x1A && b[i + 1] == 0x2B && b[i + 2] == 0x3C && b[i + 3] == 0x4D
+        }
+
+        static func hasOpcode(_ b: ArraySlice<UInt8>) -> Bool {
+            OpenVPNOpcode(rawValue: b[b.startIndex + 2] >> 3).isKnown
         }
     }
 
@@ -111,6 +123,7 @@ public struct TCPStreams {
         switch ProtocolRegistry.tcp(tcp.sourcePort, tcp.destinationPort)?.service {
         case .pptpControl?: .pptp
         case .dns?: .dns
+        case .openvpn?: .openvpn
         default: nil
         }
     }
@@ -194,7 +207,8 @@ public struct TCPStreams {
 
         var messages: [Message] = []
         var consumed = 0
-        while messages.count < self.limits.maxPPTPMessagesPerSegment {  // each pass takes ≥ 12 bytes
+        let most = framing == .openvpn ? self.limits.maxOpenVPNPacketsPerSegment : self.limits.maxPPTPMessagesPerSegment
+        while messages.count < most {  // each pass takes ≥ 3 bytes
             let rest = stream.buffer[consumed...]
             switch framing.messageLength(rest) {
             case .failure:
@@ -242,6 +256,13 @@ extension PPTP {
             do throws(DecodeError) { return .success(try body(&r)) } catch { return .failure(error) }
         }
         return try result.get()
+    }
+}
+
+extension OpenVPN {
+    /// Decodes a reassembled OpenVPN-over-TCP packet (`TCPStreams.Message.bytes`, prefix included).
+    public static func decode(_ bytes: [UInt8]) throws(DecodeError) -> OpenVPN {
+        try PPTP.withReader(bytes) { (r: inout ByteReader) throws(DecodeError) in try OpenVPN(from: &r, tcp: true) }
     }
 }
 

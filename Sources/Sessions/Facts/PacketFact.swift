@@ -77,6 +77,8 @@ public enum FactKind: Sendable {
     case gre(GREFact)
     /// PPTP control messages in one TCP 1723 segment.
     case pptp([PPTPMessageFact])
+    /// OpenVPN packets: one per UDP datagram, or those whole in one TCP segment.
+    case openvpn([OpenVPNPacketFact])
     case l2tpControl(L2TPControlFact)
     /// L2TP data not carrying PPP control; `userData` when its PPP frame carries IP or a compressed or
     /// encrypted datagram (what the tunnel is for; not LCP echoes).

@@ -238,6 +238,8 @@ public struct Session: Sendable, Codable {
     public var l2tp: L2TPEvidence?
     public var ppp: PPPEvidence?
     public var wireguard: WireGuardEvidence?
+    /// OpenVPN attempts between the pair (each client hard reset with a new session ID is one).
+    public var openvpn: [OpenVPNEvidence] = []
     public var dns: [DNSQueryRecord] = []
     public var icmpErrors: [ICMPErrorRecord] = []
     public var echoRequests: [Int] = []

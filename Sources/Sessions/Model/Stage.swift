@@ -6,7 +6,11 @@
 /// L2TP: `tunnelControl` (SCCRQ…ICCN), PPP, then user data; inside IPsec, after IKE and ESP.
 public enum Stage: String, Sendable, Codable, CaseIterable, Comparable {
     case nameResolution, reachability, ikeSAInit, ikeAuth, childSA, handshake, dataPlane, tunnelControl, tunnelTransport
-    case pppLink, pppAuth, pppNetwork, connected
+    case pppLink, pppAuth, pppNetwork
+    /// OpenVPN: the TLS handshake inside the control channel (after the hard reset exchange, which is
+    /// its `tunnelControl`).
+    case tlsHandshake
+    case connected
 
     var order: Int { Self.allCases.firstIndex(of: self)! }
     public static func < (a: Self, b: Self) -> Bool { a.order < b.order }
@@ -25,6 +29,7 @@ public enum Stage: String, Sendable, Codable, CaseIterable, Comparable {
         case .pppLink: "PPP link (LCP)"
         case .pppAuth: "PPP authentication"
         case .pppNetwork: "PPP network (IPCP)"
+        case .tlsHandshake: "TLS handshake"
         case .connected: "Connected"
         }
     }

@@ -28,6 +28,8 @@ enum StageLadder {
             ladder.append(self.greTransport(s, control: ladder.last!))
             ladder += self.ppp(s)
             ladder.append(self.pptpUserData(s, captureEnd: captureEnd))
+        } else if s.vpnProtocol == .openvpn {
+            ladder += self.openvpn(s, captureEnd: captureEnd)
         } else if s.vpnProtocol == .gre {
             ladder += self.greTunnel(s, captureEnd: captureEnd)
         } else if s.vpnProtocol == .wireguard, let w = s.wireguard {

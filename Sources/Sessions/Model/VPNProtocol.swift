@@ -14,6 +14,8 @@ public enum VPNProtocol: String, Sendable, Codable, CaseIterable {
     case ipsec
     /// WireGuard (UDP, any port).
     case wireguard
+    /// OpenVPN over UDP or TCP.
+    case openvpn
 
     public var displayName: String {
         switch self {
@@ -25,6 +27,7 @@ public enum VPNProtocol: String, Sendable, Codable, CaseIterable {
         case .gre: "GRE"
         case .ipsec: "IPsec"
         case .wireguard: "WireGuard"
+        case .openvpn: "OpenVPN"
         }
     }
 }

@@ -20,7 +20,7 @@ struct ICMPUnreachable: SessionRule {
     ]
 
     func evaluate(_ s: Session, in a: Analysis) -> [Finding] {
-        let errors = s.icmpErrors.filter { !($0.isPortUnreachable && [.ike, .natTraversal].contains($0.quotedEntry?.service)) }
+        let errors = s.icmpErrors.filter { !($0.isPortUnreachable && [.ike, .natTraversal, .openvpn].contains($0.quotedEntry?.service)) }
         var findings: [Finding] = []
         for (key, group) in Dictionary(grouping: errors, by: { "\($0.meaning)|\($0.quotedWhat)" }).sorted(by: { $0.key < $1.key }) {
             guard let first = group.first, !key.isEmpty else { continue }
