@@ -10,8 +10,9 @@ extension Renderer {
     func joint(_ a: JointAttempt) -> String {
         var out = [self.paint("Joint report: \(a.vantages.count) captures of one attempt", .bold)
                    + self.paint("  (\(a.matchedPackets) packets seen at more than one)", .dim)]
+        let width = a.vantages.map(\.name.count).max() ?? 0
         for v in a.vantages {
-            out.append("  " + self.safe(v.name.padding(toLength: 8, withPad: " ", startingAt: 0)) + " " + self.safe(v.file)
+            out.append("  " + self.safe(v.name.padding(toLength: width, withPad: " ", startingAt: 0)) + " " + self.safe(v.file)
                        + self.paint("  (\(v.how))", .dim))
         }
         for c in a.clocks {

@@ -110,6 +110,30 @@ import TestSupport
         #expect(try ReportSchemaTests.validateOK(stdout))
     }
 
+    /// Four vantage points (the lab router captured on both interfaces, `*-taps` scenarios): the
+    /// segment where packets die is named: the router itself, between its two interfaces (its
+    /// FORWARD chain drops them; Captures/lab/lab.sh).
+    @Test(arguments: [("natt-4500-blocked-taps", "client-to-server", ["router-inside", "router-outside"]),
+                      ("esp-one-way-taps", "server-to-client", ["router-outside", "router-inside"])])
+    func routerSegmentIsNamed(_ scenario: String, _ location: String, _ segment: [String]) throws {
+        let names = ["client", "router-inside", "router-outside", "server"]
+        let files = names.map { "lab-\(scenario)-\($0).pcap" }
+        let named = zip(names, files).flatMap { ["--vantage", "\($0)=\($1)"] }
+        let (_, document, stdout) = try Self.analyze(files.reversed(), named)
+        let attempt = try Self.attempt(document)
+        #expect((attempt["vantages"] as? [[String: Any]])?.compactMap { $0["vantage"] as? String } == names)
+        let session = try #require((attempt["sessions"] as? [[String: Any]])?.first { $0["lossLocation"] as? String == location })
+        let lossSegment = try #require(session["lossSegment"] as? [String: Any])
+        #expect([lossSegment["from"] as? String, lossSegment["to"] as? String] == segment)
+        let findings = session["findings"] as? [[String: Any]] ?? []
+        #expect(findings.contains { $0["segment"] as? String == "between the \(segment[0]) and the \(segment[1])" && $0["severity"] as? String == "error" })
+        // Each router interface's clock is estimated too.
+        #expect((attempt["clocks"] as? [[String: Any]])?.compactMap { $0["offset"] as? Double }.count == 3)
+        #expect(try ReportSchemaTests.validateOK(stdout))
+        let text = try runVPNDoctor(["analyze", "--no-color"] + named + files, directory: Corpus.captures)
+        #expect(text.stdout.contains("loss: \(location) (between the \(segment[0]) and the \(segment[1]))"), "\(text.stdout)")
+    }
+
     /// A packet is lost only where the next capture was running: the client's capture cut after
     /// IKE (frames 1-4, editcap -r) misses the ESP that followed, and that is no loss.
     @Test func nothingIsLostAfterACaptureStopped() throws {
