@@ -42,7 +42,14 @@ struct VantageInput {
         }
         self.captures.append(VantageCapture(file: path, sessions: sessions, prints: printer.prints, printsDropped: printer.dropped,
                                             named: self.names[path],
-                                            span: analysis.capture.start.flatMap { start in analysis.capture.end.map { start...$0 } }))
+                                            span: Self.span(analysis.capture)))
+    }
+
+    /// When the capture ran: its first and last frame's times, in either order (a capture's clock
+    /// can step back).
+    static func span(_ c: CaptureStatistics) -> ClosedRange<Timestamp>? {
+        guard let start = c.start, let end = c.end else { return nil }
+        return min(start, end)...max(start, end)
     }
 
     /// The attempts seen from several files; every file in one when the user named vantage points.

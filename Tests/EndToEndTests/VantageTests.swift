@@ -178,6 +178,27 @@ import TestSupport
                 == ["lab-natt-4500-blocked-client.pcap", "lab-natt-4500-blocked-server.pcap"])
     }
 
+    /// Copies of one capture are not two vantage points: a copy (here shifted by an hour), the
+    /// fixtures' one loopback traffic in ten link types (IPv6: no IP ID, the ports in the key), a
+    /// synthetic capture built from a corpus capture's packets with other addresses. Same TTLs:
+    /// not joined unless named.
+    @Test func copiesAreNotJoined() throws {
+        let copy = try Self.shifted("lab-ikev2-psk-ok-client.pcap", by: 3600)
+        defer { try? FileManager.default.removeItem(atPath: (copy as NSString).deletingLastPathComponent) }
+        let fixtures = try FileManager.default.contentsOfDirectory(atPath: Corpus.captures.appendingPathComponent("fixtures").path)
+            .filter { $0.hasPrefix("loopback") }.sorted().map { Corpus.captures.appendingPathComponent("fixtures/" + $0).path }
+        #expect(fixtures.count >= 10)
+        for files in [[Corpus.capturePath("lab-ikev2-psk-ok-client.pcap"), copy], fixtures] {
+            let (_, document, _) = try Self.analyze(files)
+            #expect(document["joint"] == nil, "\(files)")
+        }
+        if Corpus.publicCorpusAvailable {
+            let (_, document, _) = try Self.analyze([Corpus.capturePath("synthetic-pptp-mschapv2-691.pcap"),
+                                                     Corpus.publicPath("john-samples/lulu-password-pptp.pcap")])
+            #expect(document["joint"] == nil)
+        }
+    }
+
     /// The join adds a section; each capture's own report stays what it is alone.
     @Test func perCaptureReportsAreUnchanged() throws {
         let files = ["lab-esp-one-way-client.pcap", "lab-esp-one-way-server.pcap"]

@@ -68,8 +68,14 @@ public struct PacketPrinter {
         hasher.combine(fragmentID)
         hasher.combine(offset)
         hasher.combine(proto.rawValue)
+        // IPv6 has no IP ID (and rarely NAT): its ports tell apart two sockets sending the same bytes.
+        let ports = packet.layers[(ip + 1)...].first { $0.ports != nil }?.ports
+        if case .ipv6 = packet.layers[ip], let ports {
+            hasher.combine(ports.source)
+            hasher.combine(ports.destination)
+        }
         // NAT rewrites ports and checksums: the UDP header is skipped whole, TCP's ports and checksum.
-        let start = min(payload.start, frame.bytes.count), end = min(payload.end, frame.bytes.count)
+        let start = min(payload.start, frame.bytes.count), end = max(start, min(payload.end, frame.bytes.count))
         var skip: [Range<Int>] = []
         if offset == 0, proto == .udp { skip = [0..<8] }
         if offset == 0, proto == .tcp { skip = [0..<4, 16..<18] }
@@ -80,7 +86,6 @@ public struct PacketPrinter {
         }
         hasher.combine(bytes: UnsafeRawBufferPointer(rebasing: frame.bytes[position..<end]))
         let (source, destination) = packet.layers[ip].ipEndpoints!
-        let ports = packet.layers[(ip + 1)...].first { $0.ports != nil }?.ports
         self.prints.append(PacketPrint(
             key: hasher.finalize(), frame: frame.info.number, time: frame.info.timestamp,
             source: Endpoint(source, ports?.source ?? 0), destination: Endpoint(destination, ports?.destination ?? 0), ttl: ttl,

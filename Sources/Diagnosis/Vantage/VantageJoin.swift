@@ -102,8 +102,8 @@ public struct JointAttempt: Sendable {
 }
 
 /// Joins captures of one attempt: those that share an identical packet (same IP ID, protocol,
-/// fragment offset and transport payload: what NAT leaves alone) are one attempt seen from several
-/// places; the rest are left alone.
+/// fragment offset and transport payload: what NAT leaves alone) seen differently (`differ`) are one
+/// attempt seen from several places; the rest are left alone.
 ///
 /// Identifiers (IKE SPIs, ESP SPIs, L2TP and PPTP IDs) travel inside those packets, so a shared
 /// identifier with no shared packet means no packet can be matched: no clock, no NAT mapping, no
@@ -120,17 +120,31 @@ public enum VantageJoin {
         let messages = Self.messages(sightings)
         var groups = UnionFind(captures.count)
         for m in messages where m.seen.count > 1 {
-            for s in m.seen.dropFirst() { groups.union(m.seen[0].capture, s.capture) }
+            for (i, a) in m.seen.enumerated() {
+                for b in m.seen[(i + 1)...] where Self.differ(captures[a.capture].prints[a.print], captures[b.capture].prints[b.print]) {
+                    groups.union(a.capture, b.capture)
+                }
+            }
         }
         if together { for c in captures.indices.dropFirst() { groups.union(0, c) } }
         var members: [Int: [Int]] = [:]
         for c in captures.indices { members[groups.find(c), default: []].append(c) }
         var byGroup: [Int: [Message]] = [:]
-        for m in messages { byGroup[groups.find(m.seen[0].capture), default: []].append(m) }
+        // A packet seen alike in two groups (copies) is a packet of each, seen there only.
+        for m in messages {
+            for (root, seen) in Dictionary(grouping: m.seen, by: { groups.find($0.capture) }) { byGroup[root, default: []].append(Message(seen: seen)) }
+        }
         return members.values.filter { $0.count > 1 }.sorted { $0[0] < $1[0] }.map { group in
             JointBuilder(captures: captures, group: group, messages: byGroup[groups.find(group[0])] ?? []).build()
         }
     }
+
+    /// Two sightings of a packet from different places on a routed path: a router on the way (NAT
+    /// routers too) took a TTL off. The same TTL is two captures on one link, or copies of one
+    /// capture (the public corpus has the same traffic in several files and link types; our
+    /// synthetic captures copy corpus packets with other addresses): they say nothing about where
+    /// a packet died, and are joined only when named (`--vantage`).
+    static func differ(_ a: PacketPrint, _ b: PacketPrint) -> Bool { a.ttl != b.ttl }
 
     /// Every packet, as one message per occurrence: the k-th copy of a key in one capture is the
     /// k-th copy in the others (retransmissions of an identical packet keep their order).
