@@ -34,7 +34,7 @@ public struct JointAttemptReport: Codable, Sendable {
     public var clocks: [ClockReport]
     public var nat: [NATReport]
     public var sessions: [JointSessionReport]
-    /// Packets past the per-capture ceiling of the matching (not matched); absent when none.
+    /// Frames past the per-capture ceiling of the matching (not matched); absent when none.
     public var packetsNotMatched: Int?
 
     init(_ a: JointAttempt) {

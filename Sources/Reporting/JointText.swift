@@ -31,7 +31,7 @@ extension Renderer {
         }
         for m in a.nat { out.append("  NAT: " + self.safe(m.text)) }
         if a.printsDropped > 0 {
-            out.append(self.paint("  \(a.printsDropped) packets past the matching ceiling were not matched", .yellow))
+            out.append(self.paint("  \(a.printsDropped) frames past the matching ceiling (65,536 IP packets per file) were not matched", .yellow))
         }
         for s in a.sessions { out += [""] + self.jointSession(s, a) }
         return out.joined(separator: "\n") + "\n"

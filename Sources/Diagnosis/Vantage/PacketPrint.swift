@@ -28,7 +28,7 @@ public struct PacketPrint: Sendable {
 /// ones: a gateway capture must not hold the whole file in memory to be joined).
 public struct PacketPrinter {
     public private(set) var prints: [PacketPrint] = []
-    /// IP packets not printed because `limit` was reached.
+    /// Frames not printed because `limit` was reached.
     public private(set) var dropped = 0
     public let limit: Int
     var decoder = PacketDecoder()
@@ -44,6 +44,11 @@ public struct PacketPrinter {
     public mutating func read<Source: FrameSource>(_ source: inout Source) throws(CaptureError) {
         var packet = DecodedPacket(linkType: source.linkType)
         while let frame = try source.next() {
+            // Past the ceiling frames are only counted (not decoded: this pass costs no more than it must).
+            guard self.prints.count < self.limit else {
+                self.dropped += 1
+                continue
+            }
             self.decoder.decode(frame, into: &packet)
             self.add(frame, packet)
         }
@@ -51,10 +56,6 @@ public struct PacketPrinter {
 
     mutating func add(_ frame: RawFrame, _ packet: DecodedPacket) {
         guard let ip = packet.layers.firstIndex(where: { $0.ipEndpoints != nil }) else { return }
-        guard self.prints.count < self.limit else {
-            self.dropped += 1
-            return
-        }
         var hasher = Hasher()
         let payload: ByteRange, ttl: UInt8, fragmentID: UInt32, offset: Int, proto: IPProtocol
         switch packet.layers[ip] {

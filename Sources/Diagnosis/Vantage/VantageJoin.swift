@@ -19,7 +19,7 @@ public struct VantageCapture: Sendable {
     public var file: String
     public var sessions: [SessionSide]
     public var prints: [PacketPrint]
-    /// IP packets past `PacketPrinter.limit`, not matched.
+    /// Frames past `PacketPrinter.limit`, not matched.
     public var printsDropped: Int
     /// The vantage point the user named this file (`--vantage NAME=FILE`), if any.
     public var named: String?
