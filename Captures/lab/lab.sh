@@ -9,7 +9,8 @@
 #   Captures/lab/lab.sh ci [OUTDIR]          the CI subset
 #   Captures/lab/lab.sh list                 scenario names
 #
-# Captures: OUTDIR/lab-<scenario>-{client,server}.pcap
+# Captures: OUTDIR/lab-<scenario>-{client,server}.pcap (*-taps scenarios also
+#           -router-inside.pcap and -router-outside.pcap: the router's two interfaces)
 # Logs:     $LOGDIR (default OUTDIR/lab/logs)/<scenario>-{client,server}.log
 #
 # Traffic stays inside namespaces created here (vdlab-cli, vdlab-rtr,
@@ -45,7 +46,8 @@ ikev2-ip-fragments-dropped l2tp-ppp-fails pptp-ppp-fails pptp-1723-blocked
 ikev2-invalid-ke-ok l2tp-1701-blocked pptp-server-not-running l2tp-ipsec-ppp-fails
 nat-two-clients nat-rebinding-ok ikev2-ts-mismatch
 wireguard-ok wireguard-unknown-key wireguard-allowedips-one-way wireguard-no-data
-openvpn-udp-ok openvpn-tcp-ok openvpn-tls-auth-mismatch openvpn-unknown-ca"
+openvpn-udp-ok openvpn-tcp-ok openvpn-tls-auth-mismatch openvpn-unknown-ca
+natt-4500-blocked-taps esp-one-way-taps"
 
 PIDS=()
 WORK=""
@@ -188,6 +190,11 @@ start_captures() { # scenario outdir
   CAP_C="$2/lab-$1-client.pcap"; CAP_S="$2/lab-$1-server.pcap"
   start_capture $NS_C vdc0 "$CAP_C"; CAP_PIDS=("${PIDS[-1]}")
   start_capture $NS_S vds0 "$CAP_S"; CAP_PIDS+=("${PIDS[-1]}")
+  # *-taps scenarios: the router's two interfaces too (vantage points between client and server).
+  if [ "${TAPS:-0}" = 1 ]; then
+    start_capture $NS_R vdc1 "$2/lab-$1-router-inside.pcap"; CAP_PIDS+=("${PIDS[-1]}")
+    start_capture $NS_R vds1 "$2/lab-$1-router-outside.pcap"; CAP_PIDS+=("${PIDS[-1]}")
+  fi
   # LAB_WATCH=/path/to/vpndoctor: also watch the client's interface live (Tests/EndToEndTests/
   # WatchTests.swift); its events and report go to lab-<scenario>-watch.out, its packets to
   # lab-<scenario>-watch.pcap, and SIGINT with the tcpdumps ends it.
@@ -410,10 +417,14 @@ run_ipsec() { # scenario outdir
 scenario() { # name outdir
   local sc=$1 out=$2
   reset_ipsec_params
+  # <scenario>-taps: the same scenario, also captured on the router's inside and outside interfaces.
+  TAPS=0
+  local base=$sc
+  case "$sc" in *-taps) TAPS=1; base=${sc%-taps} ;; esac
   # ESP-in-UDP (non-ESP marker != 0, longer than a NAT keepalive) server->client
   local ESP_S2C="iptables -A FORWARD -p udp -s $S_ADDR --sport 4500 -m length --length 30:65535 -m u32 ! --u32 '0>>22&0x3C@8=0' -j DROP"
   EXPECT=fail
-  case "$sc" in
+  case "$base" in
     *-ok) EXPECT=up ;;
     esp-one-way) EXPECT=up-noping ;;
     l2tp-ppp-fails) EXPECT=session-up-then-cdn ;;
@@ -425,7 +436,7 @@ scenario() { # name outdir
     wireguard-unknown-key) EXPECT=no-handshake ;;
     wireguard-allowedips-one-way|wireguard-no-data) EXPECT=handshake-noping ;;
   esac
-  case "$sc" in
+  case "$base" in
     ikev2-psk-ok) ;;
     ikev2-nat-ok) NAT=1 ;;
     ikev1-main-psk-ok) VER=1 ;;

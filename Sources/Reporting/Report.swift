@@ -98,17 +98,19 @@ public struct Report: Sendable {
 /// Written by `JSONOutputEncoder` and streamed: a gateway capture's report is tens of megabytes.
 public enum JSONRenderer {
     /// `evidence`: each session's evidence section too (`--evidence`).
-    public static func render(_ reports: [Report], evidence: Bool = false) -> String {
+    public static func render(_ reports: [Report], evidence: Bool = false, joint: [JointAttempt] = []) -> String {
         var out: [UInt8] = []
-        self.write(reports, evidence: evidence) { out.append(contentsOf: $0) }
+        self.write(reports, evidence: evidence, joint: joint) { out.append(contentsOf: $0) }
         return String(decoding: out, as: UTF8.self)
     }
 
     /// Hands the JSON text to `sink` in pieces, in order.
-    public static func write(_ reports: [Report], evidence: Bool = false, to sink: (UnsafeRawBufferPointer) -> Void) {
+    /// `joint`: the captures joined as one attempt (`VantageJoin`), under the document's `joint`.
+    public static func write(_ reports: [Report], evidence: Bool = false, joint: [JointAttempt] = [],
+                             to sink: (UnsafeRawBufferPointer) -> Void) {
         let encoder = JSONOutputEncoder(prettyPrinted: true, nonConformingFloats: Self.nonConformingFloats)
         do {
-            try encoder.encode(ReportDocument(reports, evidence: evidence), to: sink)
+            try encoder.encode(ReportDocument(reports, evidence: evidence, joint: joint), to: sink)
         } catch {
             Array("{\"error\": \"\(error)\"}\n".utf8).withUnsafeBytes(sink)
             return

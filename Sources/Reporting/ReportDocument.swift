@@ -21,11 +21,14 @@ public struct ReportDocument: Codable, Sendable {
     public var schemaVersion: Int
     /// One report per capture file, in the order given.
     public var reports: [CaptureReport]
+    /// Captures of one attempt from several vantage points, joined (absent when none were).
+    public var joint: [JointAttemptReport]?
 
     /// The document for `reports`; `evidence` adds each session's evidence section (`--evidence`).
-    public init(_ reports: [Report], evidence: Bool) {
+    public init(_ reports: [Report], evidence: Bool, joint: [JointAttempt] = []) {
         self.schemaVersion = Self.currentSchemaVersion
         self.reports = reports.map { CaptureReport($0, evidence: evidence) }
+        self.joint = joint.isEmpty ? nil : joint.map(JointAttemptReport.init)
     }
 }
 

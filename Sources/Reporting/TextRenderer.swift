@@ -8,8 +8,10 @@ import Sessions
 /// Every string shown goes through `TerminalText.escape` here, where it enters the text (`paint`
 /// and `safe`), so no rule or tracker that quotes a capture has to remember it.
 public enum TextRenderer {
-    public static func render(_ reports: [Report], color: Bool, verbose: Bool) -> String {
-        reports.map { Renderer(color: color, verbose: verbose).render($0) }.joined(separator: "\n")
+    /// `joint`: the captures joined as one attempt (`VantageJoin`), each a section after the reports.
+    public static func render(_ reports: [Report], color: Bool, verbose: Bool, joint: [JointAttempt] = []) -> String {
+        let renderer = Renderer(color: color, verbose: verbose)
+        return (reports.map(renderer.render) + joint.map(renderer.joint)).joined(separator: "\n")
     }
 }
 

@@ -12,7 +12,7 @@ struct AnalyzeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "analyze",
         abstract: "Diagnose the VPN connection attempts in one or more captures (the default command).",
-        discussion: "Each file is analyzed on its own (two captures of the same attempt, one per side, are two reports).")
+        discussion: "Each file is analyzed on its own; captures of one attempt from several places (they share packets, or --vantage names them) are also reported together: where each lost packet died, clocks and NAT between them.")
 
     @OptionGroup var input: InputOptions
     @OptionGroup var output: OutputOptions
@@ -22,7 +22,17 @@ struct AnalyzeCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Also save the analyzed packets (those of --server, when given) to this pcap file.", valueName: "file"))
     var write: String?
 
+    @Option(name: .long, help: ArgumentHelp(
+        "Name the vantage point of a file (repeatable): client, server, or a point between (router-inside…).",
+        discussion: "Files that share packets are joined as one attempt without it; named files are always joined.", valueName: "name=file"))
+    var vantage: [String] = []
+
     func validate() throws {
+        do {
+            _ = try VantageInput.names(self.vantage, files: self.input.files)
+        } catch {
+            throw ValidationError(error.message)
+        }
         if self.write != nil, self.input.files.count > 1 {
             throw ValidationError("--write takes one input file")
         }
@@ -35,6 +45,7 @@ struct AnalyzeCommand: ParsableCommand {
         var reports: [Report] = []
         var inputFailed = false
         var writeFailure: CaptureError?
+        var vantages = VantageInput(names: (try? VantageInput.names(self.vantage, files: self.input.files)) ?? [:])
         for path in self.input.files where !StopRequest.isRequested {
             let file: PcapFile
             do {
@@ -79,12 +90,16 @@ struct AnalyzeCommand: ParsableCommand {
             let metadata = CaptureMetadata(file: path, format: file.format.rawValue, linkType: file.linkType,
                                            error: outcome.error?.description, interrupted: StopRequest.isRequested)
             reports.append(Report(capture: metadata, analysis: outcome.analysis, judgement: outcome.judgement))
+            if self.input.files.count > 1 {
+                vantages.add(path, reader: reader, analysis: outcome.analysis, judgement: outcome.judgement)
+            }
         }
+        let joint = vantages.join()
         if !reports.isEmpty {
             if self.output.json {
-                JSONRenderer.write(reports, evidence: self.diagnosis.evidence, to: writeStandardOutput)
+                JSONRenderer.write(reports, evidence: self.diagnosis.evidence, joint: joint, to: writeStandardOutput)
             } else {
-                print(TextRenderer.render(reports, color: self.output.useColor, verbose: self.diagnosis.verbose), terminator: "")
+                print(TextRenderer.render(reports, color: self.output.useColor, verbose: self.diagnosis.verbose, joint: joint), terminator: "")
             }
         }
         // The damage line goes last so it is the one line a script or a person sees at the end.
@@ -96,7 +111,8 @@ struct AnalyzeCommand: ParsableCommand {
         }
         if let writeFailure { printError(writeFailure.description) }
         if inputFailed || writeFailure != nil { throw ExitCode(ExitStatus.usageOrInput) }
-        let worst = reports.map(\.exitCode).max() ?? ExitStatus.healthy
+        let jointFailed = joint.contains { $0.sessions.contains { $0.findings.contains { $0.severity == .error } } }
+        let worst = (reports.map(\.exitCode) + (jointFailed ? [ExitStatus.problemFound] : [])).max() ?? ExitStatus.healthy
         if worst != ExitStatus.healthy { throw ExitCode(worst) }
     }
 }

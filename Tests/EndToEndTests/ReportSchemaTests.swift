@@ -20,10 +20,18 @@ import TestSupport
     /// Runs `Schemas/validate.py MODE` on `text`; its output says what is wrong.
     static func validate(_ mode: String, _ text: String) throws -> CommandResult {
         let python = try #require(which("python3"), "python3 is needed (make test-deps)")
-        let file = NSTemporaryDirectory() + "vpndoctor-schema-\(getpid())-\(mode).json"
+        // One file per call: tests running in parallel validate at once.
+        let file = NSTemporaryDirectory() + "vpndoctor-schema-\(getpid())-\(mode)-\(UUID().uuidString).json"
         try text.write(toFile: file, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(atPath: file) }
         return try runCommand(python, [Corpus.packageRoot.appendingPathComponent("Schemas/validate.py").path, mode, file])
+    }
+
+    /// True when `text` is a valid report (a failed check is recorded with what is wrong).
+    static func validateOK(_ text: String) throws -> Bool {
+        let check = try Self.validate("report", text)
+        #expect(check.status == 0, "\(check.stdout)\(check.stderr)")
+        return check.status == 0
     }
 
     @Test(arguments: [false, true])

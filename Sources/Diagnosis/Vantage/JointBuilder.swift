@@ -1,0 +1,243 @@
+import Capture
+import Decoding
+import Sessions
+
+/// One VPN session seen from every vantage point of its attempt.
+public struct JointSession: Sendable {
+    /// A packet of the session and where it was seen.
+    public struct Message: Sendable {
+        public var fromClient: Bool
+        public var label: String
+        /// Seconds on the client vantage's clock since its first packet (others' sightings moved by
+        /// their clock offset).
+        public var time: Double
+        /// Frame number per vantage (index into `JointAttempt.vantages`); nil: not seen there.
+        public var frames: [Int?]
+        /// Lost between vantage `lostAfter` and the next one along its way (nil: not lost).
+        public var lostAfter: Int?
+        var laterFragment: Bool
+        var firstFragment: Bool
+        var fragmentID: UInt32
+        var port: UInt16
+    }
+
+    /// Each vantage's session id (index into `JointAttempt.vantages`; nil: no session there).
+    public var members: [Int?]
+    /// The session's peers as the client's vantage point (the first with a session) sees them.
+    public var client: IPAddress
+    public var server: IPAddress
+    public var protocolLabel: String
+    public var messages: [Message]
+    public var lossLocation: LossLocation
+    /// With three vantage points or more, the segment where the first loss happened.
+    public var lossSegment: (from: String, to: String)?
+    public var findings: [JointFinding]
+}
+
+/// Builds one `JointAttempt` from the messages of a group of captures.
+struct JointBuilder {
+    let captures: [VantageCapture]
+    let group: [Int]
+    let messages: [VantageJoin.Message]
+
+    func build() -> JointAttempt {
+        let order = self.order()
+        let vantages = order.enumerated().map { position, c in
+            JointAttempt.Vantage(capture: c, file: self.captures[c].file, name: Self.name(self.captures[c].named, position, order.count),
+                                 how: self.captures[c].named != nil ? "named" : "from TTLs")
+        }
+        let position = Dictionary(uniqueKeysWithValues: order.enumerated().map { ($1, $0) })
+        let clocks = order.indices.map { self.clock(position: $0, order: order) }
+        var nodes = UnionFind(0)
+        var nodeIndex: [NodeKey: Int] = [:]
+        func node(_ key: NodeKey) -> Int {
+            if let n = nodeIndex[key] { return n }
+            nodeIndex[key] = nodes.parent.count
+            nodes.parent.append(nodes.parent.count)
+            return nodes.parent.count - 1
+        }
+        // Sessions of different captures are one when a packet of each is the same packet.
+        var owned: [(VantageJoin.Message, Int, Bool)] = []
+        for m in self.messages {
+            var first: Int?
+            var fromClient = true
+            for s in m.seen {
+                guard let (id, client) = self.captures[s.capture].session(of: self.print(s)) else { continue }
+                let n = node(NodeKey(capture: s.capture, session: id))
+                if let first { nodes.union(first, n) } else { (first, fromClient) = (n, client) }
+            }
+            if let first { owned.append((m, first, fromClient)) }
+        }
+        var bySession: [Int: [(VantageJoin.Message, Bool)]] = [:]
+        for (m, n, fromClient) in owned { bySession[nodes.find(n), default: []].append((m, fromClient)) }
+        let sessions = bySession.map { root, list in
+            self.session(list, members: nodeIndex.filter { nodes.find($0.value) == root }.map(\.key), order: order,
+                         position: position, clocks: clocks, names: vantages.map(\.name))
+        }.sorted { ($0.messages.first?.time ?? 0) < ($1.messages.first?.time ?? 0) }
+        return JointAttempt(vantages: vantages, clocks: Array(clocks.dropFirst()), nat: self.nat(order: order, names: vantages.map(\.name)),
+                            matchedPackets: self.messages.filter { $0.seen.count > 1 }.count, sessions: sessions,
+                            printsDropped: self.group.map { self.captures[$0].printsDropped }.reduce(0, +))
+    }
+
+    struct NodeKey: Hashable {
+        var capture: Int
+        var session: Int
+    }
+
+    func print(_ s: VantageJoin.Sighting) -> PacketPrint { self.captures[s.capture].prints[s.print] }
+
+    /// "client" first, "server" last, the user's names kept; unnamed points between are "hop N".
+    static func name(_ named: String?, _ position: Int, _ count: Int) -> String {
+        if let named { return named }
+        return position == 0 ? "client" : position == count - 1 ? "server" : "hop \(position)"
+    }
+
+    /// The captures from the client to the server. Named ones first by name ("client" first,
+    /// "server" last); the others by TTL: a packet the client sent has a higher TTL nearer the
+    /// client, one the server sent a lower one. Ties keep the command line's order.
+    func order() -> [Int] {
+        var votes = Dictionary(uniqueKeysWithValues: self.group.map { ($0, 0) })
+        for m in self.messages where m.seen.count > 1 {
+            let first = m.seen[0]
+            guard let (_, fromClient) = self.captures[first.capture].session(of: self.print(first)) else { continue }
+            for a in m.seen {
+                for b in m.seen where a.capture < b.capture {
+                    let (ta, tb) = (self.print(a).ttl, self.print(b).ttl)
+                    guard ta != tb else { continue }
+                    let aNearerClient = (ta > tb) == fromClient
+                    votes[a.capture]! += aNearerClient ? 1 : -1
+                    votes[b.capture]! += aNearerClient ? -1 : 1
+                }
+            }
+        }
+        func rank(_ c: Int) -> Int {
+            switch self.captures[c].named {
+            case "client": Int.max
+            case "server": Int.min
+            default: votes[c]!
+            }
+        }
+        return self.group.sorted { rank($0) != rank($1) ? rank($0) > rank($1) : $0 < $1 }
+    }
+
+    /// The clock of the vantage at `position` against the first: from the fastest packet each way
+    /// (forward: sent towards the server; backward: towards the client).
+    func clock(position: Int, order: [Int]) -> JointAttempt.Clock {
+        let (zero, here) = (order[0], order[position])
+        var forward: [Double] = [], backward: [Double] = []
+        for m in self.messages {
+            guard let a = m.seen.first(where: { $0.capture == zero }), let b = m.seen.first(where: { $0.capture == here }),
+                  let (_, fromClient) = self.captures[zero].session(of: self.print(a)) else { continue }
+            let d = self.print(b).time.seconds(since: self.print(a).time)
+            if fromClient { forward.append(d) } else { backward.append(d) }
+        }
+        // t_here - t_zero is offset + delay forward and offset - delay backward.
+        let f = forward.min(), b = backward.max()
+        let offset: Double? = switch (f, b) {
+        case let (f?, b?): (f + b) / 2
+        case let (f?, nil): f
+        case let (nil, b?): b
+        default: nil
+        }
+        let delay = f.flatMap { f in b.map { b in (f - b) / 2 } }
+        return .init(vantage: position, offset: position == 0 ? 0 : offset, oneWayDelay: delay, forward: forward.count, backward: backward.count)
+    }
+
+    /// Addresses and ports rewritten between each vantage point and the next.
+    func nat(order: [Int], names: [String]) -> [JointAttempt.NATMapping] {
+        var out: [JointAttempt.NATMapping] = []
+        for position in order.indices.dropFirst() {
+            let (a, b) = (order[position - 1], order[position])
+            for m in self.messages {
+                guard let sa = m.seen.first(where: { $0.capture == a }), let sb = m.seen.first(where: { $0.capture == b }),
+                      let (_, fromClient) = self.captures[a].session(of: self.print(sa)) else { continue }
+                let (pa, pb) = (self.print(sa), self.print(sb))
+                let pairs = fromClient ? [("client", pa.source, pb.source), ("server", pa.destination, pb.destination)]
+                                       : [("client", pa.destination, pb.destination), ("server", pa.source, pb.source)]
+                for (role, before, after) in pairs where before != after {
+                    let mapping = JointAttempt.NATMapping(role: role, before: before, after: after, at: names[position])
+                    if !out.contains(mapping) { out.append(mapping) }
+                }
+            }
+        }
+        return out
+    }
+
+    /// The joint session of `list`'s messages: where each was seen, and where the lost ones died.
+    func session(_ list: [(VantageJoin.Message, Bool)], members: [NodeKey], order: [Int], position: [Int: Int],
+                 clocks: [JointAttempt.Clock], names: [String]) -> JointSession {
+        let zero = order[0]
+        let start = self.captures[zero].span?.lowerBound
+        // Each capture's span on the client vantage's clock: a packet is lost only where the capture ran.
+        let spans: [(Double, Double)?] = order.indices.map { p in
+            guard let start, let span = self.captures[order[p]].span, let offset = clocks[p].offset else { return nil }
+            return (span.lowerBound.seconds(since: start) - offset, span.upperBound.seconds(since: start) - offset)
+        }
+        var messages: [JointSession.Message] = list.map { m, fromClient in
+            var frames = [Int?](repeating: nil, count: order.count)
+            var time = Double.infinity
+            for s in m.seen {
+                let p = position[s.capture]!
+                let printed = self.print(s)
+                frames[p] = printed.frame
+                if let start, let offset = clocks[p].offset { time = min(time, printed.time.seconds(since: start) - offset) }
+            }
+            // As its sender's side saw it (before any NAT on the way).
+            let sender = fromClient ? m.seen.min { position[$0.capture]! < position[$1.capture]! }!
+                                    : m.seen.max { position[$0.capture]! < position[$1.capture]! }!
+            let sample = self.print(sender)
+            let seenAt = frames.indices.filter { frames[$0] != nil }
+            var lostAfter: Int?
+            if let low = seenAt.first, let high = seenAt.last, seenAt.count == high - low + 1 {
+                // Seen on a contiguous stretch of the path; lost past its end if the next point ran then.
+                let next = fromClient ? high + 1 : low - 1
+                let covered = next >= 0 && next < order.count && (spans[next].map { $0.0 <= time && time <= $0.1 } ?? true)
+                if covered { lostAfter = fromClient ? high : low }
+            }
+            let port = fromClient ? sample.destination.port : sample.source.port
+            return .init(fromClient: fromClient, label: sample.label, time: time.isFinite ? time : 0, frames: frames, lostAfter: lostAfter,
+                         laterFragment: sample.laterFragment, firstFragment: sample.firstFragment, fragmentID: sample.fragmentID, port: port)
+        }
+        Self.nameFragments(&messages)
+        messages.sort { $0.time != $1.time ? $0.time < $1.time : ($0.frames.compactMap { $0 }.first ?? 0) < ($1.frames.compactMap { $0 }.first ?? 0) }
+        var memberIDs = [Int?](repeating: nil, count: order.count)
+        for n in members { memberIDs[position[n.capture]!] = n.session }
+        let sides = members.sorted { position[$0.capture]! < position[$1.capture]! }.compactMap { n in
+            self.captures[n.capture].sessions.first { $0.id == n.session }
+        }
+        let location = Self.location(messages, sides: members.compactMap { n in
+            self.captures[n.capture].sessions.first { $0.id == n.session }.map { (position[n.capture]!, $0.failed) }
+        }, last: order.count - 1)
+        let firstLost = messages.first { $0.lostAfter != nil }
+        let segment = firstLost.flatMap { m -> (String, String)? in
+            guard order.count > 2, let at = m.lostAfter else { return nil }
+            return m.fromClient ? (names[at], names[at + 1]) : (names[at], names[at - 1])
+        }
+        var session = JointSession(members: memberIDs, client: sides.first?.client ?? .v4(0), server: sides.first?.server ?? .v4(0),
+                                   protocolLabel: sides.first?.protocolLabel ?? "", messages: messages, lossLocation: location,
+                                   lossSegment: segment, findings: [])
+        session.findings = JointFindings.make(session, files: order.map { self.captures[$0].file }, names: names)
+        return session
+    }
+
+    /// Names every fragment after the message its last fragment completes ("IKEv2 IKE_AUTH request:
+    /// IP fragment off=0"): only the last one decodes as it.
+    static func nameFragments(_ messages: inout [JointSession.Message]) {
+        var names: [UInt32: String] = [:]
+        for m in messages where m.laterFragment {
+            if let r = m.label.range(of: ": IP fragment") { names[m.fragmentID] = String(m.label[..<r.lowerBound]) }
+        }
+        for i in messages.indices where messages[i].laterFragment || messages[i].firstFragment {
+            if let name = names[messages[i].fragmentID], !messages[i].label.hasPrefix(name) { messages[i].label = name + ": " + messages[i].label }
+        }
+    }
+
+    /// Where the attempt died: where its first lost packet was going, else who stopped (the
+    /// server's own capture failing says the server; the client's alone, the client).
+    static func location(_ messages: [JointSession.Message], sides: [(position: Int, failed: Bool)], last: Int) -> LossLocation {
+        if let lost = messages.first(where: { $0.lostAfter != nil }) { return lost.fromClient ? .clientToServer : .serverToClient }
+        guard sides.contains(where: \.failed) else { return .none }
+        let serverSide = sides.filter { $0.position == last }
+        return !serverSide.isEmpty && !serverSide.contains(where: \.failed) ? .atClient : .atServer
+    }
+}
