@@ -9,7 +9,8 @@ import Sessions
 struct PacketsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "packets",
-        abstract: "List every packet with its VPN meaning (--json: one JSON object per packet).")
+        abstract: "List every packet with its VPN meaning (--json: one JSON object per packet).",
+        discussion: Examples.packets)
 
     @OptionGroup var input: InputOptions
     @OptionGroup var output: OutputOptions

@@ -25,9 +25,11 @@ struct WatchCommand: ParsableCommand {
             ICMP and DNS, to and from --server when given. Ctrl-C stops and prints the report. \
             With --json it prints NDJSON: one object per line per stage change and new finding, \
             then the report as one line (schema: Schemas/report-v2.schema.json).
-            """)
 
-    @Option(name: [.short, .long], help: ArgumentHelp("Interface to capture on (see 'vpndoctor interfaces').", valueName: "name"))
+            """ + Examples.watch)
+
+    @Option(name: [.short, .long], help: ArgumentHelp("Interface to capture on (see 'vpndoctor interfaces').", valueName: "name"),
+            completion: Completions.interfaces)
     var interface: String
 
     @Option(name: .long, help: ArgumentHelp("Watch only traffic to or from this VPN server.", valueName: "ip"))
@@ -44,6 +46,9 @@ struct WatchCommand: ParsableCommand {
 
     @Option(name: .long, help: ArgumentHelp("Once the interface is open, drop to this user and group (like tcpdump -Z).", valueName: "user"))
     var user: String?
+
+    @Option(name: .long, help: ArgumentHelp("At the end, also write the report as one self-contained HTML page to this file.", valueName: "file"))
+    var html: String?
 
     @OptionGroup var output: OutputOptions
     @OptionGroup var diagnosis: DiagnosisOptions
@@ -190,9 +195,10 @@ struct WatchCommand: ParsableCommand {
             printError("warning: the capture lost packets (kernel dropped \(stats.dropped), interface dropped "
                        + "\(stats.interfaceDropped)): the report may miss parts of the exchange")
         }
+        let htmlFailed = self.html.map { !HTMLOutput.write([report], to: $0, inputs: []) } ?? false
         if let writeFailure { printError(writeFailure.description) }
         if let failure { printError(failure.description) }
-        if failure != nil || writeFailure != nil { throw ExitCode(ExitStatus.usageOrInput) }
+        if failure != nil || writeFailure != nil || htmlFailed { throw ExitCode(ExitStatus.usageOrInput) }
         if report.exitCode != ExitStatus.healthy { throw ExitCode(report.exitCode) }
     }
 }

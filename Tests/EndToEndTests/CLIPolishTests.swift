@@ -1,0 +1,110 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// Issue 17's list of what a new user stumbles on, each on the built binary.
+@Suite struct CLIPolishTests {
+    static let wrongPSK = "Captures/lab-ikev1-main-wrong-psk-client.pcap"
+
+    /// `-q`: each session's verdict line, then only its error and warning findings, one line each.
+    @Test func quietPrintsTheVerdictAndTheErrorsAndWarnings() throws {
+        let quiet = try runVPNDoctor(["analyze", "-q", Self.wrongPSK], directory: Corpus.packageRoot)
+        let full = try runVPNDoctor(["analyze", Self.wrongPSK], directory: Corpus.packageRoot)
+        #expect(quiet.status == 1 && full.status == 1)
+        let lines = quiet.stdout.split(separator: "\n", omittingEmptySubsequences: false).dropLast().map(String.init)
+        let findings = full.stdout.split(separator: "\n").filter { $0.hasPrefix("  ERROR") || $0.hasPrefix("  WARN") }.map(String.init)
+        #expect(!findings.isEmpty)
+        #expect(lines.first?.hasPrefix("\(Self.wrongPSK): session 1: FAILED") == true, "\(lines)")
+        #expect(Array(lines.dropFirst()) == findings)
+        #expect(!quiet.stdout.contains("INFO") && !quiet.stdout.contains("→"))
+    }
+
+    @Test(arguments: ["--version", "-V"])
+    func versionIsPrinted(_ flag: String) throws {
+        let run = try runVPNDoctor([flag])
+        #expect(run.status == 0)
+        #expect(run.stdout.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: ".").count == 3, "\(run.stdout)")
+    }
+
+    static let subcommands = ["analyze", "packets", "watch", "interfaces", "rules", "explain", "capture-filter"]
+
+    @Test(arguments: subcommands)
+    func everySubcommandsHelpHasExamples(_ command: String) throws {
+        let run = try runVPNDoctor([command, "--help"])
+        #expect(run.status == 0)
+        #expect(run.stdout.contains("Examples:"))
+        #expect(run.stdout.contains("vpndoctor \(command)") || run.stdout.contains("vpndoctor watch"), "\(run.stdout)")
+    }
+
+    @Test(arguments: [
+        (["anlyze", "x.pcap"], "Did you mean 'analyze'?"),
+        (["pakcets", "x.pcap"], "Did you mean 'packets'?"),
+        (["analyze", "--jsn", "x.pcap"], "Did you mean '--json'?"),
+        (["explain", "ike.no-respnse"], "Did you mean 'ike.no-response'?"),
+        (["analyze", "--ignore", "ike.no-respnse", "x.pcap"], "Did you mean 'ike.no-response'?"),
+    ])
+    func mistypedNamesGetTheRightOne(_ arguments: [String], _ hint: String) throws {
+        let run = try runVPNDoctor(arguments)
+        #expect(run.status == 2)
+        #expect(run.stderr.contains(hint), "\(arguments): \(run.stderr)")
+        #expect(!run.stderr.contains("no such file"))
+    }
+
+    /// A file that happens to be named like a subcommand is still a file.
+    @Test func aFileNamedLikeASubcommandIsRead() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("anlyze-\(UUID())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try FileManager.default.copyItem(atPath: Corpus.capturePath("lab-ikev2-psk-ok-client.pcap"), toPath: dir.appendingPathComponent("anlyze").path)
+        let run = try runVPNDoctor(["anlyze"], directory: dir)
+        #expect(run.status == 0, "\(run.stderr)")
+    }
+
+    /// `capture-filter` prints watch's filter; libpcap compiles it, and a capture filtered with it
+    /// keeps what the diagnosis needs (plain ESP included): the same verdict as unfiltered.
+    @Test func captureFilterIsWatchsFilterAndKeepsESP() throws {
+        let plain = try runVPNDoctor(["capture-filter"])
+        #expect(plain.status == 0)
+        let filter = plain.stdout.trimmingCharacters(in: .newlines)
+        #expect(filter.contains("proto 50") || filter.contains("esp"), "\(filter)")
+        let server = try runVPNDoctor(["capture-filter", "--server", "203.0.113.5"])
+        #expect(server.stdout.contains("203.0.113.5"))
+        #expect(try runVPNDoctor(["capture-filter", "--server", "nope"]).status == 2)
+        let capture = "Captures/lab-ikev1-main-psk-ok-client.pcap"
+        let all = try runVPNDoctor(["analyze", "-q", capture], directory: Corpus.packageRoot)
+        let filtered = try runVPNDoctor(["analyze", "-q", "--filter", filter, capture], directory: Corpus.packageRoot)
+        #expect(filtered.status == 0 && all.status == 0)
+        #expect(filtered.stdout == all.stdout)
+        #expect(all.stdout.contains("CONNECTED"), "\(all.stdout)")
+    }
+
+    /// Completion scripts ask the binary for rule ids, interfaces and capture files.
+    @Test func completionsCompleteRuleIDsInterfacesAndCaptures() throws {
+        let bash = try runVPNDoctor(["--generate-completion-script", "bash"])
+        #expect(bash.status == 0)
+        #expect(bash.stdout.contains("---completion"))
+        #expect(bash.stdout.contains("pcapng"))
+        let rules = try runVPNDoctor(["---completion", "explain", "--", "positional@0", "0", "0", "ike.no"])
+        #expect(rules.stdout.split(separator: "\n").contains("ike.no-response"), "\(rules)")
+        let ignore = try runVPNDoctor(["---completion", "analyze", "--", "--ignore", "1", "0", "--ignore", "dns."])
+        #expect(ignore.stdout.split(separator: "\n").contains("dns.failed"), "\(ignore)")
+        let interfaces = try runVPNDoctor(["---completion", "watch", "--", "-i", "1", "0", "-i", "l"])
+        #expect(interfaces.stdout.split(separator: "\n").contains("lo"), "\(interfaces)")
+    }
+
+    /// The man page argument-parser's generator makes from the --help texts (`make man`; the
+    /// generate-manual tool is built by `make test`).
+    @Test(.enabled(if: Strict.runs(FileManager.default.isExecutableFile(atPath: CLIPolishTests.generateManual),
+                                   needs: "generate-manual (swift build --product generate-manual)")))
+    func manPageCoversEverySubcommand() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("man-\(UUID())")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let run = try runCommand(Self.generateManual, [vpndoctorBinary, "--output-directory", dir.path])
+        #expect(run.status == 0, "\(run.stderr)")
+        let page = try String(contentsOf: dir.appendingPathComponent("vpndoctor.1"), encoding: .utf8)
+        for command in Self.subcommands { #expect(page.contains(command), "\(command)") }
+        #expect(page.contains("Examples:"))
+    }
+
+    static let generateManual = URL(fileURLWithPath: vpndoctorBinary).deletingLastPathComponent().appendingPathComponent("generate-manual").path
+}
