@@ -152,10 +152,12 @@ import TestSupport
         #expect(loaded.console.isEmpty && loaded.requests.isEmpty, "\(loaded.console) \(loaded.requests)")
     }
 
-    /// Screenshots of reference reports compared with the checked-in images: at most 1% of the
-    /// pixels may differ by more than 48 in a channel. Chosen from measurements (in the commit
-    /// message): two runs give identical images; a different font or hinting shifts glyph edges,
-    /// which stays well under 1%; one arrow more or less, or a changed label, differs by more.
+    /// Screenshots of reference reports compared with the checked-in images: at most 3% of the
+    /// pixels may differ by more than 48 in a channel. Chosen from measurements (1000×1157 shots):
+    /// two runs give identical images (0); text rasterised another way (no LCD text, no subpixel
+    /// positioning, as on another machine) differs in 0.9–1.3%; a broken layout (rows squeezed
+    /// from 34 to 12 px) differs in 10.9–12.7%. A one-character label change is 36 pixels: the
+    /// words are checked by the other tests, this one guards layout and style.
     /// `RECORD_SCREENSHOTS=1` rewrites the references.
     @Test(.enabled(if: Strict.runs(available, needs: "chromium and chromedriver")))
     func screenshotsMatchTheReferences() throws {
@@ -173,7 +175,7 @@ import TestSupport
                 continue
             }
             let difference = try Self.difference(shot, reference)
-            #expect(difference <= 0.01, "\(shot) differs from \(reference) in \(difference * 100)% of the pixels")
+            #expect(difference <= 0.03, "\(shot) differs from \(reference) in \(difference * 100)% of the pixels")
         }
     }
 
