@@ -90,8 +90,10 @@ struct LadderSVG {
         let mid = (x1 + x2full) / 2
         out += "<text class=\"lbl\" x=\"\(mid)\" y=\"\(y - 6)\" text-anchor=\"middle\">\(HTML.text(Self.fit(label, width: width)))</text>"
         if !note.isEmpty {
-            out += "<text class=\"note\" x=\"\(x1 + 40 * direction)\" y=\"\(y + 13)\" text-anchor=\"\(direction > 0 ? "start" : "end")\">"
-                + "\(HTML.text(Self.fit(note, width: width - 40, charWidth: 6.2)))</text>"
+            // After the frame number ("#1536339" in a gateway capture), in the same 10 px font.
+            let offset = 14 + Double("#\(m.frames[0])".count) * 6.2
+            out += "<text class=\"note\" x=\"\(x1 + offset * direction)\" y=\"\(y + 13)\" text-anchor=\"\(direction > 0 ? "start" : "end")\">"
+                + "\(HTML.text(Self.fit(note, width: width - offset, charWidth: 6.2)))</text>"
         }
         out += "<text class=\"fr\" x=\"\(x1 + 6 * direction)\" y=\"\(y + 13)\" text-anchor=\"\(direction > 0 ? "start" : "end")\">#\(m.frames[0])</text>"
         return out + "</g>"

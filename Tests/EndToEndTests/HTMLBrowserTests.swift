@@ -86,6 +86,27 @@ import TestSupport
         #expect(drawn > 300)
     }
 
+    /// A busy gateway's capture (Benchmarks/make-bench-pcap.py: hundreds of sessions, frame numbers
+    /// in the hundred thousands) is aggregated: a summary table, at most 60 ladders drawn, the page
+    /// small, and still no overlapping label. (The 2,000,000-packet benchmark: 400 sessions, 858 KB.)
+    @Test(.enabled(if: Strict.runs(available, needs: "chromium and chromedriver")))
+    func gatewayCaptureIsAggregated() throws {
+        let dir = try Self.temporaryDirectory("html-gateway")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let capture = dir.appendingPathComponent("gateway.pcap").path
+        let made = try runCommand(try #require(which("python3")),
+                                  [Corpus.packageRoot.appendingPathComponent("Benchmarks/make-bench-pcap.py").path, capture, "300000"])
+        #expect(made.status == 0, "\(made.stderr)")
+        let page = try #require(try Self.reports([capture], into: dir).first)
+        let html = try String(contentsOfFile: page, encoding: .utf8)
+        #expect(html.utf8.count < 1_000_000, "\(html.utf8.count) bytes")
+        #expect(html.contains("<table class=\"summary\">"))
+        let loaded = try #require(try Self.load([page]).first)
+        #expect(loaded.svgs.count == 60)
+        #expect(loaded.console.isEmpty && loaded.requests.isEmpty)
+        #expect(loaded.svgs.allSatisfy { $0.overlaps.isEmpty }, "\(loaded.svgs.flatMap(\.overlaps).prefix(5))")
+    }
+
     /// Arrows counted independently of vpndoctor: tshark's count of the control packets, with
     /// retransmissions folded by hand where the capture has them (noted per case).
     @Test(.enabled(if: Strict.runs(available, needs: "chromium and chromedriver")),
