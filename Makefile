@@ -59,9 +59,9 @@ test: test-deps
 	$(SWIFT) build --product generate-manual
 	$(SWIFT) test --skip-build
 
-## install: the binary, its man page (argument-parser's generate-manual plugin, from the --help
-## texts) and bash, zsh and fish completions (rule ids, interfaces, capture files).
-MANPAGE = .build/plugins/GenerateManual/outputs/vpndoctor/vpndoctor.1
+## install: the binary, its man page (from the --help texts) and bash, zsh and fish completions
+## (rule ids, interfaces, capture files).
+MANPAGE = .build/man/vpndoctor.1
 install: release man
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/bash-completion/completions \
 	  $(DESTDIR)$(PREFIX)/share/zsh/site-functions $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d
@@ -71,10 +71,14 @@ install: release man
 	$(BIN) --generate-completion-script zsh > $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_vpndoctor
 	$(BIN) --generate-completion-script fish > $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/vpndoctor.fish
 
-## man: the man page, vpndoctor.1, made from the commands' --help texts.
+## man: the man page, .build/man/vpndoctor.1, made from the commands' --help texts by
+## swift-argument-parser's generate-manual (the tool its GenerateManual plugin runs, called
+## directly so the page lands at a known path).
 .PHONY: man
 man: release
-	$(SWIFT) package plugin generate-manual --configuration release
+	$(SWIFT) build -c release --product generate-manual
+	mkdir -p .build/man
+	.build/release/generate-manual $(BIN) --output-directory .build/man
 
 ## captures: regenerate every real-daemon lab capture in Captures/ (root; strongSwan, xl2tpd, pptpd).
 captures:

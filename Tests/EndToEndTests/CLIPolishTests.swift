@@ -98,6 +98,7 @@ import TestSupport
                                    needs: "generate-manual (swift build --product generate-manual)")))
     func manPageCoversEverySubcommand() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("man-\(UUID())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
         let run = try runCommand(Self.generateManual, [vpndoctorBinary, "--output-directory", dir.path])
         #expect(run.status == 0, "\(run.stderr)")
