@@ -78,6 +78,20 @@ import TestSupport
         #expect(all.stdout.contains("CONNECTED"), "\(all.stdout)")
     }
 
+    /// The README's old capture recipe (`udp port 500 or udp port 4500`) on a real IKEv2 capture
+    /// with ESP both ways (arkime/IKEv2.pcap) leaves only IKE: the report says the capture looks
+    /// filtered; the whole capture does not.
+    @Test(.enabled(if: Strict.runs(Corpus.publicCorpusAvailable, needs: "the public corpus")))
+    func anIKEOnlyCaptureIsSaidToLookFiltered() throws {
+        let capture = Corpus.publicPath("arkime/IKEv2.pcap")
+        let filtered = try runVPNDoctor(["analyze", "--filter", "udp port 500 or udp port 4500", capture])
+        #expect(filtered.stdout.contains("[capture.ike-only]"), "\(filtered.stdout)")
+        #expect(filtered.stdout.contains("it looks filtered"))
+        let whole = try runVPNDoctor(["analyze", capture])
+        #expect(!whole.stdout.contains("capture.ike-only"), "\(whole.stdout)")
+        #expect(whole.stdout.contains("CONNECTED"))
+    }
+
     /// Completion scripts ask the binary for rule ids, interfaces and capture files.
     @Test func completionsCompleteRuleIDsInterfacesAndCaptures() throws {
         let bash = try runVPNDoctor(["--generate-completion-script", "bash"])
