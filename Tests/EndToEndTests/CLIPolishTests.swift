@@ -92,6 +92,30 @@ import TestSupport
         #expect(whole.stdout.contains("CONNECTED"))
     }
 
+    /// Wording: "1 packet"; no "(client = --server)"; a verb that agrees with "the client and the
+    /// server" (tcpdump/ikev2four.pcap: both peers force UDP encapsulation).
+    @Test(.enabled(if: Strict.runs(Corpus.publicCorpusAvailable, needs: "the public corpus")))
+    func wordingAgrees() throws {
+        let one = try runVPNDoctor(["analyze", "--no-color", Corpus.publicPath("libreswan/01-isakmp-vid-first-resp.pcap")])
+        #expect(one.stdout.contains(", 1 packet, "), "\(one.stdout)")
+        let server = try runVPNDoctor(["analyze", "--no-color", "--server", "203.0.113.20", Self.wrongPSK], directory: Corpus.packageRoot)
+        #expect(!server.stdout.contains("(client = --server)"))
+        #expect(server.stdout.contains("(server as given by --server)"))
+        let both = try runVPNDoctor(["analyze", "--no-color", Corpus.publicPath("tcpdump/ikev2four.pcap")])
+        #expect(both.stdout.contains("The client and the server force UDP encapsulation"), "\(both.stdout)")
+        #expect(!both.stdout.contains("server forces"))
+    }
+
+    /// `packets` does not say an L2TP control message's header twice ("L2TP tunnel=… / L2TP SCCRQ
+    /// tunnel=…"), and keeps the header's session ID.
+    @Test func packetsLinesSayEachL2TPMessageOnce() throws {
+        let run = try runVPNDoctor(["packets", "Captures/lab-l2tp-ppp-fails-client.pcap"], directory: Corpus.packageRoot)
+        let lines = run.stdout.split(separator: "\n")
+        #expect(lines.count == 13)
+        for line in lines { #expect(line.components(separatedBy: "L2TP ").count == 2, "\(line)") }
+        #expect(lines[5].hasSuffix("L2TP ICRP tunnel=7237 Ns=1 Nr=3 assigned-session=41651 session=38734"), "\(lines[5])")
+    }
+
     /// Completion scripts ask the binary for rule ids, interfaces and capture files.
     @Test func completionsCompleteRuleIDsInterfacesAndCaptures() throws {
         let bash = try runVPNDoctor(["--generate-completion-script", "bash"])
