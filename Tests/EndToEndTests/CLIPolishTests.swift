@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TestSupport
+@testable import VPNDoctorCLI
 
 /// Issue 17's list of what a new user stumbles on, each on the built binary.
 @Suite struct CLIPolishTests {
@@ -114,6 +115,21 @@ import TestSupport
         #expect(lines.count == 13)
         for line in lines { #expect(line.components(separatedBy: "L2TP ").count == 2, "\(line)") }
         #expect(lines[5].hasSuffix("L2TP ICRP tunnel=7237 Ns=1 Nr=3 assigned-session=41651 session=38734"), "\(lines[5])")
+    }
+
+    /// watch's terminal view shows each session's most severe finding, in colour, with its reason
+    /// beside the failed stage's ✘ — not the newest finding (here an info line that comes after
+    /// the error). The analysis of the lab's wrong-PSK capture, as watch would make it.
+    @Test func liveViewShowsTheMostSevereFinding() throws {
+        let (analysis, judgement) = try TerminalSafetyTests.analyze(Corpus.capturePath("lab-ikev1-main-wrong-psk-client.pcap"))
+        #expect(judgement.findings.last?.severity == .info)
+        let plain = LiveView.screen(interface: "eth0", analysis: analysis, findings: judgement.findings, packets: 14)
+        #expect(plain.contains("  error: Main Mode stops at message 5 after a clean MM1–MM4: likely a pre-shared key mismatch."), "\(plain)")
+        #expect(!plain.contains { $0.contains("info:") || $0.contains("latest") })
+        #expect(plain.contains { $0.hasPrefix("  ✘ IKE authentication") && $0.contains("— Main Mode stops at message 5") }, "\(plain)")
+        let coloured = LiveView.screen(interface: "eth0", analysis: analysis, findings: judgement.findings, packets: 14, color: true)
+        #expect(coloured.contains("\u{1B}[31m  error: Main Mode stops at message 5 after a clean MM1–MM4: likely a pre-shared key mismatch.\u{1B}[0m"))
+        #expect(coloured.contains { $0.hasPrefix("\u{1B}[31m  ✘ IKE authentication") })
     }
 
     /// Completion scripts ask the binary for rule ids, interfaces and capture files.
