@@ -39,6 +39,7 @@ struct Renderer {
             let line = r.verdict == .failed ? "FAILED before any VPN session started (see below)" : "INCOMPLETE — no VPN session in the capture"
             out.append("  " + self.paint(line, r.verdict == .failed ? .red : .yellow))
         }
+        out += self.groups(r)
         for s in r.sessions { out += [""] + self.session(s) }
         if !r.captureFindings.isEmpty {
             out.append("")

@@ -132,6 +132,21 @@ import TestSupport
         #expect(coloured.contains { $0.hasPrefix("\u{1B}[31m  ✘ IKE authentication") })
     }
 
+    /// Many sessions with the same finding are said once before the per-session detail
+    /// (zeek/ip6_esp.pcap: twelve one-way ESP tunnels, each still shown below).
+    @Test(.enabled(if: Strict.runs(Corpus.publicCorpusAvailable, needs: "the public corpus")))
+    func sessionsWithTheSameFindingAreGrouped() throws {
+        let run = try runVPNDoctor(["analyze", "--no-color", Corpus.publicPath("zeek/ip6_esp.pcap")])
+        let lines = run.stdout.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        #expect(Array(lines[1...3]) == ["", "Findings shared by several sessions (each session's detail below)",
+                                        "  ERROR 12 sessions: ESP flows in one direction only  [esp.one-way] — sessions 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12"],
+                "\(lines.prefix(5))")
+        #expect(lines.filter { $0.contains("[esp.one-way]") }.count == 13)
+        // One session: nothing to group.
+        let one = try runVPNDoctor(["analyze", "--no-color", Self.wrongPSK], directory: Corpus.packageRoot)
+        #expect(!one.stdout.contains("shared by several sessions"))
+    }
+
     /// Completion scripts ask the binary for rule ids, interfaces and capture files.
     @Test func completionsCompleteRuleIDsInterfacesAndCaptures() throws {
         let bash = try runVPNDoctor(["--generate-completion-script", "bash"])
