@@ -147,6 +147,22 @@ import TestSupport
         #expect(!one.stdout.contains("shared by several sessions"))
     }
 
+    /// Time going backwards (nDPI/ipsec_isakmp_esp.pcap: frames out of time order, the last frame
+    /// older than the first) gives a positive duration and a warning naming the first such frame.
+    @Test(.enabled(if: Strict.runs(Corpus.publicCorpusAvailable, needs: "the public corpus")))
+    func timeGoingBackwardsIsNoticedAndDurationsStayPositive() throws {
+        let run = try runVPNDoctor(["analyze", "--json", Corpus.publicPath("nDPI/ipsec_isakmp_esp.pcap")])
+        let report = try #require(((try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])?["reports"] as? [[String: Any]])?.first)
+        let duration = try #require((report["capture"] as? [String: Any])?["duration"] as? Double)
+        #expect(duration > 0)
+        let findings = try #require(report["captureFindings"] as? [[String: Any]])
+        let backwards = findings.first { $0["rule"] as? String == "capture.time-backwards" }
+        #expect(backwards?["severity"] as? String == "warning")
+        #expect((backwards?["summary"] as? String)?.hasSuffix("first at frame 16.") == true, "\(String(describing: backwards))")
+        let ordered = try runVPNDoctor(["analyze", Self.wrongPSK], directory: Corpus.packageRoot)
+        #expect(!ordered.stdout.contains("capture.time-backwards"))
+    }
+
     /// Completion scripts ask the binary for rule ids, interfaces and capture files.
     @Test func completionsCompleteRuleIDsInterfacesAndCaptures() throws {
         let bash = try runVPNDoctor(["--generate-completion-script", "bash"])
