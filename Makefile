@@ -24,8 +24,9 @@ deps:
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq libpcap-dev zlib1g-dev pkg-config >/dev/null; \
 	else echo "vpndoctor needs libpcap's and zlib's headers: run 'sudo apt-get install libpcap-dev zlib1g-dev pkg-config'"; exit 1; fi
 
-## test-deps: tshark (the reference decoder the comparison tests run), tcpdump, and python3's
-## jsonschema (4.0 or newer: draft 2020-12) that checks every JSON report against Schemas/.
+## test-deps: tshark (the reference decoder the comparison tests run), tcpdump, python3's
+## jsonschema (4.0 or newer: draft 2020-12) that checks every JSON report against Schemas/, and
+## chromium + chromedriver, the headless browser the HTML report is checked in (Tests/Browser/).
 test-deps: deps
 	@has() { python3 -c 'from jsonschema import Draft202012Validator' 2>/dev/null; }; \
 	if ! has && command -v apt-get >/dev/null && [ "$$(id -u)" = 0 -o -n "$(SUDO)" ]; then \
@@ -37,6 +38,12 @@ test-deps: deps
 	  echo "wireshark-common wireshark-common/install-setuid boolean false" | $(SUDO) debconf-set-selections; \
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq tshark tcpdump >/dev/null; \
 	else echo "note: tshark not found; the tshark comparison tests will be skipped (brew install wireshark / apt-get install tshark)"; fi
+	@if command -v chromium >/dev/null && command -v chromedriver >/dev/null; then :; \
+	elif command -v apt-get >/dev/null && [ "$$(id -u)" = 0 -o -n "$(SUDO)" ]; then \
+	  echo "installing chromium and chromium-driver (the HTML report's browser tests)"; \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium chromium-driver >/dev/null || true; fi; \
+	command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
+	  echo "note: chromium or chromedriver not found; the HTML report's browser tests will be skipped (apt-get install chromium chromium-driver)"
 
 build: deps
 	$(SWIFT) build
@@ -49,11 +56,29 @@ run: release
 
 test: test-deps
 	$(SWIFT) build --build-tests
+	$(SWIFT) build --product generate-manual
 	$(SWIFT) test --skip-build
 
-install: release
-	install -d $(DESTDIR)$(PREFIX)/bin
+## install: the binary, its man page (from the --help texts) and bash, zsh and fish completions
+## (rule ids, interfaces, capture files).
+MANPAGE = .build/man/vpndoctor.1
+install: release man
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/bash-completion/completions \
+	  $(DESTDIR)$(PREFIX)/share/zsh/site-functions $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d
 	install -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/vpndoctor
+	install -m 644 $(MANPAGE) $(DESTDIR)$(PREFIX)/share/man/man1/vpndoctor.1
+	$(BIN) --generate-completion-script bash > $(DESTDIR)$(PREFIX)/share/bash-completion/completions/vpndoctor
+	$(BIN) --generate-completion-script zsh > $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_vpndoctor
+	$(BIN) --generate-completion-script fish > $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/vpndoctor.fish
+
+## man: the man page, .build/man/vpndoctor.1, made from the commands' --help texts by
+## swift-argument-parser's generate-manual (the tool its GenerateManual plugin runs, called
+## directly so the page lands at a known path).
+.PHONY: man
+man: release
+	$(SWIFT) build -c release --product generate-manual
+	mkdir -p .build/man
+	.build/release/generate-manual $(BIN) --output-directory .build/man
 
 ## captures: regenerate every real-daemon lab capture in Captures/ (root; strongSwan, xl2tpd, pptpd).
 captures:

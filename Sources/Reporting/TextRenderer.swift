@@ -33,7 +33,7 @@ struct Renderer {
     func render(_ r: Report) -> String {
         var out: [String] = []
         let c = r.capture
-        out.append(self.paint(c.file, .bold) + self.safe(" — \(c.format), \(c.linkType), \(c.packets) packets, \(Self.seconds(c.duration))"
+        out.append(self.paint(c.file, .bold) + self.safe(" — \(c.format), \(c.linkType), \(c.packets) packet\(c.packets == 1 ? "" : "s"), \(Self.seconds(c.duration))"
                    + (r.server.map { ", server \($0)" } ?? "")))
         if let error = c.error { out.append(self.paint("  capture file error: \(error) (analysed the frames before it)", .yellow)) }
         if c.interrupted == true { out.append(self.paint("  read interrupted (Ctrl-C or SIGTERM): analysed the frames read before it", .yellow)) }
@@ -41,6 +41,7 @@ struct Renderer {
             let line = r.verdict == .failed ? "FAILED before any VPN session started (see below)" : "INCOMPLETE — no VPN session in the capture"
             out.append("  " + self.paint(line, r.verdict == .failed ? .red : .yellow))
         }
+        out += self.groups(r)
         for s in r.sessions { out += [""] + self.session(s) }
         if !r.captureFindings.isEmpty {
             out.append("")
@@ -54,7 +55,7 @@ struct Renderer {
     func session(_ s: Report.SessionReport) -> [String] {
         var out: [String] = []
         out.append(self.paint("Session \(s.id): \(s.client) ⇄ \(s.server)  \(s.protocolLabel)", .bold)
-                   + self.paint("  (client = \(s.rolesFrom))", .dim))
+                   + self.paint(s.rolesFrom == "--server" ? "  (server as given by --server)" : "  (client = \(s.rolesFrom))", .dim))
         let verdictStyle: Style = s.verdict == .connected ? .green : s.verdict == .failed ? .red : .yellow
         out.append("  " + self.paint(s.verdictLine, verdictStyle))
         for rung in s.ladder where self.verbose || !(rung.status == .notSeen && [.nameResolution, .reachability].contains(rung.stage)) {

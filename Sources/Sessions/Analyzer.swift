@@ -148,7 +148,7 @@ public struct Analyzer {
         self.stats.bytes &+= frame.originalLength
         self.stats.capturedBytes &+= frame.capturedLength
         if self.stats.start == nil { self.stats.start = frame.timestamp }
-        self.stats.end = frame.timestamp
+        self.stats.noteTime(frame.timestamp, frame: frame.number)
         if frame.isTruncatedBySnaplen { self.noteSnaplenCut(frame) }
     }
 

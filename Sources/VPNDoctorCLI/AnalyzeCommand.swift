@@ -12,7 +12,8 @@ struct AnalyzeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "analyze",
         abstract: "Diagnose the VPN connection attempts in one or more captures (the default command).",
-        discussion: "Each file is analyzed on its own; captures of one attempt from several places (they share packets, or --vantage names them) are also reported together: where each lost packet died, clocks and NAT between them.")
+        discussion: "Each file is analyzed on its own; captures of one attempt from several places (they share packets, or --vantage names them) are also reported together: where each lost packet died, clocks and NAT between them.\n\n"
+            + Examples.analyze)
 
     @OptionGroup var input: InputOptions
     @OptionGroup var output: OutputOptions
@@ -26,6 +27,9 @@ struct AnalyzeCommand: ParsableCommand {
         "Name the vantage point of a file (repeatable): client, server, or a point between (router-inside…).",
         discussion: "Files that share packets are joined as one attempt without it; named files are always joined.", valueName: "name=file"))
     var vantage: [String] = []
+    @Option(name: .long, help: ArgumentHelp("Also write the report as one self-contained HTML page (ladder diagrams) to this file.", valueName: "file"),
+            completion: .file(extensions: ["html"]))
+    var html: String?
 
     func validate() throws {
         do {
@@ -98,10 +102,13 @@ struct AnalyzeCommand: ParsableCommand {
         if !reports.isEmpty {
             if self.output.json {
                 JSONRenderer.write(reports, evidence: self.diagnosis.evidence, joint: joint, to: writeStandardOutput)
+            } else if self.output.quiet {
+                print(TextRenderer.renderQuiet(reports, color: self.output.useColor), terminator: "")
             } else {
                 print(TextRenderer.render(reports, color: self.output.useColor, verbose: self.diagnosis.verbose, joint: joint), terminator: "")
             }
         }
+        if let html = self.html, !HTMLOutput.write(reports, to: html, inputs: self.input.files) { inputFailed = true }
         // The damage line goes last so it is the one line a script or a person sees at the end.
         for report in reports {
             if let error = report.capture.error { printError(error) }
@@ -122,7 +129,8 @@ struct DiagnosisOptions: ParsableArguments {
     @Flag(name: [.short, .long], help: "Show every piece of evidence behind each finding.")
     var verbose = false
 
-    @Option(name: .long, help: ArgumentHelp("Do not run this rule (repeatable; see 'vpndoctor rules').", valueName: "rule-id"))
+    @Option(name: .long, help: ArgumentHelp("Do not run this rule (repeatable; see 'vpndoctor rules').", valueName: "rule-id"),
+            completion: Completions.ruleIDs)
     var ignore: [String] = []
 
     @Flag(name: .long, help: ArgumentHelp(
@@ -133,7 +141,7 @@ struct DiagnosisOptions: ParsableArguments {
     func validate() throws {
         let known = Set(DiagnosisEngine.ruleInfos.map(\.id.rawValue))
         for id in self.ignore where !known.contains(id) {
-            throw ValidationError("--ignore '\(id)' is not a rule id (see 'vpndoctor rules')")
+            throw ValidationError("--ignore '\(id)' is not a rule id (see 'vpndoctor rules')." + Suggestion.hint(id, in: Suggestion.ruleIDs))
         }
     }
 }

@@ -7,7 +7,8 @@ import Reporting
 struct InterfacesCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "interfaces",
-        abstract: "List the network interfaces vpndoctor can watch, with their addresses.")
+        abstract: "List the network interfaces vpndoctor can watch, with their addresses.",
+        discussion: Examples.interfaces)
 
     @Flag(name: .long, help: "Print JSON instead of text.")
     var json = false

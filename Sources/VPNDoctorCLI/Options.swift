@@ -6,7 +6,8 @@ import Sessions
 
 /// Which captures to read and which packets to keep.
 struct InputOptions: ParsableArguments {
-    @Argument(help: ArgumentHelp("Capture files (pcap or pcapng); \"-\" reads standard input.", valueName: "file"))
+    @Argument(help: ArgumentHelp("Capture files (pcap or pcapng); \"-\" reads standard input.", valueName: "file"),
+              completion: Completions.captures)
     var files: [String] = []
 
     @Option(name: .long, help: ArgumentHelp("Keep only traffic to or from this VPN server (IPv4 or IPv6).", valueName: "ip"))
@@ -49,7 +50,7 @@ struct OutputOptions: ParsableArguments {
     @Flag(name: .long, help: "Never colour the text output (NO_COLOR in the environment does the same).")
     var noColor = false
 
-    @Flag(name: [.short, .long], help: "Print less: only what is wrong.")
+    @Flag(name: [.short, .long], help: "Print only each session's verdict line and its error and warning findings (no progress bar).")
     var quiet = false
 
     /// Colour only on a terminal, and never when NO_COLOR is set (https://no-color.org).

@@ -10,7 +10,8 @@ import Sessions
 struct PacketsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "packets",
-        abstract: "List every packet with its VPN meaning (--json: one JSON object per packet).")
+        abstract: "List every packet with its VPN meaning (--json: one JSON object per packet).",
+        discussion: Examples.packets)
 
     @OptionGroup var input: InputOptions
     @OptionGroup var output: OutputOptions
@@ -119,7 +120,29 @@ enum PacketLine {
             first += 1
         }
         guard first < packet.layers.count else { return packet.layers[ipIndex].summary }
-        return packet.layers[first...].map(\.summary).joined(separator: " / ")
+        return Self.withoutRestatedHeaders(packet.layers[first...].map(\.summary)).joined(separator: " / ")
+    }
+
+    /// The summaries, leaving out a header the next layer restates (an L2TP control message repeats
+    /// its header's tunnel, Ns and Nr: "L2TP tunnel=7 Ns=0 Nr=0 / L2TP SCCRQ tunnel=7 Ns=0 Nr=0 …"
+    /// said it twice). The header's session ID, which the message does not repeat, is kept.
+    static func withoutRestatedHeaders(_ summaries: [String]) -> [String] {
+        var out: [String] = []
+        var i = summaries.startIndex
+        while i < summaries.endIndex {
+            if i + 1 < summaries.endIndex {
+                let next = Set(summaries[i + 1].split(separator: " "))
+                let missing = summaries[i].split(separator: " ").filter { !next.contains($0) }
+                if missing.allSatisfy({ $0.hasPrefix("session=") }) {
+                    out.append(([summaries[i + 1]] + missing.map(String.init)).joined(separator: " "))
+                    i += 2
+                    continue
+                }
+            }
+            out.append(summaries[i])
+            i += 1
+        }
+        return out
     }
 
     private static func pad(_ s: String, _ width: Int) -> String {

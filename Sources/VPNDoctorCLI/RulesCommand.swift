@@ -5,7 +5,7 @@ import Foundation
 /// `vpndoctor rules`: every diagnosis rule, one line each.
 struct RulesCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "rules", abstract: "List the diagnosis rules: id, severity, title.")
+        commandName: "rules", abstract: "List the diagnosis rules: id, severity, title.", discussion: Examples.rules)
 
     @Flag(name: .long, help: "Print JSON instead of text.")
     var json = false
@@ -32,14 +32,15 @@ struct RulesCommand: ParsableCommand {
 /// `vpndoctor explain RULE-ID`: what a finding means and what to do about it.
 struct ExplainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "explain", abstract: "Explain one rule: what it means, why it happens, what to change.")
+        commandName: "explain", abstract: "Explain one rule: what it means, why it happens, what to change.",
+        discussion: Examples.explain)
 
-    @Argument(help: ArgumentHelp("A rule id, as 'vpndoctor rules' lists them.", valueName: "rule-id"))
+    @Argument(help: ArgumentHelp("A rule id, as 'vpndoctor rules' lists them.", valueName: "rule-id"), completion: Completions.ruleIDs)
     var id: String
 
     func run() throws {
         guard let rule = DiagnosisEngine.ruleInfos.first(where: { $0.id.rawValue == self.id }) else {
-            printError("no rule '\(self.id)' (see 'vpndoctor rules')")
+            printError("no rule '\(self.id)' (see 'vpndoctor rules')." + Suggestion.hint(self.id, in: Suggestion.ruleIDs))
             throw ExitCode(ExitStatus.usageOrInput)
         }
         let severities = ([rule.severity] + rule.lowerSeverities).map(\.rawValue).joined(separator: " or ")

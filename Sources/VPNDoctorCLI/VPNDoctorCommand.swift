@@ -16,7 +16,8 @@ public struct VPNDoctorCommand: ParsableCommand {
             Exit status: 0 healthy, 1 a problem was found, 2 usage or input error.
             """,
         version: "0.1.0",
-        subcommands: [AnalyzeCommand.self, PacketsCommand.self, WatchCommand.self, InterfacesCommand.self, RulesCommand.self, ExplainCommand.self],
+        subcommands: [AnalyzeCommand.self, PacketsCommand.self, WatchCommand.self, InterfacesCommand.self, RulesCommand.self, ExplainCommand.self,
+                      CaptureFilterCommand.self],
         defaultSubcommand: AnalyzeCommand.self
     )
 
@@ -26,7 +27,7 @@ public struct VPNDoctorCommand: ParsableCommand {
     /// errors are mapped to 2).
     public static func runAndExit() -> Never {
         do {
-            var command = try Self.parseAsRoot()
+            var command = try Self.parseAsRoot(Self.arguments(Array(CommandLine.arguments.dropFirst())))
             try command.run()
             Foundation.exit(0)
         } catch let code as ExitCode {

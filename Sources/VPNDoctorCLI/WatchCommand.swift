@@ -26,9 +26,11 @@ struct WatchCommand: ParsableCommand {
             ICMP and DNS, to and from --server when given. Ctrl-C stops and prints the report. \
             With --json it prints NDJSON: one object per line per stage change and new finding, \
             then the report as one line (schema: Schemas/report-v2.schema.json).
-            """)
 
-    @Option(name: [.short, .long], help: ArgumentHelp("Interface to capture on (see 'vpndoctor interfaces').", valueName: "name"))
+            """ + Examples.watch)
+
+    @Option(name: [.short, .long], help: ArgumentHelp("Interface to capture on (see 'vpndoctor interfaces').", valueName: "name"),
+            completion: Completions.interfaces)
     var interface: String
 
     @Option(name: .long, help: ArgumentHelp("Watch only traffic to or from this VPN server.", valueName: "ip"))
@@ -51,6 +53,9 @@ struct WatchCommand: ParsableCommand {
         discussion: "Default: 8M when drawing a terminal, 64M otherwise (--json or a pipe: fast traffic, no one to pause for).",
         valueName: "size"))
     var bufferSize: String?
+
+    @Option(name: .long, help: ArgumentHelp("At the end, also write the report as one self-contained HTML page to this file.", valueName: "file"))
+    var html: String?
 
     @OptionGroup var output: OutputOptions
     @OptionGroup var diagnosis: DiagnosisOptions
@@ -200,9 +205,10 @@ struct WatchCommand: ParsableCommand {
             printError("warning: the capture lost packets (kernel dropped \(stats.dropped), interface dropped "
                        + "\(stats.interfaceDropped)): the report may miss parts of the exchange")
         }
+        let htmlFailed = self.html.map { !HTMLOutput.write([report], to: $0, inputs: []) } ?? false
         if let writeFailure { printError(writeFailure.description) }
         if let failure { printError(failure.description) }
-        if failure != nil || writeFailure != nil { throw ExitCode(ExitStatus.usageOrInput) }
+        if failure != nil || writeFailure != nil || htmlFailed { throw ExitCode(ExitStatus.usageOrInput) }
         if report.exitCode != ExitStatus.healthy { throw ExitCode(report.exitCode) }
     }
 }
@@ -277,7 +283,7 @@ struct LiveView {
     }
 
     private func redraw(analysis: Analysis, findings: [Finding], packets: Int) {
-        print(Self.clearScreen + Self.screen(interface: self.interface, analysis: analysis, findings: findings, packets: packets)
+        print(Self.clearScreen + Self.screen(interface: self.interface, analysis: analysis, findings: findings, packets: packets, color: self.color)
             .joined(separator: "\n"))
         fflush(nil)  // all streams: stdout itself is not concurrency-safe to name
     }
@@ -285,23 +291,35 @@ struct LiveView {
     /// ESC [2J ESC [H: clear the terminal and go home, before each redraw.
     static let clearScreen = "\u{1B}[2J\u{1B}[H"
 
-    /// The terminal view's lines (after `clearScreen`), each escaped for the terminal.
-    static func screen(interface: String, analysis: Analysis, findings: [Finding], packets: Int) -> [String] {
-        var lines = ["watching \(interface): \(packets) packets (Ctrl-C to stop)", ""]
+    /// The terminal view's lines (after `clearScreen`), each escaped for the terminal. Per session the
+    /// most severe finding (not the newest, which is often an info line), in colour when `color`;
+    /// its reason also stands beside the failed stage's ✘.
+    static func screen(interface: String, analysis: Analysis, findings: [Finding], packets: Int, color: Bool = false) -> [String] {
+        func paint(_ text: String, _ code: String) -> String {
+            color ? "\u{1B}[\(code)m" + TerminalText.escape(text) + "\u{1B}[0m" : TerminalText.escape(text)
+        }
+        var lines = ["watching \(interface): \(packets) packet\(packets == 1 ? "" : "s") (Ctrl-C to stop)", ""].map(TerminalText.escape)
         if analysis.sessions.isEmpty { lines.append("no VPN attempt seen yet") }
         for session in analysis.sessions {
             let toServer = session.flows.reduce(0) { $0 + ($1.a.address == session.client ? $1.aToB.packets : $1.bToA.packets) }
             let toClient = session.flows.reduce(0) { $0 + ($1.a.address == session.client ? $1.bToA.packets : $1.aToB.packets) }
-            lines.append("\(session.client) ⇄ \(session.server)  \(session.protocolLabel)  →\(toServer) ←\(toClient)")
+            lines.append(TerminalText.escape("\(session.client) ⇄ \(session.server)  \(session.protocolLabel)  →\(toServer) ←\(toClient)"))
+            // The first of the most severe: findings come in the judge's order.
+            let severest = findings.filter { $0.session == session.id }.max { $0.severity < $1.severity }
             for rung in session.ladder where rung.status != .notSeen {
-                lines.append("  \(Self.mark(rung.status)) \(rung.stage.title)  \(rung.label)")
+                let line = "  \(Self.mark(rung.status)) \(rung.stage.title)  \(rung.label)"
+                if rung.status == .failed, let reason = severest?.severity == .error ? severest?.summary : rung.detail {
+                    lines.append(paint(line, "31") + TerminalText.escape("  — \(reason)"))
+                } else {
+                    lines.append(TerminalText.escape(line))
+                }
             }
-            if let newest = findings.last(where: { $0.session == session.id }) {
-                lines.append("  latest: \(newest.severity.rawValue): \(newest.summary)")
+            if let f = severest {
+                lines.append(paint("  \(f.severity.rawValue): \(f.summary)", f.severity == .error ? "31" : f.severity == .warning ? "33" : "36"))
             }
             lines.append("")
         }
-        return lines.map(TerminalText.escape)
+        return lines
     }
 
     func close() {

@@ -33,7 +33,7 @@ import TestSupport
             if let frames = f.framesBefore {
                 #expect(lines.first?.contains("after frame \(frames)") == true, "\(f.name)")
                 if command == "analyze" {
-                    #expect(result.stdout.contains("\(frames) packets"), "\(f.name): \(result.stdout)")
+                    #expect(result.stdout.contains(frames == 1 ? "1 packet," : "\(frames) packets"), "\(f.name): \(result.stdout)")
                     #expect(result.stdout.contains("capture file error:"), "\(f.name)")
                 } else {
                     #expect(result.stdout.split(separator: "\n").count == frames, "\(f.name): \(result.stdout)")

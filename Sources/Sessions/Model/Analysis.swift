@@ -136,8 +136,15 @@ public struct CaptureStatistics: Sendable, Codable, Hashable {
     /// Bytes on the wire (original lengths).
     public var bytes = 0
     public var capturedBytes = 0
+    /// The first frame's time: the origin of every capture-relative time.
     public var start: Timestamp?
+    /// The latest time seen (not the last frame's: see `noteTime`).
     public var end: Timestamp?
+    /// Frames older than one before them, and the first of them (merged files, a stepped clock).
+    public var backwardSteps = 0
+    public var firstBackwardFrame: Int?
+    /// The latest capture-relative time: never negative, whatever the frames' order (the rules
+    /// read it as the capture's end on the same scale as packet times).
     public var duration: Double {
         guard let start, let end else { return 0 }
         return end.seconds(since: start)

@@ -15,7 +15,9 @@ struct ForcedEncapsulation: SessionRule {
     func evaluate(_ s: Session, in a: Analysis) -> [Finding] {
         guard let nat = s.nat, !nat.forcedEncapsulation.isEmpty else { return [] }
         let who = nat.forcedEncapsulation.map(\.rawValue).joined(separator: " and the ")
-        return [self.finding(s, stage: .ikeSAInit, "The \(who) forces UDP encapsulation: its NAT-D source hash matches no address it could have.",
+        return [self.finding(s, stage: .ikeSAInit, nat.forcedEncapsulation.count > 1
+                             ? "The \(who) force UDP encapsulation: their NAT-D source hashes match no address they could have."
+                             : "The \(who) forces UDP encapsulation: its NAT-D source hash matches no address it could have.",
                              evidence: nat.details.filter { $0.contains("forces") }.map { Evidence($0) } + [Evidence("NAT-D payloads", frames: nat.frames)],
                              confidence: .medium)]
     }
