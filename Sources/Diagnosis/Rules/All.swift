@@ -1,7 +1,7 @@
 /// Every rule, in the order `vpndoctor rules` lists them. Adding a diagnosis: one file under
 /// `Rules/<Area>/`, one line here, one test.
 let allRules: [any DiagnosisRule.Type] = [
-    NoServerTraffic.self, NoVPNTraffic.self, OneSidedCapture.self, TruncatedSnaplen.self, CutShortCapture.self, FlowTableFull.self,
+    NoServerTraffic.self, NoVPNTraffic.self, OneSidedCapture.self, TruncatedSnaplen.self, CutShortCapture.self, TimeWentBack.self, FlowTableFull.self,
     MidSession.self,
     DNSFailed.self,
     IKENoResponse.self, IKEPortUnreachable.self, NoProposalChosen.self, InvalidKE.self, InvalidMajorVersion.self,
