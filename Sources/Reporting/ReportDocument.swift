@@ -83,6 +83,8 @@ public struct CaptureSummaryReport: Codable, Sendable {
     public var snaplenCutFrames: Int
     public var snaplen: Int?
     public var flowsEvicted: Int
+    /// Packets whose timestamp is earlier than the one before them (absent when none).
+    public var timeStepsBack: Int?
 
     init(_ c: CaptureMetadata, _ stats: CaptureStatistics) {
         self.file = c.file
@@ -103,6 +105,7 @@ public struct CaptureSummaryReport: Codable, Sendable {
         self.snaplenCutFrames = stats.snaplenCutFrames
         self.snaplen = stats.snaplen
         self.flowsEvicted = stats.flowsEvicted
+        self.timeStepsBack = stats.timeWentBack?.count
     }
 }
 

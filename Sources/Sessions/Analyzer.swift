@@ -33,6 +33,8 @@ public struct Analyzer {
     var reassembledFrames: Set<Int> = []
     var serverPackets = 0
     var decryptedFrames: [Int] = []
+    /// The timestamp of the frame before (`noteTimeWentBack`); the capture's end is the latest.
+    var previousTime = Timestamp(seconds: 0, nanoseconds: 0)
 
     /// What is known of one pair of hosts that exchanged VPN traffic.
     struct PairState {
@@ -148,7 +150,9 @@ public struct Analyzer {
         self.stats.bytes &+= frame.originalLength
         self.stats.capturedBytes &+= frame.capturedLength
         if self.stats.start == nil { self.stats.start = frame.timestamp }
-        self.stats.noteTime(frame.timestamp, frame: frame.number)
+        if frame.timestamp < self.previousTime { self.noteTimeWentBack(frame) }
+        self.previousTime = frame.timestamp
+        if self.stats.end.map({ frame.timestamp > $0 }) ?? true { self.stats.end = frame.timestamp }
         if frame.isTruncatedBySnaplen { self.noteSnaplenCut(frame) }
     }
 
@@ -157,6 +161,17 @@ public struct Analyzer {
         self.count(FrameInfo(number: fact.frame, timestamp: fact.time, capturedLength: fact.capturedLength,
                              originalLength: fact.originalLength, linkType: .ethernet))
         self.record(fact)
+    }
+
+    mutating func noteTimeWentBack(_ frame: FrameInfo) {
+        let step = self.previousTime.seconds(since: frame.timestamp)
+        guard var back = self.stats.timeWentBack else {
+            self.stats.timeWentBack = .init(count: 1, firstFrame: frame.number, largestStep: step, largestStepFrame: frame.number)
+            return
+        }
+        back.count += 1
+        if step > back.largestStep { (back.largestStep, back.largestStepFrame) = (step, frame.number) }
+        self.stats.timeWentBack = back
     }
 
     mutating func noteSnaplenCut(_ frame: FrameInfo) {

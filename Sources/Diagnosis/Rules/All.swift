@@ -1,8 +1,8 @@
 /// Every rule, in the order `vpndoctor rules` lists them. Adding a diagnosis: one file under
 /// `Rules/<Area>/`, one line here, one test.
 let allRules: [any DiagnosisRule.Type] = [
-    NoServerTraffic.self, NoVPNTraffic.self, VPNNotDiagnosed.self, OneSidedCapture.self, TruncatedSnaplen.self, CutShortCapture.self, FlowTableFull.self,
-    MidSession.self, FilteredCapture.self, TimeBackwards.self,
+    NoServerTraffic.self, NoVPNTraffic.self, VPNNotDiagnosed.self, OneSidedCapture.self, TruncatedSnaplen.self, CutShortCapture.self,
+    TimeWentBack.self, FlowTableFull.self, MidSession.self, FilteredCapture.self,
     DNSFailed.self,
     IKENoResponse.self, IKEPortUnreachable.self, NoProposalChosen.self, InvalidKE.self, InvalidMajorVersion.self,
     ErrorNotify.self, TSUnacceptable.self, PSKMismatchV1.self, AggressiveAuthFailed.self, AuthFailedV2.self, Phase2Failed.self,

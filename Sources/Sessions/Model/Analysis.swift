@@ -138,11 +138,8 @@ public struct CaptureStatistics: Sendable, Codable, Hashable {
     public var capturedBytes = 0
     /// The first frame's time: the origin of every capture-relative time.
     public var start: Timestamp?
-    /// The latest time seen (not the last frame's: see `noteTime`).
+    /// The latest time seen (not the last frame's: see `Analyzer.count` and `timeWentBack`).
     public var end: Timestamp?
-    /// Frames older than one before them, and the first of them (merged files, a stepped clock).
-    public var backwardSteps = 0
-    public var firstBackwardFrame: Int?
     /// The latest capture-relative time: never negative, whatever the frames' order (the rules
     /// read it as the capture's end on the same scale as packet times).
     public var duration: Double {
@@ -169,6 +166,19 @@ public struct CaptureStatistics: Sendable, Codable, Hashable {
     public var stateDropped: [String: Int] = [:]
     /// Set when the file ends inside a record: it was cut while being written (told by the reader).
     public var cutShort: CutShort?
+    /// Set when a packet's timestamp is earlier than the one before it (`end` stays the latest).
+    public var timeWentBack: TimeWentBack?
+
+    /// Timestamps that go backwards: files joined end to end, or a clock stepped while capturing.
+    public struct TimeWentBack: Sendable, Codable, Hashable {
+        /// How many packets are earlier than the packet before them.
+        public var count: Int
+        /// The first of them.
+        public var firstFrame: Int
+        /// The largest step back, in seconds, and the frame that made it.
+        public var largestStep: Double
+        public var largestStepFrame: Int
+    }
 
     /// Where a capture cut while being written ends.
     public struct CutShort: Sendable, Codable, Hashable {

@@ -1,6 +1,7 @@
 import Decoding
 import Diagnosis
 import Sessions
+import TestSupport
 import Testing
 
 @Suite struct CaptureRuleTests {
@@ -10,6 +11,19 @@ import Testing
         let f = s.findings(server: IPAddress("198.51.100.77")!)
         #expect(f.ids.contains("capture.no-server-traffic"))
         #expect(f.first { $0.rule == "capture.no-server-traffic" }?.severity == .error)
+    }
+
+    /// nDPI's ipsec_isakmp_esp.pcap joins captures end to end: tshark shows 10 packets earlier than the one
+    /// before them, the first at frame 16 (3.439 s back), the largest at frame 287 (69,414 s back);
+    /// a lab capture, written by one tcpdump, has none.
+    @Test(.enabled(if: Corpus.publicCorpusAvailable)) func timestampsGoingBackwards() throws {
+        let report = try CorpusTests.report("nDPI/ipsec_isakmp_esp.pcap")
+        let f = try #require(report.captureFindings.first { $0.rule == "capture.time-backwards" })
+        #expect(f.summary.contains("10 times") && f.evidence.map(\.frames) == [[16], [287]])
+        #expect(f.severity == .warning)
+        #expect(report.capture.duration >= 0)
+        let lab = try CorpusTests.report(path: Corpus.capturePath("lab-ikev2-psk-ok-client.pcap"), name: "lab")
+        #expect(!lab.captureFindings.contains { $0.rule == "capture.time-backwards" })
     }
 
     @Test func noVPNTrafficAtAll() {
