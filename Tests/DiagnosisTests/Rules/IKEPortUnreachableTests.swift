@@ -19,7 +19,8 @@ import Testing
 }
 
 @Suite struct ICMPUnreachableTests {
-    /// A router refuses GRE (protocol 47) after the PPTP control channel came up.
+    /// A router refuses GRE (protocol 47) after the PPTP control channel came up: PPTP's tunnel
+    /// transport (GRE both ways) is the stage it broke.
     @Test func greAdministrativelyProhibited() {
         var s = Scenario()
         s.pptpControl()
@@ -28,9 +29,9 @@ import Testing
               .icmpError(ICMPErrorFact(type: 3, code: 13, quotedSource: s.client, quotedDestination: s.server, quotedProtocol: .gre)))
         s.facts[s.facts.count - 1].source = IPAddress("198.51.100.1")!
         let a = s.analysis()
-        #expect(a.sessions[0].icmpErrors.first?.stage == .dataPlane)
+        #expect(a.sessions[0].icmpErrors.first?.stage == .tunnelTransport)
         let f = s.findings("icmp.unreachable")
-        #expect(f.count == 1 && f[0].severity == .error && f[0].stage == .dataPlane)
+        #expect(f.count == 1 && f[0].severity == .error && f[0].stage == .tunnelTransport)
         #expect(f[0].summary.contains("Router 198.51.100.1") && f[0].summary.contains("GRE") && f[0].summary.contains("administratively prohibited"))
     }
 }
