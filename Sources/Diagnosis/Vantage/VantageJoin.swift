@@ -26,19 +26,24 @@ public struct VantageCapture: Sendable {
     /// The first and last frame's time (any frame, not only IP): when the capture ran.
     public var span: ClosedRange<Timestamp>?
 
+    /// The first session of each pair of peers (index into `sessions`): a packet finds its session
+    /// in one lookup, not a walk over every session (a gateway capture has thousands).
+    let sessionOfPeers: [HostPair: Int]
+
     public init(file: String, sessions: [SessionSide], prints: [PacketPrint], printsDropped: Int, named: String?,
                 span: ClosedRange<Timestamp>?) {
         (self.file, self.sessions, self.prints, self.printsDropped, self.named) = (file, sessions, prints, printsDropped, named)
         self.span = span
+        var first: [HostPair: Int] = [:]
+        for (i, s) in sessions.enumerated() where first[HostPair(s.client, s.server)] == nil { first[HostPair(s.client, s.server)] = i }
+        self.sessionOfPeers = first
     }
 
     /// The session whose peers the packet goes between, and whether the client sent it.
     func session(of p: PacketPrint) -> (id: Int, fromClient: Bool)? {
-        for s in self.sessions {
-            if p.source.address == s.client, p.destination.address == s.server { return (s.id, true) }
-            if p.source.address == s.server, p.destination.address == s.client { return (s.id, false) }
-        }
-        return nil
+        guard p.source.address != p.destination.address,
+              let i = self.sessionOfPeers[HostPair(p.source.address, p.destination.address)] else { return nil }
+        return (self.sessions[i].id, p.source.address == self.sessions[i].client)
     }
 }
 
