@@ -145,7 +145,10 @@ public enum FuzzHarness {
             analyzer.add(packet, bytes: frame.bytes)
             work += more(packet)
         }))
-        self.checkSame(analyzer.finish(), outcome.analysis)
+        // Where the source was cut short is the source's, which the engine notes after analysing.
+        var decoded = analyzer.finish()
+        decoded.capture.cutShort = outcome.analysis.capture.cutShort
+        self.checkSame(decoded, outcome.analysis)
         work += outcome.judgement.findings.count
         decoder.reassembler.finish()
         work += decoder.reassembler.expired.reduce(0) { $0 + $1.holes.count + $1.frames.count }
