@@ -20,8 +20,9 @@ public struct Analyzer {
     var ike = IKETracker()
     var wireguard = WireGuardTracker()
     var otherVPNs = OtherVPNTracker()
-    /// TCP 1723 reassembled, for PPTP messages split over segments (`readPPTPStream`).
-    var pptpStreams = TCPStreams()
+    /// PPTP's TCP 1723 and OpenVPN over TCP reassembled, for messages split over segments
+    /// (Analyzer+TCPStreams.swift).
+    var tcpStreams = TCPStreams()
     var openvpn = OpenVPNTracker()
     var pairs: [HostPair: PairState] = [:]
     var pairOrder: [HostPair] = []
