@@ -50,10 +50,21 @@ struct AnalyzeCommand: ParsableCommand {
         var inputFailed = false
         var writeFailure: CaptureError?
         var vantages = VantageInput(names: (try? VantageInput.names(self.vantage, files: self.input.files)) ?? [:])
+        // Joined with other files, standard input is read twice: kept in a file of its own first.
+        var stdin: StdinSpool?
+        if self.input.files.count > 1, self.input.files.contains("-") {
+            do {
+                stdin = try StdinSpool()
+            } catch {
+                printError(error.description)
+                throw ExitCode(ExitStatus.usageOrInput)
+            }
+        }
         for path in self.input.files where !StopRequest.isRequested {
             let file: PcapFile
+            let source = path == "-" ? stdin?.path ?? path : path
             do {
-                file = try reader.open(path)
+                file = try reader.open(source)
             } catch {
                 printError(error.description)
                 inputFailed = true
@@ -95,10 +106,10 @@ struct AnalyzeCommand: ParsableCommand {
                                            error: outcome.error?.description, interrupted: StopRequest.isRequested)
             reports.append(Report(capture: metadata, analysis: outcome.analysis, judgement: outcome.judgement))
             if self.input.files.count > 1 {
-                vantages.add(path, reader: reader, analysis: outcome.analysis, judgement: outcome.judgement)
+                vantages.add(path, from: source, reader: reader, analysis: outcome.analysis, judgement: outcome.judgement)
             }
         }
-        let joint = vantages.join()
+        let joint = vantages.join(ignoring: Set(self.diagnosis.ignore))
         if !reports.isEmpty {
             if self.output.json {
                 JSONRenderer.write(reports, evidence: self.diagnosis.evidence, joint: joint, to: writeStandardOutput)

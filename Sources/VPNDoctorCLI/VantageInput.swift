@@ -31,14 +31,15 @@ struct VantageInput {
         init(_ message: String) { self.message = message }
     }
 
-    /// Adds the file at `path`, read again for its packets (standard input cannot be: skipped).
-    mutating func add(_ path: String, reader: CaptureReader, analysis: Analysis, judgement: Judgement) {
-        guard path != "-", var source = try? reader.open(path) else { return }
+    /// Adds the file named `path`, read again from `source` for its packets (standard input from
+    /// its `StdinSpool`; without one it cannot be read again, and is skipped).
+    mutating func add(_ path: String, from source: String, reader: CaptureReader, analysis: Analysis, judgement: Judgement) {
+        guard source != "-", var source = try? reader.open(source) else { return }
         var printer = PacketPrinter()
         try? printer.read(&source)  // a damaged file: the packets before the damage (its report says so)
         let sessions = analysis.sessions.map { s in
             VantageCapture.SessionSide(id: s.id, client: s.client, server: s.server, protocolLabel: s.protocolLabel,
-                                       failed: judgement.verdict(of: s.id)?.verdict == .failed)
+                                       failed: judgement.verdict(of: s.id)?.verdict == .failed, keys: SessionKey.of(s))
         }
         self.captures.append(VantageCapture(file: path, sessions: sessions, prints: printer.prints, printsDropped: printer.dropped,
                                             named: self.names[path],
@@ -53,7 +54,7 @@ struct VantageInput {
     }
 
     /// The attempts seen from several files; every file in one when the user named vantage points.
-    func join() -> [JointAttempt] {
-        self.captures.count > 1 ? VantageJoin.join(self.captures, together: !self.names.isEmpty) : []
+    func join(ignoring: Set<String>) -> [JointAttempt] {
+        self.captures.count > 1 ? VantageJoin.join(self.captures, together: !self.names.isEmpty, ignoring: ignoring) : []
     }
 }

@@ -8,9 +8,9 @@ public struct DiagnosisEngine: Sendable {
 
     public static var rules: [any DiagnosisRule.Type] { allRules }
 
-    /// Name, severity, title, explanation and advice of every rule.
+    /// Name, severity, title, explanation and advice of every rule, the joint ones last.
     public static var ruleInfos: [RuleInfo] {
-        rules.map { RuleInfo(id: $0.id, severity: $0.severity, lowerSeverities: $0.lowerSeverities, title: $0.title,
+        (rules.map { $0 as any DescribedRule.Type } + allJointRules).map { RuleInfo(id: $0.id, severity: $0.severity, lowerSeverities: $0.lowerSeverities, title: $0.title,
                              explanation: $0.explanation, advice: $0.advice) }
     }
 

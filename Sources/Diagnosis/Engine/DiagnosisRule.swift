@@ -1,7 +1,8 @@
 import Sessions
 
-/// A diagnosis: one small type that reads evidence (never bytes) and returns findings.
-public protocol DiagnosisRule: Sendable {
+/// What `vpndoctor rules` lists and `vpndoctor explain` prints of a rule: every rule, those that
+/// read one capture's analysis (`DiagnosisRule`) and those of the two-vantage join (`JointRule`).
+public protocol DescribedRule: Sendable {
     static var id: RuleID { get }
     static var title: String { get }
     /// The severity of its findings (as `vpndoctor rules` lists it): the highest it gives.
@@ -12,6 +13,10 @@ public protocol DiagnosisRule: Sendable {
     /// What it means, why it happens, and what to do (for `vpndoctor explain`).
     static var explanation: String { get }
     static var advice: [String] { get }
+}
+
+/// A diagnosis: one small type that reads evidence (never bytes) and returns findings.
+public protocol DiagnosisRule: DescribedRule {
     init()
     func evaluate(_ analysis: Analysis) -> [Finding]
 }
@@ -27,11 +32,13 @@ extension SessionRule {
     }
 }
 
-extension DiagnosisRule {
+extension DescribedRule {
     public static var lowerSeverities: [Severity] { [] }
     /// Every severity its findings can have, highest first.
     public static var severities: [Severity] { [self.severity] + self.lowerSeverities }
+}
 
+extension DiagnosisRule {
     /// A finding of this rule with its standard explanation and advice.
     public func finding(_ session: Session?, stage: Stage?, _ summary: String, evidence: [Evidence],
                         severity: Severity? = nil, advice: [String]? = nil, confidence: Confidence? = nil) -> Finding {

@@ -17,3 +17,8 @@ let allRules: [any DiagnosisRule.Type] = [
     PPTPWeak.self, AggressiveModePSK.self, WeakProposal.self,
     Healthy.self,
 ]
+
+/// The rules of the two-vantage join (`Vantage/JointRules.swift`): findings no single capture can make.
+let allJointRules: [any JointRule.Type] = [
+    JointFragmentsLost.self, JointLostClientToServer.self, JointLostServerToClient.self, JointStoppedAtServer.self, JointStoppedAtClient.self,
+]

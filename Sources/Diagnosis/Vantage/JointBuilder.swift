@@ -15,6 +15,7 @@ public struct JointSession: Sendable {
         public var frames: [Int?]
         /// Lost between vantage `lostAfter` and the next one along its way (nil: not lost).
         public var lostAfter: Int?
+        var signal: StopSignal?
         var laterFragment: Bool
         var firstFragment: Bool
         var fragmentID: UInt32
@@ -39,6 +40,7 @@ struct JointBuilder {
     let captures: [VantageCapture]
     let group: [Int]
     let messages: [VantageJoin.Message]
+    let ignoring: Set<String>
 
     func build() -> JointAttempt {
         let order = self.order()
@@ -70,11 +72,12 @@ struct JointBuilder {
         }
         var bySession: [Int: [(VantageJoin.Message, Bool)]] = [:]
         for (m, n, fromClient) in owned { bySession[nodes.find(n), default: []].append((m, fromClient)) }
+        let nat = self.nat(order: order, names: vantages.map(\.name))
         let sessions = bySession.map { root, list in
             self.session(list, members: nodeIndex.filter { nodes.find($0.value) == root }.map(\.key), order: order,
-                         position: position, clocks: clocks, names: vantages.map(\.name))
+                         position: position, clocks: clocks, names: vantages.map(\.name), nat: nat)
         }.sorted { ($0.messages.first?.time ?? 0) < ($1.messages.first?.time ?? 0) }
-        return JointAttempt(vantages: vantages, clocks: Array(clocks.dropFirst()), nat: self.nat(order: order, names: vantages.map(\.name)),
+        return JointAttempt(vantages: vantages, clocks: Array(clocks.dropFirst()), nat: nat,
                             matchedPackets: self.messages.filter { $0.seen.count > 1 }.count, sessions: sessions,
                             printsDropped: self.group.map { self.captures[$0].printsDropped }.reduce(0, +))
     }
@@ -155,7 +158,7 @@ struct JointBuilder {
                 let pairs = fromClient ? [("client", pa.source, pb.source), ("server", pa.destination, pb.destination)]
                                        : [("client", pa.destination, pb.destination), ("server", pa.source, pb.source)]
                 for (role, before, after) in pairs where before != after {
-                    let mapping = JointAttempt.NATMapping(role: role, before: before, after: after, at: names[position])
+                    let mapping = JointAttempt.NATMapping(role: role, before: before, after: after, at: names[position], position: position)
                     if !out.contains(mapping) { out.append(mapping) }
                 }
             }
@@ -165,8 +168,9 @@ struct JointBuilder {
 
     /// The joint session of `list`'s messages: where each was seen, and where the lost ones died.
     func session(_ list: [(VantageJoin.Message, Bool)], members: [NodeKey], order: [Int], position: [Int: Int],
-                 clocks: [JointAttempt.Clock], names: [String]) -> JointSession {
+                 clocks: [JointAttempt.Clock], names: [String], nat: [JointAttempt.NATMapping]) -> JointSession {
         let zero = order[0]
+        let reaches = self.reaches(list, members: Set(members.map { position[$0.capture]! }), position: position, nat: nat)
         let start = self.captures[zero].span?.lowerBound
         // Each capture's span on the client vantage's clock: a packet is lost only where the capture ran.
         let spans: [(Double, Double)?] = order.indices.map { p in
@@ -191,12 +195,12 @@ struct JointBuilder {
             if let low = seenAt.first, let high = seenAt.last, seenAt.count == high - low + 1 {
                 // Seen on a contiguous stretch of the path; lost past its end if the next point ran then.
                 let next = fromClient ? high + 1 : low - 1
-                let covered = next >= 0 && next < order.count && (spans[next].map { $0.0 <= time && time <= $0.1 } ?? true)
+                let covered = next >= 0 && next < order.count && (spans[next].map { $0.0 <= time && time <= $0.1 } ?? true) && reaches(next)
                 if covered { lostAfter = fromClient ? high : low }
             }
             let port = fromClient ? sample.destination.port : sample.source.port
             return .init(fromClient: fromClient, label: sample.label, time: time.isFinite ? time : 0, frames: frames, lostAfter: lostAfter,
-                         laterFragment: sample.laterFragment, firstFragment: sample.firstFragment, fragmentID: sample.fragmentID, port: port)
+                         signal: sample.signal, laterFragment: sample.laterFragment, firstFragment: sample.firstFragment, fragmentID: sample.fragmentID, port: port)
         }
         Self.nameFragments(&messages)
         messages.sort { $0.time != $1.time ? $0.time < $1.time : ($0.frames.compactMap { $0 }.first ?? 0) < ($1.frames.compactMap { $0 }.first ?? 0) }
@@ -217,7 +221,26 @@ struct JointBuilder {
                                    protocolLabel: sides.first?.protocolLabel ?? "", messages: messages, lossLocation: location,
                                    lossSegment: segment, findings: [])
         session.findings = JointFindings.make(session, files: order.map { self.captures[$0].file }, names: names)
+            .filter { !self.ignoring.contains($0.rule) }
         return session
+    }
+
+    /// Whether the session's packets would pass the vantage point at a position: yes when its
+    /// capture has the session, or nothing is rewritten between it and its neighbours. A session
+    /// seen at one point only, across a NAT none of whose mappings holds its endpoints, goes
+    /// between hosts that point never sees (another client behind the same NAT): it is not lost there.
+    func reaches(_ list: [(VantageJoin.Message, Bool)], members: Set<Int>, position: [Int: Int], nat: [JointAttempt.NATMapping])
+        -> (Int) -> Bool {
+        guard members.count == 1, let here = members.first else { return { _ in true } }
+        var endpoints = Set<Endpoint>()
+        for (m, _) in list {
+            for s in m.seen where position[s.capture] == here { endpoints.formUnion([self.print(s).source, self.print(s).destination]) }
+        }
+        return { next in
+            let link = max(here, next)
+            let across = nat.filter { $0.position == link }
+            return across.isEmpty || across.contains { endpoints.contains(here < link ? $0.before : $0.after) }
+        }
     }
 
     /// Names every fragment after the message its last fragment completes ("IKEv2 IKE_AUTH request:
@@ -232,12 +255,34 @@ struct JointBuilder {
         }
     }
 
-    /// Where the attempt died: where its first lost packet was going, else who stopped (the
-    /// server's own capture failing says the server; the client's alone, the client).
+    /// Where the attempt died: where its first lost packet was going, else who stopped: the side
+    /// the protocol says stopped (`stopper`), else the server when its own capture fails, else the
+    /// client.
     static func location(_ messages: [JointSession.Message], sides: [(position: Int, failed: Bool)], last: Int) -> LossLocation {
         if let lost = messages.first(where: { $0.lostAfter != nil }) { return lost.fromClient ? .clientToServer : .serverToClient }
         guard sides.contains(where: \.failed) else { return .none }
+        if let client = Self.stopper(messages) { return client ? .atClient : .atServer }
         let serverSide = sides.filter { $0.position == last }
         return !serverSide.isEmpty && !serverSide.contains(where: \.failed) ? .atClient : .atServer
+    }
+
+    /// Who stopped an attempt in which nothing was lost (true: the client), as the protocol tells
+    /// it: the sender of the first refusal (`StopSignal.refusal`), or the client when it opened a
+    /// new attempt (new SPI, index or session ID) after the server's answer had reached it: it gave
+    /// up on what the server said. Nil when the packets do not say (a refusal inside encryption).
+    static func stopper(_ messages: [JointSession.Message]) -> Bool? {
+        var opened: UInt64?
+        var answered = false
+        for m in messages {
+            switch m.signal {
+            case .refusal: return m.fromClient
+            case .opening(let id) where m.fromClient:
+                if let opened, id != opened, answered { return true }
+                opened = opened ?? id
+            default: break
+            }
+            if !m.fromClient { answered = true }
+        }
+        return nil
     }
 }

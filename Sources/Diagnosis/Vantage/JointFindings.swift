@@ -8,8 +8,7 @@ public struct JointFinding: Sendable {
         public var frames: [Int]
     }
 
-    /// "vantage.fragments-lost", "vantage.lost-client-to-server", "vantage.lost-server-to-client",
-    /// "vantage.stopped-at-server", "vantage.stopped-at-client".
+    /// The id of one of `allJointRules`.
     public var rule: String
     public var severity: Severity
     public var summary: String
@@ -36,18 +35,18 @@ enum JointFindings {
         }
         if out.isEmpty, s.lossLocation == .atServer || s.lossLocation == .atClient {
             let atServer = s.lossLocation == .atServer
+            let rule: any JointRule.Type = atServer ? JointStoppedAtServer.self : JointStoppedAtClient.self
             let last = names.count - 1
             let arrived = s.messages.filter { $0.fromClient == atServer }
             let at = atServer ? last : 0
             out.append(JointFinding(
-                rule: atServer ? "vantage.stopped-at-server" : "vantage.stopped-at-client", severity: .info,
+                rule: rule.id.rawValue, severity: rule.severity,
                 summary: atServer
                     ? "Nothing was lost on the way: the \(names[last]) received the client's packets and refused them or did not answer."
                     : "Nothing was lost on the way: the \(names[0]) received the server's answers and stopped on its own.",
                 lossLocation: s.lossLocation, segment: nil,
                 frames: [.init(file: files[at], vantage: names[at], frames: arrived.compactMap { $0.frames[at] })],
-                advice: [atServer ? "Look at the server: its log for this attempt and its configuration (the findings of its capture say which stage)."
-                                  : "Look at the client: its log for this attempt (certificate, identity or proposal it did not accept)."]))
+                advice: rule.advice))
         }
         return out
     }
@@ -68,7 +67,7 @@ enum JointFindings {
         let sender = fromClient ? "client" : "server", receiver = fromClient ? "server" : "client"
         let sent = siblings.compactMap { $0.frames[at] }, arrived = firsts.compactMap { $0.frames[next] }
         return JointFinding(
-            rule: "vantage.fragments-lost", severity: .error,
+            rule: JointFragmentsLost.id.rawValue, severity: JointFragmentsLost.severity,
             summary: "\(what) left the \(names[at]) as IP fragments (\(files[at]) frames \(Self.list(sent))); only the first fragment"
                 + " reached the \(names[next]) (\(files[next]) frames \(Self.list(arrived))): a device between them drops IP fragments.",
             lossLocation: fromClient ? .clientToServer : .serverToClient, segment: Self.segment(lost[0], names: names),
@@ -79,7 +78,7 @@ enum JointFindings {
 
     static func lost(_ lost: [JointSession.Message], fromClient: Bool, _ s: JointSession, files: [String], names: [String]) -> JointFinding {
         let at = lost[0].lostAfter!, next = fromClient ? at + 1 : at - 1
-        let sender = fromClient ? "client" : "server", receiver = fromClient ? "server" : "client"
+        let sender = fromClient ? "client" : "server"
         let arrived = s.messages.filter { $0.fromClient == fromClient && $0.frames[next] != nil }
         let path = Self.path(lost)
         let summary = "\(Self.counted(lost)) left the \(names[at]) (\(files[at]) frames \(Self.list(lost.compactMap { $0.frames[at] })))"
@@ -90,8 +89,9 @@ enum JointFindings {
             advice.append(fromClient ? "UDP 4500 (NAT-T) is often blocked by the client's NAT router or a firewall that allows only UDP 500: allow UDP 4500 both ways."
                                      : "The return path drops the \(path): look at the client's NAT router (its NAT-T / IPsec passthrough handling) and stateful firewalls.")
         }
+        let rule: any JointRule.Type = fromClient ? JointLostClientToServer.self : JointLostServerToClient.self
         return JointFinding(
-            rule: "vantage.lost-\(sender)-to-\(receiver)", severity: .error, summary: summary,
+            rule: rule.id.rawValue, severity: rule.severity, summary: summary,
             lossLocation: fromClient ? .clientToServer : .serverToClient, segment: Self.segment(lost[0], names: names),
             frames: [.init(file: files[at], vantage: names[at], frames: lost.compactMap { $0.frames[at] }),
                      .init(file: files[next], vantage: names[next], frames: arrived.compactMap { $0.frames[next] })],

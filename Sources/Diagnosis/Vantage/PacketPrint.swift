@@ -3,8 +3,9 @@ import Decoding
 import Sessions
 
 /// One IP packet of a capture as another capture of the same attempt would see it: what NAT and
-/// routers leave alone (IP ID, protocol, fragment offset, the transport payload) hashed into `key`,
-/// and what they rewrite (addresses, ports, TTL) kept beside it to show the rewriting.
+/// routers leave alone hashed into `key` (the VPN message's own numbers when it has them, see
+/// `WireIdentity`; else the IP ID, protocol, fragment offset and transport payload), and what they
+/// rewrite (addresses, ports, TTL) kept beside it to show the rewriting.
 public struct PacketPrint: Sendable {
     /// The same for the same packet at every vantage point (within one process: `Hasher` is seeded
     /// per process, and every capture of a run is printed in the same process).
@@ -22,6 +23,10 @@ public struct PacketPrint: Sendable {
     public var firstFragment: Bool
     /// The IP identification (0 for IPv6 without a fragment header).
     public var fragmentID: UInt32
+    /// The identifier its capture's analysis keys the packet's session by, when it has one.
+    public var session: SessionKey?
+    /// Whether the packet stops the attempt or opens a new one.
+    var signal: StopSignal?
 }
 
 /// Prints every IP packet of one capture in one pass, holding at most `limit` prints (the first
@@ -56,7 +61,6 @@ public struct PacketPrinter {
 
     mutating func add(_ frame: RawFrame, _ packet: DecodedPacket) {
         guard let ip = packet.layers.firstIndex(where: { $0.ipEndpoints != nil }) else { return }
-        var hasher = Hasher()
         let payload: ByteRange, ttl: UInt8, fragmentID: UInt32, offset: Int, proto: IPProtocol
         switch packet.layers[ip] {
         case .ipv4(let h):
@@ -66,6 +70,24 @@ public struct PacketPrinter {
                                                          h.upperProtocol)
         default: return
         }
+        let whole = offset == 0 && packet.stop?.reason != .fragment
+        let identity = whole ? WireIdentity(packet, bytes: frame.bytes) : nil
+        let ports = packet.layers[(ip + 1)...].first { $0.ports != nil }?.ports
+        let (source, destination) = packet.layers[ip].ipEndpoints!
+        self.prints.append(PacketPrint(
+            key: identity?.message?.hashValue ?? Self.payloadKey(frame, packet, ip: ip, payload: payload, fragmentID: fragmentID, offset: offset, proto: proto),
+            frame: frame.info.number, time: frame.info.timestamp,
+            source: Endpoint(source, ports?.source ?? 0), destination: Endpoint(destination, ports?.destination ?? 0), ttl: ttl,
+            label: Self.label(packet, fragmentOffset: offset, proto: proto), laterFragment: offset > 0,
+            firstFragment: offset == 0 && packet.stop?.reason == .fragment, fragmentID: fragmentID,
+            session: identity?.session, signal: identity?.signal))
+    }
+
+    /// A packet without VPN numbers (or a fragment of one): its IP ID, protocol, fragment offset and
+    /// transport payload, with what NAT rewrites left out.
+    static func payloadKey(_ frame: RawFrame, _ packet: DecodedPacket, ip: Int, payload: ByteRange, fragmentID: UInt32, offset: Int,
+                           proto: IPProtocol) -> Int {
+        var hasher = Hasher()
         hasher.combine(fragmentID)
         hasher.combine(offset)
         hasher.combine(proto.rawValue)
@@ -86,12 +108,7 @@ public struct PacketPrinter {
             position = min(start + range.upperBound, end)
         }
         hasher.combine(bytes: UnsafeRawBufferPointer(rebasing: frame.bytes[position..<end]))
-        let (source, destination) = packet.layers[ip].ipEndpoints!
-        self.prints.append(PacketPrint(
-            key: hasher.finalize(), frame: frame.info.number, time: frame.info.timestamp,
-            source: Endpoint(source, ports?.source ?? 0), destination: Endpoint(destination, ports?.destination ?? 0), ttl: ttl,
-            label: Self.label(packet, fragmentOffset: offset, proto: proto), laterFragment: offset > 0,
-            firstFragment: offset == 0 && packet.stop?.reason == .fragment, fragmentID: fragmentID))
+        return hasher.finalize()
     }
 
     /// A few words for the joint ladder: the VPN message when there is one, else the transport.

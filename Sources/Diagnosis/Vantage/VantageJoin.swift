@@ -11,8 +11,11 @@ public struct VantageCapture: Sendable {
         public var server: IPAddress
         public var protocolLabel: String
         public var failed: Bool
-        public init(id: Int, client: IPAddress, server: IPAddress, protocolLabel: String, failed: Bool) {
+        /// The identifiers the analysis keyed it by (`SessionKey.of`).
+        public var keys: [SessionKey]
+        public init(id: Int, client: IPAddress, server: IPAddress, protocolLabel: String, failed: Bool, keys: [SessionKey]) {
             (self.id, self.client, self.server, self.protocolLabel, self.failed) = (id, client, server, protocolLabel, failed)
+            self.keys = keys
         }
     }
 
@@ -29,6 +32,9 @@ public struct VantageCapture: Sendable {
     /// The first session of each pair of peers (index into `sessions`): a packet finds its session
     /// in one lookup, not a walk over every session (a gateway capture has thousands).
     let sessionOfPeers: [HostPair: Int]
+    /// The session of each identifier: two sessions between one pair of peers (two clients behind
+    /// one NAT) are told apart by what their packets carry.
+    let sessionOfKey: [SessionKey: Int]
 
     public init(file: String, sessions: [SessionSide], prints: [PacketPrint], printsDropped: Int, named: String?,
                 span: ClosedRange<Timestamp>?) {
@@ -37,13 +43,20 @@ public struct VantageCapture: Sendable {
         var first: [HostPair: Int] = [:]
         for (i, s) in sessions.enumerated() where first[HostPair(s.client, s.server)] == nil { first[HostPair(s.client, s.server)] = i }
         self.sessionOfPeers = first
+        var byKey: [SessionKey: Int] = [:]
+        for (i, s) in sessions.enumerated() { for key in s.keys where byKey[key] == nil { byKey[key] = i } }
+        self.sessionOfKey = byKey
     }
 
-    /// The session whose peers the packet goes between, and whether the client sent it.
+    /// The session the packet's identifier belongs to, else the first between its peers, and
+    /// whether the client sent it.
     func session(of p: PacketPrint) -> (id: Int, fromClient: Bool)? {
         guard p.source.address != p.destination.address,
-              let i = self.sessionOfPeers[HostPair(p.source.address, p.destination.address)] else { return nil }
-        return (self.sessions[i].id, p.source.address == self.sessions[i].client)
+              let i = p.session.flatMap({ self.sessionOfKey[$0] }) ?? self.sessionOfPeers[HostPair(p.source.address, p.destination.address)]
+        else { return nil }
+        let s = self.sessions[i]
+        // ESP tied to the session by inference goes between other addresses: its direction is told by the server's.
+        return (s.id, p.source.address == s.client || (p.source.address != s.server && p.destination.address == s.server))
     }
 }
 
@@ -93,6 +106,8 @@ public struct JointAttempt: Sendable {
         public var after: Endpoint
         /// The vantage point that sees `after`.
         public var at: String
+        /// Its position (`before` is seen at the one before it).
+        var position: Int
         public var text: String { "\(self.role) \(self.before) appears as \(self.after) at the \(self.at)" }
     }
 
@@ -106,18 +121,20 @@ public struct JointAttempt: Sendable {
     public var printsDropped: Int
 }
 
-/// Joins captures of one attempt: those that share an identical packet (same IP ID, protocol,
-/// fragment offset and transport payload: what NAT leaves alone) seen differently (`differ`) are one
+/// Joins captures of one attempt: those that share a packet (`PacketPrint.key`: what the VPN
+/// protocol numbers it, else what NAT leaves alone of it) seen differently (`differ`) are one
 /// attempt seen from several places; the rest are left alone.
 ///
-/// Identifiers (IKE SPIs, ESP SPIs, L2TP and PPTP IDs) travel inside those packets, so a shared
-/// identifier with no shared packet means no packet can be matched: no clock, no NAT mapping, no
-/// loss to place. Such captures are joined only when the user names their vantage points.
+/// A packet keyed by its protocol numbers (IKE SPIs and message IDs, ESP SPIs and sequence numbers…)
+/// is matched even when the rest of it differs (checksums, IP IDs, a shorter snaplen). Captures that
+/// share no packet at all give nothing to match (no clock, no NAT mapping, no loss to place) and are
+/// joined only when the user names their vantage points.
 ///
 /// Linear: one dictionary of every print by key, bounded by the printers' ceilings.
 public enum VantageJoin {
-    /// `together`: join every capture into one attempt (the user named the vantage points).
-    public static func join(_ captures: [VantageCapture], together: Bool = false) -> [JointAttempt] {
+    /// `together`: join every capture into one attempt (the user named the vantage points);
+    /// `ignoring`: joint rules whose findings are left out (`--ignore`).
+    public static func join(_ captures: [VantageCapture], together: Bool = false, ignoring: Set<String> = []) -> [JointAttempt] {
         var sightings: [Int: [Sighting]] = [:]
         for (c, capture) in captures.enumerated() {
             for (i, p) in capture.prints.enumerated() { sightings[p.key, default: []].append(Sighting(capture: c, print: i)) }
@@ -140,7 +157,7 @@ public enum VantageJoin {
             for (root, seen) in Dictionary(grouping: m.seen, by: { groups.find($0.capture) }) { byGroup[root, default: []].append(Message(seen: seen)) }
         }
         return members.values.filter { $0.count > 1 }.sorted { $0[0] < $1[0] }.map { group in
-            JointBuilder(captures: captures, group: group, messages: byGroup[groups.find(group[0])] ?? []).build()
+            JointBuilder(captures: captures, group: group, messages: byGroup[groups.find(group[0])] ?? [], ignoring: ignoring).build()
         }
     }
 
