@@ -78,7 +78,7 @@ struct LadderSVG {
         var title = [label + (note.isEmpty ? "" : " (\(note))"), "frame\(m.frames.count > 1 ? "s" : "") " + Self.frameList(m.frames)]
         if let t = m.times.first ?? nil { title.append(String(format: "at %.6f s", t)) }
         title += m.fields
-        var out = "<g class=\"\(classes)\" id=\"\(self.id)-r\(index)\" tabindex=\"0\"><title>\(HTML.text(title.joined(separator: "\n")))</title>"
+        var out = "<g class=\"\(classes)\" id=\"\(self.id)-r\(index)\" tabindex=\"0\"><title>\(HTML.lines(title))</title>"
         out += self.timeText(m.times.first ?? nil, y: y, previous: &previousTime)
         out += "<line x1=\"\(x1)\" y1=\"\(y)\" x2=\"\(x2)\" y2=\"\(y)\"/>"
         if m.unanswered {
@@ -106,7 +106,7 @@ struct LadderSVG {
         var title = [label + " packets (client → server / server → client)"]
         if let s = b.start, let e = b.end { title.append(String(format: "from %.3f s to %.3f s", s, e)) }
         if !b.frames.isEmpty { title.append("frames " + Self.frameList(b.frames) + " (first and last of each direction)") }
-        var out = "<g class=\"\(classes)\" id=\"\(self.id)-r\(index)\" tabindex=\"0\"><title>\(HTML.text(title.joined(separator: "\n")))</title>"
+        var out = "<g class=\"\(classes)\" id=\"\(self.id)-r\(index)\" tabindex=\"0\"><title>\(HTML.lines(title))</title>"
         out += "<rect x=\"\(x1)\" y=\"\(y - 14)\" width=\"\(x2 - x1)\" height=\"22\" rx=\"4\"/>"
         out += "<text class=\"lbl\" x=\"\((x1 + x2) / 2)\" y=\"\(y + 2)\" text-anchor=\"middle\">\(HTML.text(label))</text>"
         return out + "</g>"

@@ -11,13 +11,15 @@ import Sessions
 /// run nor call home even if it slipped past `HTML.text`. Clicking a finding highlights its frames
 /// with CSS alone (`:target` inside `:has`).
 public enum HTMLRenderer {
-    public static func render(_ reports: [Report]) -> String {
-        self.render(ReportDocument(reports, evidence: true))
+    /// `joint`: the attempts seen from several captures, drawn after the captures' own reports.
+    public static func render(_ reports: [Report], joint: [JointAttempt] = []) -> String {
+        self.render(ReportDocument(reports, evidence: true, joint: joint))
     }
 
     public static func render(_ document: ReportDocument) -> String {
         var page = HTMLPage()
         for (n, report) in document.reports.enumerated() { page.capture(report, index: n) }
+        for (n, attempt) in (document.joint ?? []).enumerated() { page.joint(attempt, index: n) }
         let title = "vpndoctor — " + document.reports.map(\.capture.file).joined(separator: ", ")
         return """
             <!DOCTYPE html>
@@ -56,6 +58,10 @@ enum HTML {
         }
         return out
     }
+
+    /// Lines of a tooltip (`<title>`): each made safe, joined by a character reference for the
+    /// newline (`text` would show a raw newline as "\\n", as it does every control character).
+    static func lines(_ lines: [String]) -> String { lines.map(Self.text).joined(separator: "&#10;") }
 
     /// 1234567 as "1,234,567".
     static func count(_ n: Int) -> String {

@@ -81,13 +81,19 @@ extension Renderer {
 
     /// Consecutive messages alike (same words, direction, where seen and where lost) as one row.
     static func jointRuns(_ messages: [JointSession.Message]) -> [[JointSession.Message]] {
-        var runs: [[JointSession.Message]] = []
-        for m in messages {
-            if let last = runs.last?.last, last.label == m.label, last.fromClient == m.fromClient, last.lostAfter == m.lostAfter,
-               last.frames.map({ $0 == nil }) == m.frames.map({ $0 == nil }) {
-                runs[runs.count - 1].append(m)
+        Self.runs(messages) { a, b in
+            a.label == b.label && a.fromClient == b.fromClient && a.lostAfter == b.lostAfter && a.frames.map { $0 == nil } == b.frames.map { $0 == nil }
+        }
+    }
+
+    /// Consecutive items `alike` as one run (the text and the HTML joint ladders' rows).
+    static func runs<T>(_ items: [T], alike: (T, T) -> Bool) -> [[T]] {
+        var runs: [[T]] = []
+        for item in items {
+            if let last = runs.last?.last, alike(last, item) {
+                runs[runs.count - 1].append(item)
             } else {
-                runs.append([m])
+                runs.append([item])
             }
         }
         return runs

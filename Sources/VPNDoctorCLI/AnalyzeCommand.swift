@@ -119,7 +119,7 @@ struct AnalyzeCommand: ParsableCommand {
                 print(TextRenderer.render(reports, color: self.output.useColor, verbose: self.diagnosis.verbose, joint: joint), terminator: "")
             }
         }
-        if let html = self.html, !HTMLOutput.write(reports, to: html, inputs: self.input.files) { inputFailed = true }
+        if let html = self.html, !HTMLOutput.write(reports, joint: joint, to: html, inputs: self.input.files) { inputFailed = true }
         // The damage line goes last so it is the one line a script or a person sees at the end.
         for report in reports {
             if let error = report.capture.error { printError(error) }

@@ -137,6 +137,34 @@ import TestSupport
         #expect(page.highlights.values.contains { $0 > 0 }, "\(page.highlights)")
     }
 
+    /// A joint page (`analyze --html` with the lab router's four captures of `natt-4500-blocked-taps`):
+    /// after each capture's ladder, one joint ladder with a lifeline per vantage point, where the
+    /// IKE_AUTH requests stop between the router's inside and outside. Its arrows are the joint
+    /// rows (tshark on the client's capture: IKE_SA_INIT request and response, IKE_AUTH at 0.01,
+    /// 1.0 and 2.4 s (one row, lost), and at 4.37 s, after the router-outside capture stopped, so
+    /// not known lost): 4, one lost; loads clean, no label overlaps.
+    @Test(.enabled(if: Strict.runs(available, needs: "chromium and chromedriver")))
+    func jointPageDrawsWhereThePacketDied() throws {
+        let dir = try Self.temporaryDirectory("html-joint")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let names = ["client", "router-inside", "router-outside", "server"]
+        let files = names.map { "Captures/lab-natt-4500-blocked-taps-\($0).pcap" }
+        let path = dir.appendingPathComponent("joint.html").path
+        let run = try runVPNDoctor(["analyze", "--html", path] + zip(names, files).flatMap { ["--vantage", "\($0)=\($1)"] } + files,
+                                   directory: Corpus.packageRoot)
+        #expect(run.status == 1, "\(run.stderr)")
+        let html = try String(contentsOfFile: path, encoding: .utf8)
+        #expect(html.contains("Joint report: 4 captures of one attempt"))
+        let page = try #require(try Self.load([path]).first)
+        #expect(page.console.isEmpty && page.requests.isEmpty, "\(page.console) \(page.requests)")
+        #expect(page.svgs.count == files.count + 1)
+        let joint = try #require(page.svgs.last)
+        #expect(joint.arrows == 4 && joint.unanswered == 1, "\(joint)")
+        #expect(joint.overlaps.isEmpty && joint.untitled == 0, "\(joint.overlaps)")
+        // The lost arrow's title says where it died.
+        #expect(html.contains("<title>IKEv2 IKE_AUTH request ×3 — lost after the router-inside&#10;"))
+    }
+
     /// The text a hostile capture carries reaches the page escaped: no element, script or control
     /// character of its own, and the page still loads clean.
     @Test(.enabled(if: Strict.runs(available, needs: "chromium and chromedriver")),
