@@ -308,4 +308,32 @@ import TestSupport
         let findings = (try Self.attempt(ignored)["sessions"] as? [[String: Any]] ?? []).flatMap { $0["findings"] as? [[String: Any]] ?? [] }
         #expect(findings.isEmpty, "\(findings)")
     }
+
+    /// The join is protocol-generic: a WireGuard or OpenVPN packet missing from one side is lost on
+    /// the way there, as an IKE packet would be. Real lab pairs with one packet cut out of one
+    /// capture (editcap deleting the frame; the lab's router rules for WireGuard and OpenVPN
+    /// drops come with their own scenarios): the WireGuard handshake response (client frame 2),
+    /// the client's first WireGuard data packet (server frame 3), OpenVPN's server hard reset
+    /// (client frame 2).
+    @Test(arguments: [("wireguard-ok", "client", 2, "server-to-client", "WireGuard"),
+                      ("wireguard-ok", "server", 3, "client-to-server", "WireGuard"),
+                      ("openvpn-udp-ok", "client", 2, "server-to-client", "OpenVPN")])
+    func aTunnelPacketMissingAtOneSideIsLostThere(_ scenario: String, _ side: String, _ frame: Int, _ location: String, _ label: String) throws {
+        let row = try #require(Self.rows.first { $0.scenario == scenario })
+        let editcap = try #require(which("editcap"), "editcap (wireshark-common) is needed")
+        let directory = NSTemporaryDirectory() + "vpndoctor-vantage-\(getpid())-cut-\(scenario)-\(side)"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let name = side == "client" ? row.client : row.server
+        let cut = directory + "/" + name
+        #expect(try runCommand(editcap, [Corpus.capturePath(name), cut, String(frame)]).status == 0)
+        let files = side == "client" ? [cut, Corpus.capturePath(row.server)] : [Corpus.capturePath(row.client), cut]
+        let (status, document, _) = try Self.analyze(files)
+        let attempt = try Self.attempt(document)
+        #expect(Self.loss(attempt) == location, "\(attempt["sessions"] ?? [])")
+        #expect(status == 1)
+        let sessions = attempt["sessions"] as? [[String: Any]] ?? []
+        let lost = sessions.flatMap { $0["messages"] as? [[String: Any]] ?? [] }.filter { $0["lostAfter"] != nil }
+        #expect(lost.count == 1 && (lost.first?["label"] as? String ?? "").hasPrefix(label), "\(lost)")
+    }
 }

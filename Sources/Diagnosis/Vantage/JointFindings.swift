@@ -109,6 +109,8 @@ enum JointFindings {
             case "TCP", "PPTP": "TCP \(m.port)"
             case "UDP", "L2TP": "UDP \(m.port)"
             case "GRE": "GRE (IP protocol 47)"
+            case "WireGuard": "WireGuard on UDP \(m.port)"
+            case "OpenVPN": "OpenVPN on port \(m.port)"
             default: m.laterFragment ? "IP fragments" : word
             }
             if !kinds.contains(kind) { kinds.append(kind) }

@@ -127,6 +127,16 @@ public struct PacketPrinter {
             what = "L2TP data"
         } else if let p = packet.pptpMessages.first {
             what = "PPTP \(p.controlType)"
+        } else if let w = layers.wireguard {
+            let message = switch w.type {
+            case .initiation: "handshake initiation"
+            case .response: "handshake response"
+            case .cookieReply: "cookie reply"
+            case .transportData: w.isKeepalive ? "keepalive" : "data"
+            }
+            what = "WireGuard " + message
+        } else if let o = packet.openvpnPackets.first {
+            what = "OpenVPN \(o.opcode)"
         } else if layers.gre != nil {
             what = "GRE"
         } else if let t = layers.tcp {
