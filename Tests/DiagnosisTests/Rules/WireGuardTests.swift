@@ -113,6 +113,40 @@ import TestSupport
         #expect(proton.sessions.first?.ladder.first { $0.stage == .handshake }?.frames == [27, 28])
     }
 
+    /// Every public WireGuard capture (MANIFEST.tsv: nDPI, zeek-spicy-wireguard, PcapPlusPlus): its
+    /// WireGuard sessions' verdicts, and no error finding (none of them shows a failure).
+    static let publicCaptures: [(file: String, verdicts: [Verdict])] = [
+        ("nDPI/wireguard.pcap", [.connected, .connected]), ("nDPI/mullvad_wireguard.pcap", [.connected]),
+        ("nDPI/protonvpn.pcap", [.connected]), ("nDPI/tailscale.pcap", [.connected]),
+        ("zeek-spicy-wireguard/wireguard.pcap", [.connected]), ("zeek-spicy-wireguard/tailscale_linux.pcap", [.connected]),
+        // A cookie reply and one data packet, the handshakes before the capture: nothing to judge.
+        ("PcapPlusPlus/WireGuard.pcap", [.incomplete, .incomplete]),
+    ]
+
+    @Test(.enabled(if: Corpus.publicCorpusAvailable), arguments: Self.publicCaptures.indices)
+    func everyPublicCaptureIsNamedAndGetsNoError(_ index: Int) throws {
+        let (file, verdicts) = Self.publicCaptures[index]
+        let r = try CorpusTests.report(file)
+        let sessions = r.sessions.filter { $0.evidence.wireguard != nil }
+        #expect(sessions.map(\.protocolLabel) == verdicts.map { _ in "WireGuard" }, "\(file)")
+        #expect(sessions.map(\.verdict) == verdicts, "\(file)")
+        let errors = (r.sessions.flatMap(\.findings) + r.captureFindings).filter { $0.severity == .error }
+        #expect(errors.isEmpty, "\(file): \(errors.map(\.summary))")
+    }
+
+    /// No other capture of the corpus is taken for WireGuard or OpenVPN (an accept-list: its scope
+    /// is the whole public corpus, its bound the WireGuard captures above and OpenVPNTests' list).
+    @Test(.enabled(if: Corpus.publicCorpusAvailable))
+    func noOtherCorpusCaptureIsWireGuardOrOpenVPN() throws {
+        let expected = Set(Self.publicCaptures.map(\.file) + OpenVPNTests.expected.filter { !$0.sessions.isEmpty }.map(\.file))
+        var found: Set<String> = []
+        for file in Corpus.publicFiles() {
+            guard let r = try? CorpusTests.report(file) else { continue }
+            if r.sessions.contains(where: { $0.evidence.wireguard != nil || $0.evidence.vpnProtocol == .openvpn }) { found.insert(file) }
+        }
+        #expect(found == expected)
+    }
+
     /// PcapPlusPlus' sample holds a real cookie reply (for an initiation before the capture); its one
     /// transport data packet unanswered proves no one-way tunnel.
     @Test func cookieReplyIsAWarning() throws {
