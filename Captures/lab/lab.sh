@@ -440,13 +440,13 @@ scenario() { # name outdir
   TAPS=0
   local base=$sc
   case "$sc" in *-taps) TAPS=1; base=${sc%-taps} ;; esac
-  # ESP-in-UDP (non-ESP marker != 0, longer than a NAT keepalive) server->client
   # WireGuard from the server: its handshake response (IP length 20+8+92), and transport data that
   # carries a packet (message type 4, longer than a 32-byte keepalive)
   local WG_RESPONSE="iptables -A FORWARD -p udp -s $S_ADDR --sport 51820 -m length --length 120 -j DROP"
   local WG_DATA_S2C="iptables -A FORWARD -p udp -s $S_ADDR --sport 51820 -m length --length 61:65535 -m u32 --u32 '0>>22&0x3C@8>>24=4' -j DROP"
   # OpenVPN P_DATA_V2 (opcode 9, any key id) from the server: the return path of the data channel
   local OVPN_DATA_S2C="iptables -A FORWARD -p udp -s $S_ADDR --sport 1194 -m u32 --u32 '0>>22&0x3C@8>>24&0xF8=0x48' -j DROP"
+  # ESP-in-UDP (non-ESP marker != 0, longer than a NAT keepalive) server->client
   local ESP_S2C="iptables -A FORWARD -p udp -s $S_ADDR --sport 4500 -m length --length 30:65535 -m u32 ! --u32 '0>>22&0x3C@8=0' -j DROP"
   EXPECT=fail
   case "$base" in
@@ -869,7 +869,7 @@ ovpn_cert() { # dir ca name: a key and a certificate signed by ca (serverAuth or
   openssl x509 -req -in "$1/$3.csr" -CA "$1/$2.crt" -CAkey "$1/$2.key" -CAcreateserial -days 30 -extfile "$ext" \
     -out "$1/$3.crt" 2>/dev/null
 }
-run_openvpn() { # scenario outdir proto(udp|tcp) mode(ok|tls-auth-mismatch|unknown-ca)
+run_openvpn() { # scenario outdir proto(udp|tcp) mode(ok|tls-auth-mismatch|unknown-ca|tls-crypt-mismatch|ping-restart)
   local sc=$1 out=$2 proto=$3 mode=$4 d="$WORK/ovpn"
   command -v openvpn >/dev/null || { DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends openvpn >/dev/null; }
   net_up 0
@@ -878,7 +878,7 @@ run_openvpn() { # scenario outdir proto(udp|tcp) mode(ok|tls-auth-mismatch|unkno
   ovpn_ca "$d" ca; ovpn_ca "$d" other-ca
   ovpn_cert "$d" ca server; ovpn_cert "$d" ca client
   [ -e /dev/net/tun ] || { mkdir -p /dev/net; mknod /dev/net/tun c 10 200; }
-  local tlsauth_s="" tlsauth_c="" client_ca="$d/ca.crt"
+  local tlsauth_s="" tlsauth_c="" client_ca="$d/ca.crt" client_timers=""
   if [ "$mode" = tls-auth-mismatch ]; then
     openvpn --genkey secret "$d/ta-server.key"; openvpn --genkey secret "$d/ta-client.key"
     tlsauth_s="--tls-auth $d/ta-server.key 0"; tlsauth_c="--tls-auth $d/ta-client.key 1"
@@ -888,7 +888,7 @@ run_openvpn() { # scenario outdir proto(udp|tcp) mode(ok|tls-auth-mismatch|unkno
     tlsauth_s="--tls-crypt $d/tc-server.key"; tlsauth_c="--tls-crypt $d/tc-client.key"
   fi
   # ping-restart: the client pings every second and restarts when nothing comes back for 4 s
-  [ "$mode" = ping-restart ] && tlsauth_c="--ping 1 --ping-restart 4"
+  [ "$mode" = ping-restart ] && client_timers="--ping 1 --ping-restart 4"
   [ "$mode" = unknown-ca ] && client_ca="$d/other-ca.crt"
   local sproto=$proto cproto=$proto
   [ "$proto" = tcp ] && { sproto=tcp-server; cproto=tcp-client; }
@@ -901,7 +901,7 @@ run_openvpn() { # scenario outdir proto(udp|tcp) mode(ok|tls-auth-mismatch|unkno
   # shellcheck disable=SC2086
   nsx $NS_C openvpn --dev tun --proto "$cproto" --remote "$S_ADDR" 1194 --tls-client --remote-cert-tls server \
     --ca "$client_ca" --cert "$d/client.crt" --key "$d/client.key" --ifconfig 10.99.50.2 10.99.50.1 --verb 3 \
-    --tls-version-max 1.2 --connect-retry 1 --hand-window 6 --nobind $tlsauth_c \
+    --tls-version-max 1.2 --connect-retry 1 --hand-window 6 --nobind $tlsauth_c $client_timers \
     --log "$WORK/openvpn-client.log" --writepid "$WORK/openvpn-client.pid" --daemon
   probe_ping
   OUTCOME=no-tunnel
@@ -914,7 +914,7 @@ run_openvpn() { # scenario outdir proto(udp|tcp) mode(ok|tls-auth-mismatch|unkno
   probe_ping
   if [ "$mode" = ping-restart ]; then
     sleep 12
-    [ "$(grep -c 'ping-restart' "$WORK/openvpn-client.log")" -ge 2 ] && OUTCOME=up-restarting
+    [ "$(grep -c 'SIGUSR1\[soft,ping-restart\]' "$WORK/openvpn-client.log")" -ge 2 ] && OUTCOME=up-restarting
   fi
   stop_captures
   local pid
