@@ -47,7 +47,10 @@ ikev2-invalid-ke-ok l2tp-1701-blocked pptp-server-not-running l2tp-ipsec-ppp-fai
 nat-two-clients nat-rebinding-ok ikev2-ts-mismatch
 wireguard-ok wireguard-unknown-key wireguard-allowedips-one-way wireguard-no-data
 openvpn-udp-ok openvpn-tcp-ok openvpn-tls-auth-mismatch openvpn-unknown-ca
-natt-4500-blocked-taps esp-one-way-taps"
+natt-4500-blocked-taps esp-one-way-taps
+wireguard-port-blocked wireguard-response-dropped wireguard-data-one-way
+openvpn-udp-server-down openvpn-tcp-server-down openvpn-udp-port-blocked openvpn-tls-crypt-mismatch
+openvpn-data-one-way openvpn-reconnect-loop"
 
 PIDS=()
 WORK=""
@@ -222,7 +225,7 @@ reset_ipsec_params() {
   C_ESP=aes256-sha256;          S_ESP=aes256-sha256
   C_PSK=lab-psk-correct-horse;  S_PSK=lab-psk-correct-horse
   SERVER_RUNNING=1; PINGS=4; RTR_RULES=(); TS_SUFFIX=""; POST_UP_HOOK=""; C_CHILDLESS=allow; MODE=tunnel
-  S_REMOTE_TS=""
+  S_REMOTE_TS=""; PROBE_PING=0
 }
 
 write_strongswan_conf() { # dir role
@@ -373,12 +376,28 @@ collect_logs() { # scenario
   done
 }
 
+# The scenario's RTR_RULES in the router's namespace (drops on the path between client and server).
+router_rules() {
+  local r
+  for r in "${RTR_RULES[@]:-}"; do [ -n "$r" ] && nsx $NS_R sh -c "$r"; done
+  return 0
+}
+
+# PROBE_PING=1: the client pings the server's address once outside the tunnel, as an engineer checks
+# that the host is up, before and after the attempt; in a port-blocked scenario these are the only
+# packets the server's capture holds, and they show it ran all the time (the join counts a packet as
+# lost only while the other capture ran).
+probe_ping() {
+  [ "${PROBE_PING:-0}" = 1 ] || return 0
+  nsx $NS_C ping -c1 -W1 "$S_ADDR" >/dev/null 2>&1 || true
+  sleep 1   # tcpdump gets packets in blocks up to 1 s late: let the last probe reach the file
+}
+
 run_ipsec() { # scenario outdir
   local sc=$1 out=$2 rc=0
   [ "$AUTH" = pubkey ] && gen_certs
   net_up "$NAT"
-  local r
-  for r in "${RTR_RULES[@]:-}"; do [ -n "$r" ] && nsx $NS_R sh -c "$r"; done
+  router_rules
   rm -rf "$WORK/client" "$WORK/server"
   start_captures "$sc" "$out"
   [ "$SERVER_RUNNING" = 1 ] && start_charon $NS_S server
@@ -421,6 +440,12 @@ scenario() { # name outdir
   TAPS=0
   local base=$sc
   case "$sc" in *-taps) TAPS=1; base=${sc%-taps} ;; esac
+  # WireGuard from the server: its handshake response (IP length 20+8+92), and transport data that
+  # carries a packet (message type 4, longer than a 32-byte keepalive)
+  local WG_RESPONSE="iptables -A FORWARD -p udp -s $S_ADDR --sport 51820 -m length --length 120 -j DROP"
+  local WG_DATA_S2C="iptables -A FORWARD -p udp -s $S_ADDR --sport 51820 -m length --length 61:65535 -m u32 --u32 '0>>22&0x3C@8>>24=4' -j DROP"
+  # OpenVPN P_DATA_V2 (opcode 9, any key id) from the server: the return path of the data channel
+  local OVPN_DATA_S2C="iptables -A FORWARD -p udp -s $S_ADDR --sport 1194 -m u32 --u32 '0>>22&0x3C@8>>24&0xF8=0x48' -j DROP"
   # ESP-in-UDP (non-ESP marker != 0, longer than a NAT keepalive) server->client
   local ESP_S2C="iptables -A FORWARD -p udp -s $S_ADDR --sport 4500 -m length --length 30:65535 -m u32 ! --u32 '0>>22&0x3C@8=0' -j DROP"
   EXPECT=fail
@@ -431,10 +456,12 @@ scenario() { # name outdir
     l2tp-ipsec-ppp-fails) EXPECT=ipsec-up+session-up-then-cdn ;;
     pptp-ppp-fails) EXPECT=call-up-then-closed ;;
     openvpn-*-ok) EXPECT=up ;;
+    openvpn-data-one-way) EXPECT=up-noping ;;
+    openvpn-reconnect-loop) EXPECT=up-restarting ;;
     openvpn-*) EXPECT=no-tunnel ;;
     l2tp-*|pptp-*) EXPECT=no-control-connection ;;
-    wireguard-unknown-key) EXPECT=no-handshake ;;
-    wireguard-allowedips-one-way|wireguard-no-data) EXPECT=handshake-noping ;;
+    wireguard-unknown-key|wireguard-port-blocked|wireguard-response-dropped) EXPECT=no-handshake ;;
+    wireguard-allowedips-one-way|wireguard-no-data|wireguard-data-one-way) EXPECT=handshake-noping ;;
   esac
   case "$base" in
     ikev2-psk-ok) ;;
@@ -481,6 +508,15 @@ scenario() { # name outdir
     openvpn-tcp-ok) run_openvpn "$sc" "$out" tcp ok; return ;;
     openvpn-tls-auth-mismatch) run_openvpn "$sc" "$out" udp tls-auth-mismatch; return ;;
     openvpn-unknown-ca) run_openvpn "$sc" "$out" udp unknown-ca; return ;;
+    wireguard-port-blocked) PROBE_PING=1; RTR_RULES=("iptables -A FORWARD -p udp --dport 51820 -j DROP"); run_wireguard "$sc" "$out" blocked; return ;;
+    wireguard-response-dropped) RTR_RULES=("$WG_RESPONSE"); run_wireguard "$sc" "$out" blocked; return ;;
+    wireguard-data-one-way) RTR_RULES=("$WG_DATA_S2C"); run_wireguard "$sc" "$out" one-way; return ;;
+    openvpn-udp-server-down) SERVER_RUNNING=0; run_openvpn "$sc" "$out" udp ok; return ;;
+    openvpn-tcp-server-down) SERVER_RUNNING=0; run_openvpn "$sc" "$out" tcp ok; return ;;
+    openvpn-udp-port-blocked) PROBE_PING=1; RTR_RULES=("iptables -A FORWARD -p udp --dport 1194 -j DROP"); run_openvpn "$sc" "$out" udp ok; return ;;
+    openvpn-tls-crypt-mismatch) run_openvpn "$sc" "$out" udp tls-crypt-mismatch; return ;;
+    openvpn-data-one-way) RTR_RULES=("$OVPN_DATA_S2C"); run_openvpn "$sc" "$out" udp ok; return ;;
+    openvpn-reconnect-loop) RTR_RULES=("$OVPN_DATA_S2C"); run_openvpn "$sc" "$out" udp ping-restart; return ;;
     *) die "unknown scenario '$sc' (try: $0 list)" ;;
   esac
   run_ipsec "$sc" "$out"
@@ -756,13 +792,16 @@ EOF
 # server's tunnel address 4 times. Modes: ok; unknown-key (the server has no [Peer] with the
 # client's public key: it drops the initiations silently); allowedips (the server's AllowedIPs for
 # the client lack the client's tunnel address: it decrypts the pings and drops them); no-data (no
-# ping: a persistent keepalive every 2 s makes the handshake, and nothing but keepalives follows).
+# ping: a persistent keepalive every 2 s makes the handshake, and nothing but keepalives follows);
+# blocked (one ping, waiting for three initiations: the scenario's RTR_RULES drop them or the
+# responses on the way); one-way (pings for 12 s: RTR_RULES drop the answers).
 WG_C_INNER=10.99.60.2
 WG_S_INNER=10.99.60.1
 run_wireguard() { # scenario outdir mode
   local sc=$1 out=$2 mode=$3 d role allowed
   command -v wireguard-go >/dev/null && command -v wg >/dev/null || apt-get install -y wireguard-go wireguard-tools >&2
   net_up 0
+  router_rules
   rm -rf "$WORK/client" "$WORK/server"; mkdir -p "$WORK/client" "$WORK/server"
   for role in client server; do
     d="$WORK/$role"; (umask 077; wg genkey >"$d/key"); wg pubkey <"$d/key" >"$d/pub"
@@ -782,16 +821,20 @@ run_wireguard() { # scenario outdir mode
     $([ "$mode" = no-data ] && echo persistent-keepalive 2)
   nsx $NS_S ip addr add $WG_S_INNER/24 dev wg-server; nsx $NS_S ip link set wg-server up
   nsx $NS_C ip addr add $WG_C_INNER/24 dev wg-client; nsx $NS_C ip link set wg-client up
+  probe_ping
   log "$sc: client pings $WG_S_INNER through WireGuard"
   local pings=0
   if [ "$mode" = no-data ]; then
     sleep 7
-  elif [ "$mode" = unknown-key ]; then
+  elif [ "$mode" = unknown-key ] || [ "$mode" = blocked ]; then
     nsx $NS_C ping -c 1 -W 12 $WG_S_INNER >/dev/null 2>&1 || true   # initiations at 0, ~5 and ~10 s
+  elif [ "$mode" = one-way ]; then   # pings for 12 s: past the 10 s in which a peer that got data answers at least a keepalive
+    pings=$(nsx $NS_C ping -c 30 -i 0.4 -W 1 $WG_S_INNER 2>/dev/null | grep -c 'bytes from' || true)
   else
     pings=$(nsx $NS_C ping -c 4 -i 0.3 -W 2 $WG_S_INNER 2>/dev/null | grep -c 'bytes from' || true)
     [ "$mode" = allowedips ] && sleep 11   # the server's passive keepalive comes 10 s after data it did not answer
   fi
+  probe_ping
   for role in client server; do
     local ns=$NS_C; [ $role = server ] && ns=$NS_S
     nsx $ns wg show "wg-$role" >"$WORK/$role/wg-show.txt" 2>&1 || true
@@ -812,7 +855,10 @@ run_wireguard() { # scenario outdir mode
 # A server and a client (OpenVPN 2.6, TLS with a small openssl CA) on tun devices in the
 # namespaces. Modes: ok (tunnel up, 3 pings through it), tls-auth-mismatch (each side has its own
 # ta.key: the server drops the client's hard resets silently), unknown-ca (the client trusts another
-# CA: it refuses the server's certificate with a TLS alert; TLS 1.2 so the alert is in clear).
+# CA: it refuses the server's certificate with a TLS alert; TLS 1.2 so the alert is in clear),
+# tls-crypt-mismatch (each side has its own tls-crypt key: the server drops every packet silently),
+# ping-restart (the client restarts after 4 s with nothing from the server: with RTR_RULES that drop
+# the server's data packets, a reconnect loop). SERVER_RUNNING=0: no server (refused).
 ovpn_ca() { # dir name: a CA key and certificate
   openssl req -x509 -newkey rsa:2048 -nodes -days 30 -subj "/CN=$2" -keyout "$1/$2.key" -out "$1/$2.crt" 2>/dev/null
 }
@@ -823,33 +869,41 @@ ovpn_cert() { # dir ca name: a key and a certificate signed by ca (serverAuth or
   openssl x509 -req -in "$1/$3.csr" -CA "$1/$2.crt" -CAkey "$1/$2.key" -CAcreateserial -days 30 -extfile "$ext" \
     -out "$1/$3.crt" 2>/dev/null
 }
-run_openvpn() { # scenario outdir proto(udp|tcp) mode(ok|tls-auth-mismatch|unknown-ca)
+run_openvpn() { # scenario outdir proto(udp|tcp) mode(ok|tls-auth-mismatch|unknown-ca|tls-crypt-mismatch|ping-restart)
   local sc=$1 out=$2 proto=$3 mode=$4 d="$WORK/ovpn"
   command -v openvpn >/dev/null || { DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends openvpn >/dev/null; }
   net_up 0
+  router_rules
   rm -rf "$d"; mkdir -p "$d"
   ovpn_ca "$d" ca; ovpn_ca "$d" other-ca
   ovpn_cert "$d" ca server; ovpn_cert "$d" ca client
   [ -e /dev/net/tun ] || { mkdir -p /dev/net; mknod /dev/net/tun c 10 200; }
-  local tlsauth_s="" tlsauth_c="" client_ca="$d/ca.crt"
+  local tlsauth_s="" tlsauth_c="" client_ca="$d/ca.crt" client_timers=""
   if [ "$mode" = tls-auth-mismatch ]; then
     openvpn --genkey secret "$d/ta-server.key"; openvpn --genkey secret "$d/ta-client.key"
     tlsauth_s="--tls-auth $d/ta-server.key 0"; tlsauth_c="--tls-auth $d/ta-client.key 1"
   fi
+  if [ "$mode" = tls-crypt-mismatch ]; then
+    openvpn --genkey secret "$d/tc-server.key"; openvpn --genkey secret "$d/tc-client.key"
+    tlsauth_s="--tls-crypt $d/tc-server.key"; tlsauth_c="--tls-crypt $d/tc-client.key"
+  fi
+  # ping-restart: the client pings every second and restarts when nothing comes back for 4 s
+  [ "$mode" = ping-restart ] && client_timers="--ping 1 --ping-restart 4"
   [ "$mode" = unknown-ca ] && client_ca="$d/other-ca.crt"
   local sproto=$proto cproto=$proto
   [ "$proto" = tcp ] && { sproto=tcp-server; cproto=tcp-client; }
   start_captures "$sc" "$out"
   # shellcheck disable=SC2086
-  nsx $NS_S openvpn --dev tun --proto "$sproto" --port 1194 --tls-server --dh none --ca "$d/ca.crt" \
+  [ "$SERVER_RUNNING" = 1 ] && nsx $NS_S openvpn --dev tun --proto "$sproto" --port 1194 --tls-server --dh none --ca "$d/ca.crt" \
     --cert "$d/server.crt" --key "$d/server.key" --ifconfig 10.99.50.1 10.99.50.2 --verb 3 $tlsauth_s \
     --log "$WORK/openvpn-server.log" --writepid "$WORK/openvpn-server.pid" --daemon
   sleep 0.5
   # shellcheck disable=SC2086
   nsx $NS_C openvpn --dev tun --proto "$cproto" --remote "$S_ADDR" 1194 --tls-client --remote-cert-tls server \
     --ca "$client_ca" --cert "$d/client.crt" --key "$d/client.key" --ifconfig 10.99.50.2 10.99.50.1 --verb 3 \
-    --tls-version-max 1.2 --connect-retry 1 --hand-window 6 --nobind $tlsauth_c \
+    --tls-version-max 1.2 --connect-retry 1 --hand-window 6 --nobind $tlsauth_c $client_timers \
     --log "$WORK/openvpn-client.log" --writepid "$WORK/openvpn-client.pid" --daemon
+  probe_ping
   OUTCOME=no-tunnel
   local i
   for i in $(seq 1 20); do
@@ -857,13 +911,18 @@ run_openvpn() { # scenario outdir proto(udp|tcp) mode(ok|tls-auth-mismatch|unkno
     sleep 0.5
   done
   if [ "$OUTCOME" = up ]; then nsx $NS_C ping -c3 -i0.3 -W1 10.99.50.1 >/dev/null 2>&1 || OUTCOME=up-noping; else sleep 6; fi
+  probe_ping
+  if [ "$mode" = ping-restart ]; then
+    sleep 12
+    [ "$(grep -c 'SIGUSR1\[soft,ping-restart\]' "$WORK/openvpn-client.log")" -ge 2 ] && OUTCOME=up-restarting
+  fi
   stop_captures
   local pid
   for pid in $(cat "$WORK/openvpn-client.pid" "$WORK/openvpn-server.pid" 2>/dev/null); do kill "$pid" 2>/dev/null || true; done
   sleep 0.3
   mkdir -p "$LOGDIR"
   cp "$WORK/openvpn-client.log" "$LOGDIR/$sc-client.log" 2>/dev/null || true
-  cp "$WORK/openvpn-server.log" "$LOGDIR/$sc-server.log" 2>/dev/null || true
+  cp "$WORK/openvpn-server.log" "$LOGDIR/$sc-server.log" 2>/dev/null || echo "(no OpenVPN server running in this scenario)" >"$LOGDIR/$sc-server.log"
   RESULT=0
 }
 

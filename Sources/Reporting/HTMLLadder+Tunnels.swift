@@ -39,11 +39,15 @@ extension LadderBuilder {
         }
     }
 
-    /// Each attempt's hard resets (the client's, the server's answer), its TLS records with alerts
-    /// named, and its data as a band.
+    /// Each attempt's TCP opening (over TCP), hard resets (the client's, the server's answer), its TLS
+    /// records with alerts named, and its data as a band.
     mutating func addOpenVPN(_ attempts: [OpenVPNEvidence]) {
         for (n, o) in attempts.enumerated() {
             let protocolName = o.overTCP ? "TCP" : "UDP"
+            if o.overTCP {
+                self.addTCPOpening("OpenVPN", port: Int(o.server.port), route: "\(o.client.address) → \(o.server.address):\(o.server.port)",
+                                   syn: o.synFrames, synAck: o.synAckFrames, reset: o.resetFrames, resetFromServer: o.resetFromServer, attempt: n)
+            }
             if !o.clientResets.isEmpty {
                 self.messages.append(.init(from: 0, to: 1, label: "Hard Reset (client)", frames: o.clientResets,
                                            times: o.clientResets.map { _ in nil },

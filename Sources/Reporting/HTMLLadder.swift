@@ -171,22 +171,30 @@ struct LadderBuilder {
         }
     }
 
+    /// A TCP connection's opening (PPTP's, OpenVPN's over TCP): the client's SYNs to `service`'s
+    /// port, the server's SYN-ACK, and RSTs with their sender; `attempt` keeps connections apart.
+    mutating func addTCPOpening(_ service: String, port: Int, route: String, syn: [Int], synAck: [Int], reset: [Int],
+                                resetFromServer: Bool, attempt: Int = 0) {
+        if !syn.isEmpty {
+            self.messages.append(.init(from: 0, to: 1, label: "TCP SYN (\(service) port \(port))", frames: syn,
+                                       times: syn.map { _ in nil }, fields: [route],
+                                       unanswered: false, key: .init(family: "tcp", a: attempt, b: 0), isRequest: true))
+        }
+        if !synAck.isEmpty {
+            self.messages.append(.init(from: 1, to: 0, label: "TCP SYN-ACK", frames: synAck, times: synAck.map { _ in nil },
+                                       fields: [], unanswered: false, key: .init(family: "tcp", a: attempt, b: 1), isRequest: false))
+        }
+        if !reset.isEmpty {
+            let (from, to) = self.side(fromClient: !resetFromServer)
+            self.messages.append(.init(from: from, to: to, label: "TCP RST", frames: reset, times: reset.map { _ in nil },
+                                       fields: [], unanswered: false, key: .init(family: "tcp-rst", a: attempt, b: 0), isRequest: false))
+        }
+    }
+
     mutating func addPPTP(_ p: PPTPReport?) {
         guard let p else { return }
-        if !p.synFrames.isEmpty {
-            self.messages.append(.init(from: 0, to: 1, label: "TCP SYN (PPTP port \(p.server.port))", frames: p.synFrames,
-                                       times: p.synFrames.map { _ in nil }, fields: ["\(p.client.address) → \(p.server.address):\(p.server.port)"],
-                                       unanswered: false, key: .init(family: "tcp", a: 0, b: 0), isRequest: true))
-        }
-        if !p.synAckFrames.isEmpty {
-            self.messages.append(.init(from: 1, to: 0, label: "TCP SYN-ACK", frames: p.synAckFrames, times: p.synAckFrames.map { _ in nil },
-                                       fields: [], unanswered: false, key: .init(family: "tcp", a: 0, b: 1), isRequest: false))
-        }
-        if !p.resetFrames.isEmpty {
-            let (from, to) = self.side(fromClient: !p.resetFromServer)
-            self.messages.append(.init(from: from, to: to, label: "TCP RST", frames: p.resetFrames, times: p.resetFrames.map { _ in nil },
-                                       fields: [], unanswered: false, key: .init(family: "tcp-rst", a: 0, b: 0), isRequest: false))
-        }
+        self.addTCPOpening("PPTP", port: Int(p.server.port), route: "\(p.client.address) → \(p.server.address):\(p.server.port)",
+                           syn: p.synFrames, synAck: p.synAckFrames, reset: p.resetFrames, resetFromServer: p.resetFromServer)
         for m in p.messages {
             let (from, to) = self.side(fromClient: m.fromClient)
             var fields: [String] = ["PPTP \(m.type) (\(m.type.rawValue))"]

@@ -71,6 +71,37 @@ import TestSupport
         #expect(o.clientSessionID != nil && o.serverSessionID != nil)
     }
 
+    // MARK: - Lab captures (real OpenVPN 2.6, Captures/lab/lab.sh)
+
+    /// Nothing listening (ICMP port unreachable over UDP, RST over TCP), the port dropped on the way,
+    /// and a tls-crypt key mismatch: each named, the silent ones with whether a key can be the cause.
+    @Test func labRefusalsAndSilentDrops() throws {
+        let udp = try CaptureSessions.first("lab-openvpn-udp-server-down-client.pcap")
+        #expect(udp.findings.first?.rule == "openvpn.refused" && udp.findings.first?.summary.contains("ICMP port unreachable") == true)
+        let tcp = try CaptureSessions.first("lab-openvpn-tcp-server-down-client.pcap")
+        #expect(tcp.findings.first?.rule == "openvpn.refused" && tcp.findings.first?.summary.contains("resets the TCP connection") == true)
+        let blocked = try #require(try CaptureSessions.of("lab-openvpn-udp-port-blocked-client.pcap").first { $0.evidence.vpnProtocol == .openvpn })
+        let b = try #require(blocked.findings.first { $0.rule == "openvpn.no-response" })
+        #expect(b.confidence == .high && b.evidence.contains { $0.text.contains("neither tls-auth nor tls-crypt") })
+        let crypt = try CaptureSessions.first("lab-openvpn-tls-crypt-mismatch-server.pcap")
+        #expect(crypt.evidence.openvpn.first?.protection == "tls-crypt")
+        let c = try #require(crypt.findings.first { $0.rule == "openvpn.no-response" })
+        #expect(c.confidence == .medium && c.evidence.contains { $0.text.contains("the client uses tls-crypt") })
+    }
+
+    /// The server's data dropped on the way back, the client restarting on --ping-restart 4 (lab
+    /// `openvpn-reconnect-loop`): data one way, and the loop with the attempts that finished TLS.
+    @Test func pingRestartLoopIsAReconnectLoop() throws {
+        let s = try CaptureSessions.first("lab-openvpn-reconnect-loop-client.pcap")
+        #expect(s.evidence.openvpn.compactMap(\.clientResets.first) == [1, 19, 35])
+        #expect(s.findings.first?.rule == "openvpn.data-one-way" && s.findings.first?.summary.contains("lost on the way back") == true)
+        let loop = try #require(s.findings.first { $0.rule == "openvpn.reconnect-loop" })
+        #expect(loop.summary.contains("3 OpenVPN sessions") && loop.summary.contains("2 finished the TLS handshake and restarted anyway"))
+        // Without the restarts: one session, no loop.
+        let once = try CaptureSessions.first("lab-openvpn-data-one-way-client.pcap")
+        #expect(once.findings.map(\.rule) == ["openvpn.data-one-way"])
+    }
+
     // MARK: - Rules on evidence built in code
 
     static let clientSID: UInt64 = 0x1111_2222_3333_4444

@@ -13,7 +13,7 @@ let allRules: [any DiagnosisRule.Type] = [
     L2TPNoResponse.self, L2TPStopped.self, L2TPCleartext.self,
     OpenVPNNoResponse.self, OpenVPNRefused.self, OpenVPNTLSAlert.self, OpenVPNTLSNotFinished.self, OpenVPNDataOneWay.self, OpenVPNReconnectLoop.self,
     LCPNoResponse.self, PPPAuthFailed.self, IPCPFailed.self, PPPDataOneWay.self,
-    WireGuardNoResponse.self, WireGuardCookieReply.self, WireGuardDataOneWay.self, WireGuardNoData.self,
+    WireGuardNoResponse.self, WireGuardCookieReply.self, WireGuardDataOneWay.self, WireGuardNoData.self, WireGuardResponseNotReceived.self,
     PPTPWeak.self, AggressiveModePSK.self, WeakProposal.self,
     Healthy.self,
 ]

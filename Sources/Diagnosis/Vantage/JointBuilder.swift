@@ -101,8 +101,10 @@ struct JointBuilder {
     func order() -> [Int] {
         var votes = Dictionary(uniqueKeysWithValues: self.group.map { ($0, 0) })
         for m in self.messages where m.seen.count > 1 {
-            let first = m.seen[0]
-            guard let (_, fromClient) = self.captures[first.capture].session(of: self.print(first)) else { continue }
+            // Its direction from a capture that has its session (a port-blocked server's capture may
+            // hold only a ping of the client's, in no session).
+            guard let (_, fromClient) = m.seen.lazy.compactMap({ self.captures[$0.capture].session(of: self.print($0)) }).first
+            else { continue }
             for a in m.seen {
                 for b in m.seen where a.capture < b.capture {
                     let (ta, tb) = (self.print(a).ttl, self.print(b).ttl)

@@ -1,12 +1,21 @@
 extension StageLadder {
     static let wireguardHandshakeLabel = "initiation → response"
     static let wireguardDataLabel = "data both ways"
+    /// WireGuard's Keepalive-Timeout (whitepaper §6.5): a peer that received data and has nothing to
+    /// send back sends an empty keepalive this long after it.
+    static let keepaliveTimeout = 10.0
 
     /// WireGuard: the handshake (an initiation answered by a response), then transport data that
     /// carries something both ways (keepalives prove a peer decrypts, not that traffic gets through).
     static func wireguard(_ w: WireGuardEvidence, captureEnd: Double) -> [StageResult] {
         let handshake: StageResult
-        if let done = w.completed.first {
+        if let last = w.unconfirmed.last {
+            // Answered, and answered again: the initiator retries as if no response had come.
+            let sent = w.unconfirmed
+            handshake = result(.handshake, .failed, wireguardHandshakeLabel,
+                               frames: [last.initiationFrame, last.responseFrame!], times: [last.time, last.responseTime ?? last.time],
+                               "\(sent.count) responses sent, the initiator used none (it retried, sent no data)")
+        } else if let done = w.completed.first {
             handshake = result(.handshake, .ok, wireguardHandshakeLabel, frames: [done.initiationFrame, done.responseFrame!],
                                times: [done.time, done.responseTime ?? done.time],
                                w.handshakes.count > 1 ? "\(w.handshakes.count) initiations, \(w.completed.count) answered" : nil)
@@ -32,7 +41,11 @@ extension StageLadder {
             // Several packets unanswered for `quietSeconds` fail; a single one proves nothing (lost, or
             // the capture cut its answer).
             let sent = out.packets > 0 ? out : back
+            // A peer that gets data answers within `keepaliveTimeout`, at least with a keepalive: data
+            // one way for longer than that with nothing at all back fails even while it goes on.
+            let silent = (out.packets > 0 ? w.fromServer : w.fromClient).keepalives == 0
             let status: StageStatus = sent.packets < 2 ? .incomplete
+                : silent && captureEnd - (sent.start ?? captureEnd) > keepaliveTimeout ? .failed
                 : unfinished(lastTime: sent.end ?? 0, captureEnd: captureEnd, retried: false)
             data = result(.dataPlane, status, wireguardDataLabel, frames: frames, times: times, "data only \(way) (\(counts))")
         } else if handshake.status == .ok {

@@ -16,6 +16,14 @@ public struct WireGuardEvidence: Sendable, Codable, Hashable {
     public var unanswered: [WireGuardHandshake] {
         Array(self.handshakes.suffix(from: (self.handshakes.lastIndex { $0.responseFrame != nil } ?? -1) + 1))
     }
+    /// Responses the initiator never used: it sent no transport data (not even the keepalive that
+    /// confirms a handshake) and started another initiation after each. The last handshake is not
+    /// among them (the capture may end before its confirmation).
+    public var unconfirmed: [WireGuardHandshake] {
+        guard self.fromClient.data.packets == 0, self.fromClient.keepalives == 0, let client = self.handshakes.first?.initiator.address
+        else { return [] }
+        return self.handshakes.dropLast().filter { $0.responseFrame != nil && $0.initiator.address == client }
+    }
 }
 
 /// One handshake initiation (WireGuard retries with a new one, and a new sender index, every 5 s)

@@ -28,8 +28,10 @@ struct OpenVPNDataOneWay: SessionRule {
                                  severity: .warning, confidence: .medium)]
         }
         let direction = o.dataFromClient > 0 ? "client → server" : "server → client"
+        let receiver = o.dataFromClient > 0 ? "server" : "client"
         return [self.finding(
-            s, stage: .dataPlane, "Data packets only \(direction): \(o.dataFromClient) out, \(o.dataFromServer) back.",
+            s, stage: .dataPlane,
+            "Data packets only \(direction): \(o.dataFromClient) out, \(o.dataFromServer) back. The \(receiver) cannot decrypt them (its log says so), or its answers are lost on the way back: a capture on the \(receiver) tells.",
             evidence: [Evidence("first data packet", frames: [o.firstDataFromClient ?? o.firstDataFromServer].compactMap { $0 })])]
     }
 }

@@ -20,9 +20,13 @@ struct OpenVPNReconnectLoop: SessionRule {
         let attempts = s.openvpn.filter { !$0.clientResets.isEmpty }
         guard attempts.count >= 3 else { return [] }
         let connected = attempts.filter { $0.dataFromClient > 0 && $0.dataFromServer > 0 }.count
+        // Attempts whose TLS handshake finished (ChangeCipherSpec from the server) and that still restarted:
+        // the tunnel came up and then dropped (ping-restart, the server's data lost), not a failed handshake.
+        let finished = attempts.dropLast().filter { !$0.records(fromClient: false, type: 20).isEmpty }.count
+        let dropped = finished > 0 ? " \(finished) finished the TLS handshake and restarted anyway: the tunnel comes up and drops (ping-restart when nothing comes back, or the server ends it)." : ""
         return [self.finding(
             s, stage: .tunnelControl,
-            "The client started \(attempts.count) OpenVPN sessions (new session IDs) in \(String(format: "%.0f", attempts.last!.start - attempts[0].start)) s; \(connected) of them carried data both ways.",
+            "The client started \(attempts.count) OpenVPN sessions (new session IDs) in \(String(format: "%.0f", attempts.last!.start - attempts[0].start)) s; \(connected) of them carried data both ways.\(dropped)",
             evidence: [Evidence("first hard reset of each attempt", frames: attempts.compactMap(\.clientResets.first), time: attempts[0].start)])]
     }
 }

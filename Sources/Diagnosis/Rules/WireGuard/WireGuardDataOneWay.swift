@@ -11,7 +11,10 @@ struct WireGuardDataOneWay: SessionRule {
         receiving side, and sends a packet to a peer only when its destination is in that peer's AllowedIPs: \
         the receiving peer drops what it gets (its AllowedIPs for this peer lack the sender's tunnel address), \
         or it has no route back into the tunnel, or what the packets are for (forwarding, NAT, a firewall \
-        beyond the peer) drops them.
+        beyond the peer) drops them. A peer that receives data and sends nothing back sends an empty \
+        keepalive 10 seconds later: a keepalive coming back proves the data arrives and is decrypted. When \
+        not even a keepalive comes back, the path is the suspect: the receiving peer's answers (or the \
+        data itself) are dropped on the way; a capture on the receiving peer shows which.
         """
     static let advice = [
         "On the peer that receives but does not answer: its [Peer] AllowedIPs for the sender must include the sender's tunnel address (and the networks behind it).",
@@ -26,10 +29,16 @@ struct WireGuardDataOneWay: SessionRule {
         let (out, back) = w.fromClient.data.packets > 0 ? (w.fromClient, w.fromServer) : (w.fromServer, w.fromClient)
         var evidence = [Evidence("\(Text.plural(out.data.packets, "data packet")) from \(sender) to \(receiver), none back",
                                  frames: [out.data.firstFrame].compactMap { $0 }, time: out.data.start)]
-        if let keepalive = back.firstKeepaliveFrame {
-            evidence.append(Evidence("\(Text.plural(back.keepalives, "keepalive")) from \(receiver): it decrypts the data, then drops or cannot route what is inside",
-                                     frames: [keepalive]))
+        // A keepalive back proves the receiver decrypts the data; nothing at all back (WireGuard answers
+        // data with a keepalive within 10 s) leaves the path too.
+        guard let keepalive = back.firstKeepaliveFrame else {
+            evidence.append(Evidence("nothing from \(receiver), not even the keepalive a peer sends within 10 s of data it received: it does not get the data, or its answers are lost on the way back"))
+            return [self.finding(s, stage: .dataPlane,
+                                 "WireGuard data flows only \(sender) → \(receiver), and nothing at all comes back: the path drops \(receiver)'s answers (or the data), or \(receiver) drops the data. A capture on \(receiver) tells: answers leaving it mean the return path.",
+                                 evidence: evidence)]
         }
+        evidence.append(Evidence("\(Text.plural(back.keepalives, "keepalive")) from \(receiver): it decrypts the data, then drops or cannot route what is inside",
+                                 frames: [keepalive]))
         return [self.finding(s, stage: .dataPlane,
                              "WireGuard data flows only \(sender) → \(receiver): \(receiver) sends nothing back through the tunnel (its AllowedIPs or routing).",
                              evidence: evidence)]

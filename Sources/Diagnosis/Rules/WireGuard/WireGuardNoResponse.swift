@@ -37,6 +37,7 @@ struct WireGuardNoResponse: SessionRule {
         let summary: String
         if unreachable.isEmpty {
             evidence.append(Evidence("no handshake response from \(s.server) in the capture"))
+            evidence.append(Evidence("a blocked port and an unknown key look the same here: a capture on \(s.server) shows whether the initiations arrive (arriving and unanswered: the key), and `wg show` there lists no latest handshake for this client in both cases"))
             summary = "WireGuard handshake initiation to \(first.responder) \(Text.repeated(times: sent.map(\.time))), never answered: the server does not know this client's public key, or UDP \(port) does not reach it."
         } else {
             evidence.append(Evidence("ICMP port unreachable: nothing listens on UDP \(port) at \(s.server)", frames: unreachable.map(\.frame)))
