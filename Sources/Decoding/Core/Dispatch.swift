@@ -226,6 +226,9 @@ enum Dispatch {
             case .pptpControl?: return .pptpMessage
             case .dns?: return .dnsOverTCP
             case .openvpn?: return .openvpn(tcp: true)
+            case .tls?:
+                if let h = try TLSSegment(from: &r) { packet.layers.append(.tls(h)) }
+                return .done
             default: return .done
             }
 
