@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # vpndoctor real-daemon lab: run real VPN daemons (strongSwan charon with
-# kernel-libipsec, xl2tpd, pptpd/pptp-linux) in three network namespaces
+# kernel-libipsec, xl2tpd, pptpd/pptp-linux, wireguard-go, openvpn, ocserv and
+# openconnect) in three network namespaces
 # (client -- router -- server), break the network or the configuration, and
 # record pcap files at the client and at the server.
 #
@@ -76,6 +77,10 @@ ensure_packages() {
     command -v pptp >/dev/null || need+=(pptp-linux)
     command -v pppd >/dev/null || need+=(ppp)
     command -v python3 >/dev/null || need+=(python3)
+  fi
+  if [ "${NEED_ANYCONNECT:-0}" = 1 ]; then
+    command -v ocserv >/dev/null || need+=(ocserv)
+    command -v openconnect >/dev/null || need+=(openconnect)
   fi
   command -v unshare >/dev/null || need+=(util-linux)
   command -v ping >/dev/null || need+=(iputils-ping)
@@ -874,15 +879,14 @@ run_openvpn() { # scenario outdir proto(udp|tcp) mode(ok|tls-auth-mismatch|unkno
 }
 
 # ---------------------------------------------------------------- AnyConnect (ocserv + openconnect)
-# ocserv (the AnyConnect protocol's open server) on TCP and UDP 443 in the server namespace, with a
+# ocserv (the AnyConnect protocol's open server; ocserv and openconnect come from ensure_packages)
+# on TCP and UDP 443 in the server namespace, with a
 # password file and a certificate from a small openssl CA; openconnect non-interactive in the
 # client's. Modes: ok (TLS, then DTLS, 3 pings through the tunnel), dtls-blocked (the router drops
 # UDP 443: the client stays on TLS, the pings still pass), wrong-ca (the client trusts another CA:
 # it refuses the server's certificate and gives up).
 run_anyconnect() { # scenario outdir mode(ok|dtls-blocked|wrong-ca)
   local sc=$1 out=$2 mode=$3 d="$WORK/oc"
-  command -v ocserv >/dev/null && command -v openconnect >/dev/null ||
-    { DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends ocserv openconnect >/dev/null; }
   net_up 0
   rm -rf "$d"; mkdir -p "$d"
   chmod o+x "$WORK"; chmod 755 "$d"  # ocserv's workers run as nobody and reach sec-mod's socket here
@@ -990,15 +994,15 @@ check_scenario() { # scenario outdir
 main() {
   [ "$(id -u)" = 0 ] || die "run as root"
   local what=${1:-}
-  [ -n "$what" ] || { sed -n '2,16p' "$0"; exit 2; }
+  [ -n "$what" ] || { sed -n '2,17p' "$0"; exit 2; }
   if [ "$what" = list ]; then echo $ALL_SCENARIOS | tr ' ' '\n'; exit 0; fi
   OUTDIR=$(mkdir -p "${2:-$CAPTURES_DIR}" && cd "${2:-$CAPTURES_DIR}" && pwd)
   LOGDIR=${LOGDIR:-$OUTDIR/lab/logs}
   local list
   case "$what" in
-    all) list=$ALL_SCENARIOS; NEED_L2TP_PPTP=1 ;;
+    all) list=$ALL_SCENARIOS; NEED_L2TP_PPTP=1; NEED_ANYCONNECT=1 ;;
     ci) list=$CI_SCENARIOS ;;
-    *) list=$what; case "$what" in l2tp*|pptp*) NEED_L2TP_PPTP=1 ;; esac ;;
+    *) list=$what; case "$what" in l2tp*|pptp*) NEED_L2TP_PPTP=1 ;; anyconnect*) NEED_ANYCONNECT=1 ;; esac ;;
   esac
   # One lab at a time on a machine: the namespaces have fixed names, so a second run (two test
   # suites in parallel, two people) waits here for the first to finish.
