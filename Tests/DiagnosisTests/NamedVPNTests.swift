@@ -1,4 +1,5 @@
 import Capture
+import Foundation
 import Decoding
 import Diagnosis
 import Reporting
@@ -75,5 +76,26 @@ struct NamedVPNTests {
         let server = try Self.report("lab-anyconnect-dtls-blocked-server.pcap")
         #expect(server.namedVPNs.first?.datagrams == nil)
         #expect(!server.findings.contains { $0.rule == "tls.dtls-blocked" })
+    }
+
+    /// The wrong-CA client capture with the server's answer cut out (editcap keeps frames 1–4, the
+    /// TCP handshake and the ClientHello, and the client's RST, frame 8; real bytes, frames removed):
+    /// the ClientHello got no answer and the connection ended, so tls.no-server-hello. Without the
+    /// RST (frames 1–5) the capture stops 0.06 s after the hello: nothing is proven, nothing said.
+    @Test(arguments: [("1-4 8", true), ("1-5", false)])
+    func anUnansweredClientHelloOnceTheConnectionEnded(_ frames: String, _ said: Bool) throws {
+        let editcap = try #require(which("editcap"), "editcap (wireshark-common) is needed")
+        let directory = NSTemporaryDirectory() + "vpndoctor-tls-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let cut = directory + "/cut.pcap"
+        let result = try runCommand(editcap, ["-r", Corpus.capturePath("lab-anyconnect-wrong-ca-client.pcap"), cut]
+                                    + frames.split(separator: " ").map(String.init))
+        #expect(result.status == 0, "\(result.stderr)")
+        let report = try CorpusTests.report(path: cut, name: "cut.pcap")
+        let f = report.findings.first { $0.rule == "tls.no-server-hello" }
+        #expect((f != nil) == said, "\(report.findings.map(\.summary))")
+        if let f { #expect(f.evidence.first?.frames == [4] && f.severity == .error) }
+        #expect(!report.findings.contains { $0.rule == "tls.handshake-failed" })
     }
 }

@@ -41,7 +41,8 @@ struct OtherVPNTracker {
     ///   TCP 992 or 5555 answered;
     /// - Tailscale: WireGuard on UDP 41641, or TLS to its DERP relays;
     /// - a TLS VPN whose product does not show (SSTP and the others look alike on TCP 443): "vpn" in
-    ///   the server name, or the capture's only TLS server when nothing else is there; low confidence.
+    ///   the server name, or the capture's only TLS server, failing, when nothing else is there; low
+    ///   confidence.
     func recognise(flows: FlowTable, sessions: [Session], tls: [TLSConnection]) -> [OtherVPN] {
         var found: [OtherVPN] = []
         var tlsPairs: Set<HostPair> = [], softEtherPorts: [HostPair: (FlowKey, Int)] = [:], udp4501: [HostPair: (FlowKey, (Int, Int))] = [:]
@@ -114,10 +115,12 @@ struct OtherVPNTracker {
                  ["TCP \(server.port) answered (SoftEther's own listener; TCP 992 is also telnet over TLS)"], frames: [lastFrame],
                  confidence: .low)
         }
-        // Nothing else: a capture whose only TLS server is on a TLS-VPN port is most likely the VPN
-        // it was taken for, though nothing in clear says which (low confidence).
+        // Nothing else: a capture whose only TLS server is on a TLS-VPN port and whose connection to it
+        // failed (closed unfinished, or never answered) is most likely the VPN it was taken for,
+        // though nothing in clear says which (low confidence). One that works is any HTTPS.
         let servers = Set(tls.map(\.server))
-        if found.isEmpty, sessions.isEmpty, servers.count == 1, let c = tls.first {
+        if found.isEmpty, sessions.isEmpty, servers.count == 1, let c = tls.last,
+           !tls.contains(where: \.completed), c.closedFrame != nil || c.serverHello == nil {
             name("TLS-based VPN", client: c.client.address, server: c.server,
                  ["the capture's only TLS server, on TCP \(c.server.port), and no VPN traffic of another kind; nothing in clear says which product (\(Self.lookAlike))"]
                      + (c.serverName.map { ["server name (SNI) \($0)"] } ?? []),
