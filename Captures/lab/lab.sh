@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # vpndoctor real-daemon lab: run real VPN daemons (strongSwan charon with
-# kernel-libipsec, xl2tpd, pptpd/pptp-linux) in three network namespaces
+# kernel-libipsec, xl2tpd, pptpd/pptp-linux, wireguard-go, openvpn, ocserv and
+# openconnect) in three network namespaces
 # (client -- router -- server), break the network or the configuration, and
 # record pcap files at the client and at the server.
 #
@@ -50,7 +51,8 @@ openvpn-udp-ok openvpn-tcp-ok openvpn-tls-auth-mismatch openvpn-unknown-ca
 natt-4500-blocked-taps esp-one-way-taps
 wireguard-port-blocked wireguard-response-dropped wireguard-data-one-way
 openvpn-udp-server-down openvpn-tcp-server-down openvpn-udp-port-blocked openvpn-tls-crypt-mismatch
-openvpn-data-one-way openvpn-reconnect-loop"
+openvpn-data-one-way openvpn-reconnect-loop
+anyconnect-ok anyconnect-dtls-blocked anyconnect-wrong-ca"
 
 PIDS=()
 WORK=""
@@ -78,6 +80,10 @@ ensure_packages() {
     command -v pptp >/dev/null || need+=(pptp-linux)
     command -v pppd >/dev/null || need+=(ppp)
     command -v python3 >/dev/null || need+=(python3)
+  fi
+  if [ "${NEED_ANYCONNECT:-0}" = 1 ]; then
+    command -v ocserv >/dev/null || need+=(ocserv)
+    command -v openconnect >/dev/null || need+=(openconnect)
   fi
   command -v unshare >/dev/null || need+=(util-linux)
   command -v ping >/dev/null || need+=(iputils-ping)
@@ -459,6 +465,8 @@ scenario() { # name outdir
     openvpn-data-one-way) EXPECT=up-noping ;;
     openvpn-reconnect-loop) EXPECT=up-restarting ;;
     openvpn-*) EXPECT=no-tunnel ;;
+    anyconnect-dtls-blocked) EXPECT=up ;;
+    anyconnect-wrong-ca) EXPECT=no-tunnel ;;
     l2tp-*|pptp-*) EXPECT=no-control-connection ;;
     wireguard-unknown-key|wireguard-port-blocked|wireguard-response-dropped) EXPECT=no-handshake ;;
     wireguard-allowedips-one-way|wireguard-no-data|wireguard-data-one-way) EXPECT=handshake-noping ;;
@@ -505,6 +513,9 @@ scenario() { # name outdir
     wireguard-allowedips-one-way) run_wireguard "$sc" "$out" allowedips; return ;;
     wireguard-no-data) run_wireguard "$sc" "$out" no-data; return ;;
     openvpn-udp-ok) run_openvpn "$sc" "$out" udp ok; return ;;
+    anyconnect-ok) run_anyconnect "$sc" "$out" ok; return ;;
+    anyconnect-dtls-blocked) run_anyconnect "$sc" "$out" dtls-blocked; return ;;
+    anyconnect-wrong-ca) run_anyconnect "$sc" "$out" wrong-ca; return ;;
     openvpn-tcp-ok) run_openvpn "$sc" "$out" tcp ok; return ;;
     openvpn-tls-auth-mismatch) run_openvpn "$sc" "$out" udp tls-auth-mismatch; return ;;
     openvpn-unknown-ca) run_openvpn "$sc" "$out" udp unknown-ca; return ;;
@@ -926,6 +937,100 @@ run_openvpn() { # scenario outdir proto(udp|tcp) mode(ok|tls-auth-mismatch|unkno
   RESULT=0
 }
 
+# ---------------------------------------------------------------- AnyConnect (ocserv + openconnect)
+# ocserv (the AnyConnect protocol's open server; ocserv and openconnect come from ensure_packages)
+# on TCP and UDP 443 in the server namespace, with a
+# password file and a certificate from a small openssl CA; openconnect non-interactive in the
+# client's. Modes: ok (TLS, then DTLS, 3 pings through the tunnel), dtls-blocked (the router drops
+# UDP 443: the client stays on TLS, the pings still pass), wrong-ca (the client trusts another CA:
+# it refuses the server's certificate and gives up).
+run_anyconnect() { # scenario outdir mode(ok|dtls-blocked|wrong-ca)
+  local sc=$1 out=$2 mode=$3 d="$WORK/oc"
+  net_up 0
+  rm -rf "$d"; mkdir -p "$d"
+  chmod o+x "$WORK"; chmod 755 "$d"  # ocserv's workers run as nobody and reach sec-mod's socket here
+  ovpn_ca "$d" ca; ovpn_ca "$d" other-ca
+  printf "subjectAltName=IP:%s\nextendedKeyUsage=serverAuth\nkeyUsage=digitalSignature,keyEncipherment\n" "$S_ADDR" >"$d/server.ext"
+  openssl req -newkey rsa:2048 -nodes -subj "/CN=$S_ADDR" -keyout "$d/server.key" -out "$d/server.csr" 2>/dev/null
+  openssl x509 -req -in "$d/server.csr" -CA "$d/ca.crt" -CAkey "$d/ca.key" -CAcreateserial -days 30 -extfile "$d/server.ext" \
+    -out "$d/server.crt" 2>/dev/null
+  echo "labpass" | ocpasswd -c "$d/ocpasswd" labuser 2>/dev/null || printf 'labpass\nlabpass\n' | ocpasswd -c "$d/ocpasswd" labuser
+  cat >"$d/ocserv.conf" <<CONF
+auth = "plain[passwd=$d/ocpasswd]"
+tcp-port = 443
+udp-port = 443
+listen-host = $S_ADDR
+run-as-user = nobody
+run-as-group = nogroup
+socket-file = $d/ocserv.sock
+server-cert = $d/server.crt
+server-key = $d/server.key
+isolate-workers = false
+max-clients = 4
+max-same-clients = 4
+keepalive = 30
+dpd = 5
+mobile-dpd = 5
+try-mtu-discovery = false
+auth-timeout = 30
+cookie-timeout = 60
+rekey-time = 172800
+rekey-method = ssl
+use-occtl = false
+pid-file = $d/ocserv.pid
+device = vpns
+predictable-ips = true
+ipv4-network = 10.99.60.0
+ipv4-netmask = 255.255.255.0
+ping-leases = false
+cisco-client-compat = true
+CONF
+  # openconnect's tunnel set-up: the address ocserv hands out, nothing else (no vpnc-script).
+  cat >"$d/tun-script" <<'SCRIPT'
+#!/bin/sh
+if [ "$reason" = connect ]; then
+  ip link set "$TUNDEV" up mtu "${INTERNAL_IP4_MTU:-1400}"
+  ip addr add "$INTERNAL_IP4_ADDRESS/32" dev "$TUNDEV"
+  ip route add 10.99.60.0/24 dev "$TUNDEV"
+fi
+exit 0
+SCRIPT
+  chmod +x "$d/tun-script"
+  [ -e /dev/net/tun ] || { mkdir -p /dev/net; mknod /dev/net/tun c 10 200; }
+  [ "$mode" = dtls-blocked ] && nsx $NS_R iptables -A FORWARD -p udp --dport 443 -j DROP
+  local client_ca="$d/ca.crt"
+  [ "$mode" = wrong-ca ] && client_ca="$d/other-ca.crt"
+  start_captures "$sc" "$out"
+  nsx $NS_S ocserv -f -d 2 -c "$d/ocserv.conf" >"$WORK/ocserv.log" 2>&1 &
+  PIDS+=($!)
+  local i
+  for i in $(seq 1 30); do nsx $NS_S ss -ltn 2>/dev/null | grep -q ":443 " && break; sleep 0.2; done
+  echo labpass | nsx $NS_C openconnect --non-inter --passwd-on-stdin --user=labuser --cafile "$client_ca" \
+    --script "$d/tun-script" --interface oc0 -v "https://$S_ADDR/" >"$WORK/openconnect.log" 2>&1 &
+  PIDS+=($!)
+  local oc=$!
+  OUTCOME=no-tunnel
+  for i in $(seq 1 40); do
+    nsx $NS_C ip -4 addr show dev oc0 2>/dev/null | grep -q inet && { OUTCOME=up; break; }
+    kill -0 "$oc" 2>/dev/null || break
+    sleep 0.25
+  done
+  if [ "$OUTCOME" = up ]; then
+    # DTLS comes a moment after the tunnel (or never, when blocked): wait for it or its give-up.
+    for i in $(seq 1 24); do grep -q 'Established DTLS\|DTLS handshake timed out\|DTLS handshake failed' "$WORK/openconnect.log" && break; sleep 0.25; done
+    nsx $NS_C ping -c3 -i0.3 -w 20 10.99.60.1 >"$WORK/ping.log" 2>&1 || OUTCOME=up-noping
+  fi
+  kill -INT "$oc" 2>/dev/null || true
+  sleep 0.5
+  stop_captures
+  stop_all
+  mkdir -p "$LOGDIR"
+  cp "$WORK/openconnect.log" "$LOGDIR/$sc-client.log" 2>/dev/null || true
+  cp "$WORK/ocserv.log" "$LOGDIR/$sc-server.log" 2>/dev/null || true
+  [ -s "$WORK/ping.log" ] && { echo "--- ping through the tunnel"; cat "$WORK/ping.log"; } >>"$LOGDIR/$sc-client.log"
+  RESULT=0
+}
+
 # ---------------------------------------------------------------- self-check
 # The daemons must have done what the scenario intends (IPsec: SA up or not,
 # pings through or not) and both captures must hold packets.
@@ -948,15 +1053,15 @@ check_scenario() { # scenario outdir
 main() {
   [ "$(id -u)" = 0 ] || die "run as root"
   local what=${1:-}
-  [ -n "$what" ] || { sed -n '2,16p' "$0"; exit 2; }
+  [ -n "$what" ] || { sed -n '2,17p' "$0"; exit 2; }
   if [ "$what" = list ]; then echo $ALL_SCENARIOS | tr ' ' '\n'; exit 0; fi
   OUTDIR=$(mkdir -p "${2:-$CAPTURES_DIR}" && cd "${2:-$CAPTURES_DIR}" && pwd)
   LOGDIR=${LOGDIR:-$OUTDIR/lab/logs}
   local list
   case "$what" in
-    all) list=$ALL_SCENARIOS; NEED_L2TP_PPTP=1 ;;
+    all) list=$ALL_SCENARIOS; NEED_L2TP_PPTP=1; NEED_ANYCONNECT=1 ;;
     ci) list=$CI_SCENARIOS ;;
-    *) list=$what; case "$what" in l2tp*|pptp*) NEED_L2TP_PPTP=1 ;; esac ;;
+    *) list=$what; case "$what" in l2tp*|pptp*) NEED_L2TP_PPTP=1 ;; anyconnect*) NEED_ANYCONNECT=1 ;; esac ;;
   esac
   # One lab at a time on a machine: the namespaces have fixed names, so a second run (two test
   # suites in parallel, two people) waits here for the first to finish.

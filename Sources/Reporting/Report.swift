@@ -56,6 +56,8 @@ public struct Report: Sendable {
     public var furthestStage: Stage?
     /// The most important finding's rule id (errors first, then `healthy`, warnings, infos).
     public var primaryFinding: RuleID?
+    /// The VPNs named but not diagnosed (`capture.vpn-not-diagnosed`).
+    public var namedVPNs: [OtherVPN] = []
 
     /// The report of a judged analysis: verdicts, primary finding and exit code are the judgement's.
     public init(capture: CaptureMetadata, analysis: Analysis, judgement: Judgement) {
@@ -74,6 +76,7 @@ public struct Report: Sendable {
         self.primaryFinding = judgement.primaryFinding
         self.furthestStage = analysis.sessions.first { $0.id == judgement.primarySession }?.furthest
         self.verdict = judgement.verdict
+        self.namedVPNs = analysis.otherVPNs
     }
 
     /// Every finding, capture-wide ones first.

@@ -43,6 +43,8 @@ public struct CaptureReport: Codable, Sendable {
     public var verdict: Verdict
     public var furthestStage: Stage?
     public var primaryFinding: RuleID?
+    /// The VPNs named but not diagnosed (absent when none).
+    public var namedVPNs: [NamedVPNReport]?
 
     init(_ r: Report, evidence: Bool) {
         self.capture = r.capture
@@ -53,6 +55,7 @@ public struct CaptureReport: Codable, Sendable {
         self.verdict = r.verdict
         self.furthestStage = r.furthestStage
         self.primaryFinding = r.primaryFinding
+        self.namedVPNs = r.namedVPNs.isEmpty ? nil : r.namedVPNs.map(NamedVPNReport.init)
     }
 }
 

@@ -22,7 +22,7 @@ extension Analyzer {
         dropped.hostPairs += self.wireguard.dropped.hostPairs
         dropped.messages += self.wireguard.dropped.messages
         dropped.frames += self.wireguard.dropped.frames
-        dropped.records += self.otherVPNs.dropped
+        dropped.records += self.otherVPNs.dropped + self.tls.dropped
         dropped.records += self.openvpn.dropped.records
         dropped.frames += self.openvpn.dropped.frames
         dropped.messages += self.openvpn.dropped.messages
@@ -139,7 +139,7 @@ extension Analyzer {
             unmatchedICMPErrors: self.icmpErrors.filter { !matchedICMP.contains($0.frame) }, vpnFlows: vpnFlows,
             serverPackets: self.serverPackets, totalFlows: self.flows.count, oneWayFlows: oneWay,
             decryptedFrames: Set(self.decryptedFrames))
-        analysis.otherVPNs = self.otherVPNs.recognise(flows: self.flows, sessions: sessions)
+        analysis.otherVPNs = self.otherVPNs.recognise(flows: self.flows, sessions: sessions, tls: self.tls.connections)
         return analysis
     }
 

@@ -20,6 +20,7 @@ public struct Analyzer {
     var ike = IKETracker()
     var wireguard = WireGuardTracker()
     var otherVPNs = OtherVPNTracker()
+    var tls = TLSTracker()
     /// PPTP's TCP 1723 and OpenVPN over TCP reassembled, for messages split over segments
     /// (Analyzer+TCPStreams.swift).
     var tcpStreams = TCPStreams()
@@ -69,6 +70,7 @@ public struct Analyzer {
         self.ike.limits = options.limits
         self.wireguard.limits = options.limits
         self.otherVPNs.limits = options.limits
+        self.tls.limits = options.limits
         self.openvpn.limits = options.limits
         self.stats.flowTableCapacity = self.flows.capacity
     }
@@ -199,7 +201,7 @@ public struct Analyzer {
         if let server = self.options.server, d.source != server, d.destination != server { return }
         let isVPN: Bool = switch d.kind {
         case .esp, .gre, .wireguard, .openvpnData: true
-        case .other: ProtocolRegistry.isVPN(d.ipProtocol, d.sourcePort, d.destinationPort)
+        case .other, .tlsData: ProtocolRegistry.isVPN(d.ipProtocol, d.sourcePort, d.destinationPort)
         }
         self.countTraffic(Endpoint(d.source, d.sourcePort), Endpoint(d.destination, d.destinationPort), d.ipProtocol,
                           isVPN: isVPN, frame: frame, time: time, bytes: d.ipLength)
@@ -209,6 +211,8 @@ public struct Analyzer {
                 self.openvpn.addData(Endpoint(d.source, d.sourcePort), Endpoint(d.destination, d.destinationPort), frame: frame,
                                      time: time.seconds(since: self.stats.start!))
             }
+        case .tlsData:
+            self.tls.addData(Endpoint(d.source, d.sourcePort), Endpoint(d.destination, d.destinationPort), frame: frame)
         case .openvpnData:
             self.openvpn.addData(Endpoint(d.source, d.sourcePort), Endpoint(d.destination, d.destinationPort), frame: frame,
                                  time: time.seconds(since: self.stats.start!))
@@ -258,6 +262,8 @@ public struct Analyzer {
                 self.addPPTPTCP(tcp, fact)
             } else if let tcp = fact.tcp, ProtocolRegistry.tcp(fact.sourcePort, fact.destinationPort)?.service == .openvpn {
                 self.openvpn.addTCP(tcp, fact, time: time)
+            } else if let tcp = fact.tcp, ProtocolRegistry.tcp(fact.sourcePort, fact.destinationPort)?.service == .tls {
+                self.tls.addTCP(tcp, fact, time: time)
             } else if fact.ipProtocol == .udp, !self.openvpn.isEmpty {
                 self.openvpn.addData(fact.sourceEndpoint, fact.destinationEndpoint, frame: fact.frame, time: time)
             }
@@ -306,6 +312,8 @@ public struct Analyzer {
             self.addICMPError(e, fact, time: time)
         case .dtls(let version):
             self.otherVPNs.noteDTLS(fact, version: version)
+        case .tls(let segment):
+            self.tls.add(segment, fact, time: time)
         case .icmpEcho(let request, _, _):
             let pair = HostPair(fact.source, fact.destination)
             if self.pairs[pair] == nil, let server = self.options.server, pair.contains(server) {
@@ -592,7 +600,7 @@ extension PacketFact {
     public var isVPN: Bool {
         switch self.kind {
         case .ike, .esp, .ah, .natKeepalive, .gre, .pptp, .l2tpControl, .l2tpData, .pppControl, .wireguard, .openvpn: return true
-        case .dns, .icmpError, .icmpEcho, .ipFragment, .dtls: return false
+        case .dns, .icmpError, .icmpEcho, .ipFragment, .dtls, .tls: return false
         // No VPN meaning of its own: VPN traffic by its IP protocol or ports.
         case .other: return ProtocolRegistry.isVPN(self.ipProtocol, self.sourcePort, self.destinationPort)
         }

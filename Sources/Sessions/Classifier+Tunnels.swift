@@ -40,6 +40,8 @@ extension Classifier {
             return .wireguard(WireGuardFact(w))
         case .dtls(let d):
             return .dtls(version: d.version)
+        case .tls(let s):
+            return .tls(s)
         case .dns(let d):
             let question = d.questions.first
             return .dns(DNSFact(id: d.id, isResponse: d.isResponse, rcode: d.rcode.rawValue, queryName: question?.name ?? "",

@@ -7,7 +7,8 @@ import Decoding
 struct DataPlaneFact: Sendable {
     /// `gre`: PPTP's data channel; `userData` when it carries a datagram (MPPE's compressed datagram),
     /// not an acknowledgment alone.
-    enum Kind: Sendable { case other, esp(ESPFact), gre(callID: UInt16, userData: Bool), wireguard(WireGuardFact), openvpnData }
+    /// `tlsData`: a TCP segment on a TLS-VPN port starting an application-data record.
+    enum Kind: Sendable { case other, esp(ESPFact), gre(callID: UInt16, userData: Bool), wireguard(WireGuardFact), openvpnData, tlsData }
     var source: IPAddress
     var destination: IPAddress
     var ipProtocol: IPProtocol
@@ -200,11 +201,21 @@ extension Classifier {
             guard payloadEnd - offset >= 20 else { return nil }
             let sourcePort = u16(offset), destinationPort = u16(offset + 2)
             let headerLength = Int(u8(offset + 12) >> 4) * 4
-            guard headerLength >= 20, offset + headerLength <= payloadEnd,
-                  ProtocolRegistry.tcp(sourcePort, destinationPort) == nil else { return nil }
+            let service = ProtocolRegistry.tcp(sourcePort, destinationPort)?.service
+            guard headerLength >= 20, offset + headerLength <= payloadEnd, service == nil || service == .tls else { return nil }
             layers.append(.tcp)
             reading.fact.sourcePort = sourcePort
             reading.fact.destinationPort = destinationPort
+            // On a TLS-VPN port: FIN, RST and a segment starting a handshake or alert record go to the
+            // decoder, one starting application data is counted here; the rest continue a record.
+            let payload = offset + headerLength
+            if service == .tls, UInt16(u8(offset + 13)) & (TCPFlags.fin.rawValue | TCPFlags.rst.rawValue) != 0 { return nil }
+            if service == .tls, payloadEnd - payload >= 5,
+               TLSRecord.recognises(type: u8(payload), version: u16(payload + 1), length: Int(u16(payload + 3))) {
+                guard u8(payload) == TLSRecord.applicationData else { return nil }
+                layers.append(.tls)
+                reading.fact.kind = .tlsData
+            }
 
         case IPProtocol.gre.rawValue:
             // PPTP's enhanced GRE (v1: key present, no C/R/s bits) carrying PPP that is neither IP nor

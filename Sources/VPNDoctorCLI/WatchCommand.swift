@@ -120,17 +120,21 @@ struct WatchCommand: ParsableCommand {
     }
 
     /// The built-in capture filter: every `ProtocolRegistry` entry (its VPN ones to or from `server`),
-    /// and ICMP, which reports what became of them; untagged or behind one VLAN tag.
+    /// and ICMP, which reports what became of them; untagged or behind one VLAN tag. WireGuard is
+    /// caught on any UDP port by its bytes, TLS only by the segments its reader needs (each filter
+    /// is written beside its recognition rule).
     static func vpnFilter(server: IPAddress?) -> String {
-        func bpf(_ carrier: ProtocolRegistry.Carrier) -> String {
-            switch carrier {
-            case .udp(let port): "udp port \(port)"
-            case .tcp(let port): "tcp port \(port)"
-            case .ip(let p): "ip proto \(p.rawValue) or ip6 proto \(p.rawValue)"
+        func bpf(_ entry: ProtocolRegistry.Entry) -> String {
+            switch (entry.carrier, entry.service) {
+            case (.udp, .wireguard): WireGuard.captureFilter
+            case (.tcp(let port), .tls): TLSRecord.captureFilter(port: port)
+            case (.udp(let port), _): "udp port \(port)"
+            case (.tcp(let port), _): "tcp port \(port)"
+            case (.ip(let p), _): "ip proto \(p.rawValue) or ip6 proto \(p.rawValue)"
             }
         }
-        let vpn = ProtocolRegistry.entries.filter(\.isVPN).map { bpf($0.carrier) }.joined(separator: " or ")
-        let others = (ProtocolRegistry.entries.filter { !$0.isVPN }.map { bpf($0.carrier) } + ["icmp", "icmp6"])
+        let vpn = ProtocolRegistry.entries.filter(\.isVPN).map(bpf).joined(separator: " or ")
+        let others = (ProtocolRegistry.entries.filter { !$0.isVPN }.map(bpf) + ["icmp", "icmp6"])
             .joined(separator: " or ")
         let filter = server.map { "(host \($0) and (\(vpn))) or \(others)" } ?? "\(vpn) or \(others)"
         // The same behind one 802.1Q tag (a trunk port, or a capture that keeps tags).

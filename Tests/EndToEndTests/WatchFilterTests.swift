@@ -23,4 +23,34 @@ struct WatchFilterTests {
             }
         }
     }
+
+    /// The frame numbers of `file` that `filter` keeps (nil: every frame).
+    static func frames(_ file: String, filter: String? = nil) throws -> [Int: FrameInfo] {
+        let pcap = try PcapFile(path: Corpus.publicPath(file), filter: filter)
+        var kept: [Int: FrameInfo] = [:]
+        while let frame = try pcap.next() { kept[frame.info.number] = frame.info }
+        return kept
+    }
+
+    /// WireGuard on other ports than 51820 (ProtonVPN on 443, Mullvad on 5060, Tailscale on 41641,
+    /// zeek's on 51194): every frame our decoder reads as WireGuard is kept by the filter, which
+    /// knows no port of theirs; and UDP that is not WireGuard on a port without an entry (SoftEther's
+    /// NAT traversal on 5004) is not.
+    @Test(arguments: ["nDPI/protonvpn.pcap", "nDPI/mullvad_wireguard.pcap", "nDPI/tailscale.pcap",
+                      "zeek-spicy-wireguard/wireguard.pcap"])
+    func theFilterKeepsWireGuardOnAnyPort(_ file: String) throws {
+        let wireguard = try decodeFile(Corpus.publicPath(file)).filter { p in p.layers.contains { $0.kind == .wireguard } }
+        #expect(wireguard.count >= 10)  // the fewest: Mullvad, 10
+        #expect(wireguard.contains { p in p.udp.map { !ProtocolRegistry.isPort($0.sourcePort, of: .wireguard) && !ProtocolRegistry.isPort($0.destinationPort, of: .wireguard) } ?? false })
+        let kept = try Self.frames(file, filter: WatchCommand.vpnFilter(server: nil))
+        let dropped = wireguard.map(\.frame.number).filter { kept[$0] == nil }
+        #expect(dropped.isEmpty, "\(file): WireGuard frames \(dropped) dropped by the filter")
+    }
+
+    @Test func theFilterLeavesOtherUDPOnPortsWithoutAnEntry() throws {
+        let all = try Self.frames("nDPI/softether.pcap")
+        let kept = try Self.frames("nDPI/softether.pcap", filter: WatchCommand.vpnFilter(server: nil))
+        #expect(all.count == 177)
+        #expect(kept.isEmpty, "kept \(kept.keys.sorted())")
+    }
 }

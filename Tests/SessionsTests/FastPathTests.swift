@@ -29,6 +29,9 @@ struct FastPathTests {
         switch kinds.last {
         case .esp?: return kinds.contains(.udp) ? .nattESP : .esp
         case .ppp? where kinds.suffix(2) == [.gre, .ppp] && p.stop?.reason == .unsupported: return .pptpGREData
+        // A TLS-VPN port's FIN or RST is decoded: it tells how its TLS connection ended (TLSTracker).
+        case .tcp? where p.tcp.map { ProtocolRegistry.tcp($0.sourcePort, $0.destinationPort)?.service == .tls
+            && !$0.flags.isDisjoint(with: [.fin, .rst]) } == true: return .controlPlane
         case .tcp?: return p.tcp.map { Self.decodedPorts.isDisjoint(with: [$0.sourcePort, $0.destinationPort]) } == true ? .bulkTCP : .other
         case .udp?: return p.udp.map { Self.decodedPorts.isDisjoint(with: [$0.sourcePort, $0.destinationPort]) } == true ? .bulkUDP : .other
         default: return .other

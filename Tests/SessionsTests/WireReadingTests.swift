@@ -87,9 +87,12 @@ struct WireReadingTests {
             #expect(userData == g.carriesUserData, "\(where_): GRE carrying user data")
         case (.wireguard(let a), .wireguard(let b)): #expect(a == b, "\(where_): WireGuard")
         case (.openvpnData, .openvpn(let packets)): #expect(packets.count == 1 && packets[0].opcode.isData, "\(where_): OpenVPN data")
+        case (.tlsData, .tls(let s)): #expect(s.records.first?.contentType == TLSRecord.applicationData, "\(where_): TLS application data")
         default: Issue.record("\(where_): wire kind \(d.kind) but fact kind \(fact.kind)")
         }
-        #expect(fact.tcp == nil || ProtocolRegistry.tcp(fact.sourcePort, fact.destinationPort) == nil, "\(where_): a decoded TCP port")
+        // TLS-VPN ports are the one TCP entry the wire path reads (application data from its record header).
+        #expect(fact.tcp == nil || [nil, .tls].contains(ProtocolRegistry.tcp(fact.sourcePort, fact.destinationPort)?.service),
+                "\(where_): a decoded TCP port")
         return true
     }
 
@@ -134,6 +137,7 @@ struct WireReadingTests {
         #expect(shapes.contains([.ethernet, .ipv4, .tcp]))
         #expect(shapes.contains([.ethernet, .ipv4, .udp]))
         #expect(shapes.contains([.ethernet, .ipv4, .gre, .ppp]))
+        #expect(shapes.contains([.ethernet, .ipv4, .tcp, .tls]))  // TLS application data on 443 (AnyConnect lab)
         tally.expectFastPathTaken()
         print("wire path: \(tally.accepted) of \(tally.frames) frames, \(tally.shapes.count) shapes")
     }

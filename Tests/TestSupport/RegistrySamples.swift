@@ -35,6 +35,8 @@ public enum RegistrySamples {
         Sample(carrier: .tcp(1194), file: "nDPI/openvpn_nohmac_tcp.pcapng", frame: 4),  // hard reset, length-prefixed
         Sample(carrier: .udp(53), file: "john-samples/lulu-password-pptp.pcap", frame: 1),
         Sample(carrier: .tcp(53), file: "tcpdump/dns_tcp.pcap", frame: 4),
+        Sample(carrier: .tcp(443), file: "nDPI/anyconnect-vpn.pcap", frame: 26),  // ClientHello
+        Sample(carrier: .tcp(10443), file: "nDPI/forticlient.pcap", frame: 4),  // ClientHello with SNI
     ]
 
     /// The registry's entry at `index` (tests take indexes as arguments) and its samples; records an

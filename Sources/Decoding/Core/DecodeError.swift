@@ -102,4 +102,5 @@ public enum LayerKind: String, Sendable, Codable, CaseIterable {
     case gre, pptp, l2tp, pppControl, dns
     case wireguard, dtls
     case openvpn
+    case tls
 }

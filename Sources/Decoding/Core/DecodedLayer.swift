@@ -33,6 +33,7 @@ public enum DecodedLayer: Sendable {
     case wireguard(WireGuard)
     case dtls(DTLSRecord)
     indirect case openvpn(OpenVPN)
+    indirect case tls(TLSSegment)
 
     /// Which protocol this layer is.
     public var kind: LayerKind {
@@ -62,6 +63,7 @@ public enum DecodedLayer: Sendable {
         case .wireguard: .wireguard
         case .dtls: .dtls
         case .openvpn: .openvpn
+        case .tls: .tls
         }
     }
 }
@@ -97,6 +99,7 @@ extension DNS: LayerHeader {}
 extension WireGuard: LayerHeader {}
 extension DTLSRecord: LayerHeader {}
 extension OpenVPN: LayerHeader {}
+extension TLSSegment: LayerHeader {}
 
 extension DecodedLayer {
     /// The header inside, for printing (boxing it costs an allocation: never on the hot path).
@@ -128,6 +131,7 @@ extension DecodedLayer {
         case .wireguard(let h): h
         case .dtls(let h): h
         case .openvpn(let h): h
+        case .tls(let h): h
         }
     }
 

@@ -219,13 +219,21 @@ enum Dispatch {
 
         case .tcpPayload(let tcp):
             if r.isEmpty {
-                if TCPStreams.framing(of: tcp) != nil, state.cutShort(r, packet) { throw r.truncated(1) }
+                let tls = ProtocolRegistry.tcp(tcp.sourcePort, tcp.destinationPort)?.service == .tls
+                if TCPStreams.framing(of: tcp) != nil || tls, state.cutShort(r, packet) { throw r.truncated(1) }
                 return .done
             }
             switch ProtocolRegistry.tcp(tcp.sourcePort, tcp.destinationPort)?.service {
             case .pptpControl?: return .pptpMessage
             case .dns?: return .dnsOverTCP
             case .openvpn?: return .openvpn(tcp: true)
+            case .tls?:
+                if let h = try TLSSegment(from: &r) {
+                    packet.layers.append(.tls(h))
+                } else if r.remaining < 5, r.lengthSource == .captureLength, packet.frame.isTruncatedBySnaplen {
+                    throw r.truncated(5)  // cut before a record header could be read
+                }
+                return .done
             default: return .done
             }
 

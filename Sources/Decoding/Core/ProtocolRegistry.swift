@@ -29,6 +29,12 @@ public enum ProtocolRegistry {
         case wireguard
         /// OpenVPN (over TCP with a 2-byte length before each packet).
         case openvpn
+        /// TLS on the ports of the TLS-based VPNs vpndoctor names but does not diagnose (AnyConnect,
+        /// SSTP, GlobalProtect, SoftEther on 443; Fortinet on 10443): only segments that start a TLS
+        /// handshake or alert record are decoded (`TLSSegment`); application data is counted from its
+        /// record header (`Classifier.wire`). SoftEther's own 992 and 5555 have no real sample yet and
+        /// are named from their flows alone (`OtherVPNTracker`).
+        case tls
     }
 
     /// How a packet reaches a service.
@@ -65,6 +71,8 @@ public enum ProtocolRegistry {
         Entry(carrier: .tcp(1194), service: .openvpn, isVPN: true, name: "OpenVPN (TCP 1194)"),
         Entry(carrier: .udp(53), service: .dns, isVPN: false, name: "DNS (UDP 53)"),
         Entry(carrier: .tcp(53), service: .dns, isVPN: false, name: "DNS (TCP 53)"),
+        Entry(carrier: .tcp(443), service: .tls, isVPN: false, name: "TLS (TCP 443)"),
+        Entry(carrier: .tcp(10443), service: .tls, isVPN: false, name: "TLS (TCP 10443, Fortinet)"),
     ]
 
     /// The entry of a UDP datagram between these ports, if either has one.

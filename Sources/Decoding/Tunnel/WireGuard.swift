@@ -40,6 +40,17 @@ public struct WireGuard: Hashable, Sendable, Codable {
         }
     }
 
+    /// `messageType` as a capture filter (BPF, libpcap's syntax) for UDP on any port: exact for the
+    /// three handshake messages (type byte, reserved zeros, UDP length 8 + 148, 92 or 64). Transport
+    /// data is matched by its first four bytes (4, 0, 0, 0) and a length of at least 8 + 32: other
+    /// UDP that happens to start so is captured too, and costs only a flow; without it a WireGuard
+    /// on another port than 51820 (Tailscale's 41641) would show handshakes and never data.
+    public static let captureFilter: String = {
+        let shapes = [(MessageType.initiation, "= \(8 + 148)"), (.response, "= \(8 + 92)"), (.cookieReply, "= \(8 + 64)"),
+                      (.transportData, ">= \(8 + keepaliveLength)")]
+        return "(" + shapes.map { "(udp[8:4] = 0x0\($0.0.rawValue)000000 and udp[4:2] \($0.1))" }.joined(separator: " or ") + ")"
+    }()
+
     /// Decodes a datagram of `length` bytes (the UDP length's, so that a snaplen cut still shows the
     /// type); nil, consuming nothing, when it is not WireGuard.
     public init?(from r: inout ByteReader, length: Int) throws(DecodeError) {

@@ -14,6 +14,7 @@ let allRules: [any DiagnosisRule.Type] = [
     OpenVPNNoResponse.self, OpenVPNRefused.self, OpenVPNTLSAlert.self, OpenVPNTLSNotFinished.self, OpenVPNDataOneWay.self, OpenVPNReconnectLoop.self,
     LCPNoResponse.self, PPPAuthFailed.self, IPCPFailed.self, PPPDataOneWay.self,
     WireGuardNoResponse.self, WireGuardCookieReply.self, WireGuardDataOneWay.self, WireGuardNoData.self, WireGuardResponseNotReceived.self,
+    TLSNoServerHello.self, TLSHandshakeFailed.self, DTLSBlocked.self,
     PPTPWeak.self, AggressiveModePSK.self, WeakProposal.self,
     Healthy.self,
 ]

@@ -90,6 +90,8 @@ public enum FactKind: Sendable {
     case wireguard(WireGuardFact)
     /// A DTLS record on UDP 443 (its version): a TLS/DTLS VPN we do not diagnose, such as AnyConnect.
     case dtls(version: UInt16)
+    /// TLS records starting a TCP segment on a TLS-VPN port (`TLSTracker`).
+    case tls(TLSSegment)
     case icmpError(ICMPErrorFact)
     case icmpEcho(request: Bool, identifier: UInt16, sequence: UInt16)
     /// An IP fragment that was not (or not yet) reassembled.

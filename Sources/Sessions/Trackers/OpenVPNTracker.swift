@@ -230,33 +230,24 @@ struct OpenVPNTracker {
         self.streams[key] = stream
     }
 
-    /// Takes the whole TLS records out of `stream`'s buffer (RFC 8446 §5.1: type, version, 2-byte
-    /// length); a buffer that does not start like one is not TLS, and the stream is given up.
+    /// Takes the whole TLS records out of `stream`'s buffer (`TLSRecord`); a buffer that does not
+    /// start like one is not TLS, and the stream is given up.
     private mutating func readRecords(_ stream: inout TLSStream, session: Int, fromClient: Bool, frame: Int, time: Double) {
         var at = 0
         let b = stream.buffer
         while b.count - at >= 5 {
-            let type = b[at], length = Int(b[at + 3]) << 8 | Int(b[at + 4])
-            guard (20...23).contains(type), b[at + 1] == 3 else {
+            guard let tls = TLSRecord(b[at...]) else {
                 stream.lost = true
                 self.sessions[session].tlsUnreadable = true
                 stream.buffer = []
                 return
             }
-            guard b.count - at - 5 >= length else { break }
-            let body = b[(at + 5)..<(at + 5 + length)]
-            var record = OpenVPNTLSRecord(frame: frame, time: time, fromClient: fromClient, contentType: type)
-            switch type {
-            case 20: stream.encrypted = true
-            case 21 where !stream.encrypted && body.count == 2:
-                record.alertLevel = body[body.startIndex]
-                record.alertDescription = body[body.startIndex + 1]
-            case 22 where !stream.encrypted:
-                var i = body.startIndex
-                while body.endIndex - i >= 4, record.handshake.count < 8 {
-                    record.handshake.append(TLSNames.handshake(body[i]))
-                    i += 4 + (Int(body[i + 1]) << 16 | Int(body[i + 2]) << 8 | Int(body[i + 3]))
-                }
+            guard b.count - at >= tls.wireLength else { break }
+            var record = OpenVPNTLSRecord(frame: frame, time: time, fromClient: fromClient, contentType: tls.contentType)
+            switch tls.contentType {
+            case TLSRecord.changeCipherSpec: stream.encrypted = true
+            case TLSRecord.alert where !stream.encrypted: (record.alertLevel, record.alertDescription) = (tls.alertLevel, tls.alertDescription)
+            case TLSRecord.handshake where !stream.encrypted: record.handshake = tls.handshakeNames
             default: break
             }
             if self.sessions[session].tlsRecords.count < self.limits.messagesPerSession {
@@ -264,27 +255,8 @@ struct OpenVPNTracker {
             } else {
                 self.dropped.messages &+= 1
             }
-            at += 5 + length
+            at += tls.wireLength
         }
         stream.buffer.removeFirst(at)
-    }
-}
-
-/// Names of TLS handshake messages and alerts (RFC 8446 §4, §6; RFC 5246 §7.2).
-enum TLSNames {
-    static func handshake(_ type: UInt8) -> String {
-        [1: "ClientHello", 2: "ServerHello", 4: "NewSessionTicket", 8: "EncryptedExtensions", 11: "Certificate",
-         12: "ServerKeyExchange", 13: "CertificateRequest", 14: "ServerHelloDone", 15: "CertificateVerify",
-         16: "ClientKeyExchange", 20: "Finished"][type] ?? "handshake(\(type))"
-    }
-
-    static func alert(_ description: UInt8) -> String {
-        [0: "close_notify", 10: "unexpected_message", 20: "bad_record_mac", 22: "record_overflow", 40: "handshake_failure",
-         42: "bad_certificate", 43: "unsupported_certificate", 44: "certificate_revoked", 45: "certificate_expired",
-         46: "certificate_unknown", 47: "illegal_parameter", 48: "unknown_ca", 49: "access_denied", 50: "decode_error",
-         51: "decrypt_error", 70: "protocol_version", 71: "insufficient_security", 80: "internal_error",
-         86: "inappropriate_fallback", 90: "user_canceled", 109: "missing_extension", 110: "unsupported_extension",
-         112: "unrecognized_name", 113: "bad_certificate_status_response", 115: "unknown_psk_identity",
-         116: "certificate_required", 120: "no_application_protocol"][description] ?? "alert(\(description))"
     }
 }

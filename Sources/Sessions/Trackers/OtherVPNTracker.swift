@@ -1,17 +1,23 @@
 import Decoding
 
 /// What names the VPNs we do not diagnose: DTLS on UDP 443 as it is seen (bounded by
-/// `AnalysisLimits.records`), then, at the end, the flows and sessions beside it.
+/// `AnalysisLimits.records`), then, at the end, the TLS connections, flows and sessions beside it.
 struct OtherVPNTracker {
     var limits = AnalysisLimits()
     private(set) var dtls: [HostPair: DTLSNote] = [:]
     var dropped = 0
+
+    /// TLS connections kept per named VPN (the latest).
+    static let maxConnections = 8
+    static let lookAlike = "SSTP, AnyConnect without DTLS, GlobalProtect and SoftEther look alike"
 
     struct DTLSNote {
         var client: IPAddress
         var server: Endpoint
         var firstFrame: Int
         var ciscoPreStandard = false
+        var fromClient = 0
+        var fromServer = 0
     }
 
     mutating func noteDTLS(_ fact: PacketFact, version: UInt16) {
@@ -23,37 +29,102 @@ struct OtherVPNTracker {
                                        server: toServer ? fact.destinationEndpoint : fact.sourceEndpoint, firstFrame: fact.frame)
         }
         if version == 0x0100 { self.dtls[pair]!.ciscoPreStandard = true }
+        if fact.source == self.dtls[pair]!.client { self.dtls[pair]!.fromClient &+= 1 } else { self.dtls[pair]!.fromServer &+= 1 }
     }
 
-    /// The VPNs the capture shows that we do not diagnose: Cisco AnyConnect/OpenConnect (DTLS on UDP
-    /// 443 beside TLS on TCP 443 to the same server, or Cisco's pre-standard DTLS version), a Fortinet
-    /// SSL VPN (TCP 10443, FortiGate's SSL VPN port, answered), Tailscale (WireGuard on UDP 41641).
-    func recognise(flows: FlowTable, sessions: [Session]) -> [OtherVPN] {
+    /// The VPNs the capture shows that we do not diagnose, each from its own signature:
+    /// - Cisco AnyConnect/OpenConnect: DTLS on UDP 443 beside TLS on TCP 443 to the same server, or
+    ///   Cisco's pre-standard DTLS version;
+    /// - Palo Alto GlobalProtect: UDP 4501 (its IPsec in UDP) beside TLS on TCP 443 to the same server;
+    /// - a Fortinet SSL VPN: TLS on TCP 10443 (FortiGate's SSL VPN port);
+    /// - SoftEther: a server name under softether.net or vpnazure.net (its dynamic DNS and relay), or
+    ///   TCP 992 or 5555 answered;
+    /// - Tailscale: WireGuard on UDP 41641, or TLS to its DERP relays;
+    /// - a TLS VPN whose product does not show (SSTP and the others look alike on TCP 443): "vpn" in
+    ///   the server name, or the capture's only TLS server, failing, when nothing else is there; low
+    ///   confidence.
+    func recognise(flows: FlowTable, sessions: [Session], tls: [TLSConnection]) -> [OtherVPN] {
         var found: [OtherVPN] = []
-        var tls443: Set<HostPair> = [], forti: [HostPair: (FlowKey, Int)] = [:]
-        func look(_ key: FlowKey, answered: Bool, lastFrame: Int) {
-            guard key.ipProtocol == .tcp, answered else { return }
-            let pair = HostPair(key.low.address, key.high.address)
-            if key.low.port == 443 || key.high.port == 443 { tls443.insert(pair) }
+        var tlsPairs: Set<HostPair> = [], softEtherPorts: [HostPair: (FlowKey, Int)] = [:], udp4501: [HostPair: (FlowKey, (Int, Int))] = [:]
+        func look(_ key: FlowKey, packets: (Int, Int), lastFrame: Int) {
+            let pair = HostPair(key.low.address, key.high.address), answered = packets.0 > 0 && packets.1 > 0
+            let ports = [key.low.port, key.high.port]
+            if key.ipProtocol == .tcp, answered, ports.contains(443) { tlsPairs.insert(pair) }
             // The pair's latest flow: the tables' order is their hashes' (random per process).
-            if key.low.port == 10443 || key.high.port == 10443, (forti[pair]?.1 ?? 0) < lastFrame { forti[pair] = (key, lastFrame) }
+            if key.ipProtocol == .tcp, answered, ports.contains(992) || ports.contains(5555),
+               (softEtherPorts[pair]?.1 ?? 0) < lastFrame { softEtherPorts[pair] = (key, lastFrame) }
+            if key.ipProtocol == .udp, ports.contains(4501) { udp4501[pair] = (key, packets) }
         }
-        flows.other.forEach { key, activity in look(key, answered: !activity.isOneWay, lastFrame: activity.lastFrame) }
-        for (key, stats) in flows.vpn { look(key, answered: !stats.isOneWay, lastFrame: stats.directions.0.lastFrame) }
+        flows.other.forEach { key, a in look(key, packets: (Int(a.packets.0), Int(a.packets.1)), lastFrame: a.lastFrame) }
+        for (key, s) in flows.vpn { look(key, packets: (s.directions.0.packets, s.directions.1.packets), lastFrame: s.lastFrame) }
+        tls.forEach { tlsPairs.insert(HostPair($0.client.address, $0.server.address)) }
+        var named: Set<EndpointPair> = []
+        func name(_ product: String, client: IPAddress, server: Endpoint, _ clues: [String], frames: [Int],
+                  confidence: OtherVPN.Confidence, datagrams: OtherVPN.Datagrams? = nil, tlsPort: UInt16? = nil) {
+            let port = tlsPort ?? server.port
+            let conns = tls.filter { $0.client.address == client && $0.server.address == server.address && $0.server.port == port }
+            found.append(OtherVPN(name: product, client: client, server: server, clues: clues, frames: frames, confidence: confidence,
+                                  tls: Array(conns.suffix(Self.maxConnections)), datagrams: datagrams))
+            conns.forEach { named.insert(EndpointPair($0.client, $0.server)) }
+        }
 
         for note in self.dtls.values.sorted(by: { $0.firstFrame < $1.firstFrame }) {
-            let beside = tls443.contains(HostPair(note.client, note.server.address))
+            let beside = tlsPairs.contains(HostPair(note.client, note.server.address))
             guard beside || note.ciscoPreStandard else { continue }
             var clues = ["DTLS on UDP \(note.server.port) from \(note.client) to \(note.server)"]
             if note.ciscoPreStandard { clues.append("DTLS version 0x0100: Cisco's pre-standard DTLS 1.0, spoken only by AnyConnect and OpenConnect") }
             if beside { clues.append("TLS on TCP 443 between the same hosts (AnyConnect's control connection)") }
-            found.append(OtherVPN(name: "Cisco AnyConnect or OpenConnect", client: note.client, server: note.server, clues: clues,
-                                  frames: [note.firstFrame]))
+            name("Cisco AnyConnect or OpenConnect", client: note.client, server: note.server, clues, frames: [note.firstFrame],
+                 confidence: .high, datagrams: .init(what: "DTLS on UDP \(note.server.port)", fromClient: note.fromClient,
+                                                     fromServer: note.fromServer, firstFrame: note.firstFrame), tlsPort: 443)
         }
-        for (key, lastFrame) in forti.values.sorted(by: { $0.1 < $1.1 }) {
-            let server = key.low.port == 10443 ? key.low : key.high
-            found.append(OtherVPN(name: "Fortinet FortiGate SSL VPN", client: key.low == server ? key.high.address : key.low.address,
-                                  server: server, clues: ["TLS on TCP 10443 (FortiGate's SSL VPN port), answered"], frames: [lastFrame]))
+        for (pair, (key, packets)) in udp4501.sorted(by: { $0.key.low < $1.key.low }) where tlsPairs.contains(pair) {
+            let server = key.low.port == 4501 ? key.low : key.high
+            let client = server == key.low ? key.high.address : key.low.address
+            let fromClient = server == key.low ? packets.1 : packets.0
+            let first = tls.first { $0.server.address == server.address }?.firstFrame
+            name("Palo Alto GlobalProtect", client: client, server: server,
+                 ["UDP 4501 (GlobalProtect's IPsec in UDP) between \(client) and \(server.address)",
+                  "TLS on TCP 443 between the same hosts (GlobalProtect's portal and gateway)"],
+                 frames: first.map { [$0] } ?? [], confidence: .medium,
+                 datagrams: .init(what: "IPsec in UDP 4501", fromClient: fromClient, fromServer: packets.0 + packets.1 - fromClient,
+                                  firstFrame: first ?? 0), tlsPort: 443)
+        }
+        for c in tls where !named.contains(EndpointPair(c.client, c.server)) {
+            let sni = c.serverName?.lowercased() ?? ""
+            let labels = sni.split(whereSeparator: { $0 == "." || $0 == "-" })
+            let product: (String, String, OtherVPN.Confidence)? =
+                c.server.port == 10443 ? ("Fortinet FortiGate SSL VPN", "TLS on TCP 10443 (FortiGate's SSL VPN port)", .medium)
+                : sni.hasSuffix(".softether.net") || sni.hasSuffix(".vpnazure.net")
+                ? ("SoftEther VPN", "server name \(sni): SoftEther's dynamic DNS or VPN Azure relay", .high)
+                : sni.hasPrefix("derp") && sni.hasSuffix(".tailscale.com")
+                ? ("Tailscale (DERP relay)", "server name \(sni): a Tailscale DERP relay, which carries WireGuard over TLS when UDP is blocked", .high)
+                : labels.contains("vpn")
+                ? ("TLS-based VPN", "server name \(sni) says VPN; nothing else in clear says which (\(Self.lookAlike) on TCP \(c.server.port))", .low)
+                : nil
+            guard let (product, clue, confidence) = product else { continue }
+            var clues = [clue]
+            if let sni = c.serverName, !clue.contains(sni) { clues.append("server name (SNI) \(sni)") }
+            name(product, client: c.client.address, server: c.server, clues, frames: [c.clientHelloFrame ?? c.firstFrame], confidence: confidence)
+        }
+        for (key, lastFrame) in softEtherPorts.values.sorted(by: { $0.1 < $1.1 }) {
+            let server = [992, 5555].contains(key.low.port) ? key.low : key.high
+            let client = key.low == server ? key.high.address : key.low.address
+            guard !found.contains(where: { $0.server.address == server.address && $0.client == client }) else { continue }
+            name("SoftEther VPN", client: client, server: server,
+                 ["TCP \(server.port) answered (SoftEther's own listener; TCP 992 is also telnet over TLS)"], frames: [lastFrame],
+                 confidence: .low)
+        }
+        // Nothing else: a capture whose only TLS server is on a TLS-VPN port and whose connection to it
+        // failed (closed unfinished, or never answered) is most likely the VPN it was taken for,
+        // though nothing in clear says which (low confidence). One that works is any HTTPS.
+        let servers = Set(tls.map(\.server))
+        if found.isEmpty, sessions.isEmpty, servers.count == 1, let c = tls.last,
+           !tls.contains(where: \.completed), c.closedFrame != nil || c.serverHello == nil {
+            name("TLS-based VPN", client: c.client.address, server: c.server,
+                 ["the capture's only TLS server, on TCP \(c.server.port), and no VPN traffic of another kind; nothing in clear says which product (\(Self.lookAlike))"]
+                     + (c.serverName.map { ["server name (SNI) \($0)"] } ?? []),
+                 frames: [c.clientHelloFrame ?? c.firstFrame], confidence: .low)
         }
         for s in sessions where s.vpnProtocol == .wireguard {
             guard let flow = s.flows.first(where: { $0.a.port == 41641 || $0.b.port == 41641 }) else { continue }
@@ -61,7 +132,7 @@ struct OtherVPNTracker {
             found.append(OtherVPN(name: "Tailscale", client: s.client, server: server,
                                   clues: ["WireGuard on UDP 41641, the port Tailscale's WireGuard listens on"],
                                   frames: [flow.aToB.firstFrame ?? flow.bToA.firstFrame].compactMap { $0 },
-                                  diagnosedPart: "its WireGuard tunnel (session \(s.id))"))
+                                  diagnosedPart: "its WireGuard tunnel (session \(s.id))", confidence: .medium, protocolName: "wireguard"))
         }
         return found
     }
