@@ -47,7 +47,9 @@ ikev2-invalid-ke-ok l2tp-1701-blocked pptp-server-not-running l2tp-ipsec-ppp-fai
 nat-two-clients nat-rebinding-ok ikev2-ts-mismatch
 wireguard-ok wireguard-unknown-key wireguard-allowedips-one-way wireguard-no-data
 openvpn-udp-ok openvpn-tcp-ok openvpn-tls-auth-mismatch openvpn-unknown-ca
-natt-4500-blocked-taps esp-one-way-taps"
+natt-4500-blocked-taps esp-one-way-taps
+ikev2-initiator-id-mismatch ikev2-responder-id-mismatch ikev1-initiator-id-mismatch ikev2-virtual-ip-refused
+ikev2-virtual-ip-other-ok ikev2-aes-gcm-ok ikev2-aes-gcm8-ok ikev2-aes-ctr-ok ikev2-chacha20-ok ikev2-sha1-ok ikev1-3des-ok"
 
 PIDS=()
 WORK=""
@@ -223,6 +225,9 @@ reset_ipsec_params() {
   C_PSK=lab-psk-correct-horse;  S_PSK=lab-psk-correct-horse
   SERVER_RUNNING=1; PINGS=4; RTR_RULES=(); TS_SUFFIX=""; POST_UP_HOOK=""; C_CHILDLESS=allow; MODE=tunnel
   S_REMOTE_TS=""
+  # identities (issue 16: identity mismatch) and virtual IPs (client vips, server pool)
+  C_ID=client.lab.example; S_ID=server.lab.example; C_REMOTE_ID=server.lab.example; S_REMOTE_ID=client.lab.example
+  C_VIPS=""; S_POOL=""
 }
 
 write_strongswan_conf() { # dir role
@@ -263,14 +268,16 @@ EOF
 }
 
 write_swanctl_conf() { # dir role
-  local d=$1 role=$2 me peer laddr raddr ike esp psk local_ts remote_ts childless auth_local auth_remote certline=""
+  local d=$1 role=$2 me peer laddr raddr ike esp psk local_ts remote_ts childless auth_local auth_remote certline="" vip="" pools=""
   mkdir -p "$d/swanctl"/{x509,x509ca,x509ocsp,x509aa,x509ac,x509crl,pubkey,private,rsa,ecdsa,bliss,pkcs8,pkcs12}
   if [ "$role" = client ]; then
-    me=client.lab.example; peer=server.lab.example; laddr=$CLIENT_ADDR; raddr=$S_ADDR
+    me=$C_ID; peer=$C_REMOTE_ID; laddr=$CLIENT_ADDR; raddr=$S_ADDR
     ike=$C_IKE; esp=$C_ESP; psk=$C_PSK; local_ts=$C_INNER/32; remote_ts=$S_INNER/32; childless=$C_CHILDLESS
+    [ -n "$C_VIPS" ] && vip="vips = $C_VIPS"
   else
-    me=server.lab.example; peer=client.lab.example; laddr=$S_ADDR; raddr=%any
+    me=$S_ID; peer=$S_REMOTE_ID; laddr=$S_ADDR; raddr=%any
     ike=$S_IKE; esp=$S_ESP; psk=$S_PSK; local_ts=$S_INNER/32; remote_ts=${S_REMOTE_TS:-$C_INNER}/32; childless=allow
+    [ -n "$S_POOL" ] && pools="pools = labpool"
   fi
   [ "$MODE" = transport ] && { local_ts=dynamic; remote_ts=dynamic; }
   if [ "$AUTH" = pubkey ]; then
@@ -292,6 +299,8 @@ connections {
     dpd_delay = 0
     mobike = $MOBIKE
     rekey_time = 0
+    $vip
+    $pools
     local {
       auth = $AUTH
       id = $me
@@ -317,10 +326,14 @@ secrets {
   ike-lab {
     id-1 = client.lab.example
     id-2 = server.lab.example
+    id-3 = roadwarrior.lab.example
+    id-4 = gw.lab.example
     secret = "$psk"
   }
 }
 EOF
+  [ -n "$pools" ] && printf 'pools {\n  labpool {\n    addrs = %s\n  }\n}\n' "$S_POOL" >>"$d/swanctl/swanctl.conf"
+  return 0
 }
 
 start_charon() { # ns role
@@ -464,6 +477,23 @@ scenario() { # name outdir
     ikev2-fragmentation-ok) AUTH=pubkey; FRAG=yes ;;
     ikev2-ip-fragments-dropped) AUTH=pubkey; FRAG=no; RTR_RULES=("iptables -A FORWARD -f -j DROP") ;;
     ikev2-invalid-ke-ok) C_IKE=aes256-sha256-modp2048-x25519; S_IKE=aes256-sha256-x25519 ;;
+    # Issue 16, findings only decryption can make. The client calls itself roadwarrior.lab.example,
+    # which the server has no connection for (AUTHENTICATION_FAILED); the server calls itself
+    # gw.lab.example where the client expects server.lab.example.
+    ikev2-initiator-id-mismatch) C_ID=roadwarrior.lab.example ;;
+    ikev2-responder-id-mismatch) S_ID=gw.lab.example; C_REMOTE_ID="*.vpn.lab.example" ;;
+    ikev1-initiator-id-mismatch) VER=1; C_ID=roadwarrior.lab.example ;;
+    # The client asks for virtual IP 10.99.70.5: the server has no pool (INTERNAL_ADDRESS_FAILURE),
+    # or a pool without it (the client gets another address than it asked for).
+    ikev2-virtual-ip-refused) C_VIPS=10.99.70.5 ;;
+    ikev2-virtual-ip-other-ok) C_VIPS=10.99.70.5; S_POOL=10.99.80.0/30 ;;
+    # Algorithms on real bytes (kernel-libipsec installs the ESP side, when it can).
+    ikev2-aes-gcm-ok) C_IKE=aes256gcm16-prfsha384-ecp256; S_IKE=$C_IKE; C_ESP=aes128gcm16; S_ESP=$C_ESP ;;
+    ikev2-aes-gcm8-ok) C_IKE=aes128gcm8-prfsha256-modp2048; S_IKE=$C_IKE; C_ESP=aes256gcm12; S_ESP=$C_ESP ;;
+    ikev2-aes-ctr-ok) C_IKE=aes192ctr-sha384-modp2048; S_IKE=$C_IKE; C_ESP=aes128ctr-sha512; S_ESP=$C_ESP ;;
+    ikev2-chacha20-ok) C_IKE=chacha20poly1305-prfsha256-x25519; S_IKE=$C_IKE; C_ESP=chacha20poly1305; S_ESP=$C_ESP ;;
+    ikev2-sha1-ok) C_IKE=aes128-sha1-modp2048; S_IKE=$C_IKE; C_ESP=aes192-sha1; S_ESP=$C_ESP ;;
+    ikev1-3des-ok) VER=1; C_IKE=3des-sha1-modp2048; S_IKE=$C_IKE; C_ESP=3des-sha384; S_ESP=$C_ESP ;;
     l2tp-ipsec-ppp-fails) VER=1; TS_SUFFIX="[udp/1701]"; POST_UP_HOOK=l2tp_over_ipsec_hook; NEED_L2TP_PPTP=1 ensure_packages ;;
     nat-two-clients) NAT=1; POST_UP_HOOK=two_clients_hook; EXPECT=up+second-failed ;;
     nat-rebinding-ok) NAT=1; MOBIKE=no; POST_UP_HOOK=nat_rebinding_hook; EXPECT=up+rebound; RTR_RULES=(
