@@ -67,7 +67,7 @@ let package = Package(
         .testTarget(name: "DecodingTests", dependencies: ["Decoding", "Capture", "TestSupport", "AllocationCounter", "FuzzHarness"],
                     exclude: ["Regressions"]),
         .testTarget(name: "SessionsTests", dependencies: ["Sessions", "TestSupport", "AllocationCounter"]),
-        .testTarget(name: "DecryptionTests", dependencies: ["Decryption", "TestSupport"]),
+        .testTarget(name: "DecryptionTests", dependencies: ["Decryption", "TestSupport", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(name: "DiagnosisTests", dependencies: ["Diagnosis", "Reporting", "TestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: [
             "TestSupport", "Reporting", "Engine", "VPNDoctorCLI", "Decryption", .product(name: "Crypto", package: "swift-crypto"),

@@ -208,7 +208,8 @@ start_captures() { # scenario outdir
   fi
 }
 stop_captures() {
-  sleep 0.3
+  # under load (7 builds on 2 cores) tcpdump may not have read the last packets after 0.3 s
+  sleep 1
   local pid
   for pid in "${CAP_PIDS[@]}"; do kill -INT "$pid" 2>/dev/null || true; done
   for pid in "${CAP_PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done

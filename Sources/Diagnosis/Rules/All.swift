@@ -5,7 +5,7 @@ let allRules: [any DiagnosisRule.Type] = [
     TimeWentBack.self, FlowTableFull.self, MidSession.self, FilteredCapture.self,
     DNSFailed.self,
     IKENoResponse.self, IKEPortUnreachable.self, NoProposalChosen.self, InvalidKE.self, InvalidMajorVersion.self,
-    ErrorNotify.self, TSUnacceptable.self, PSKMismatchV1.self, AggressiveAuthFailed.self, AuthFailedV2.self, Phase2Failed.self,
+    ErrorNotify.self, TSUnacceptable.self, IdentityMismatch.self, VirtualIPRefused.self, VirtualIPOther.self, PSKMismatchV1.self, AggressiveAuthFailed.self, AuthFailedV2.self, Phase2Failed.self,
     FragmentsLost.self, ICMPUnreachable.self,
     NATDetected.self, UDP4500Blocked.self, ForcedEncapsulation.self, ServerBehindNATWindows.self,
     ESPNoneAfterSA.self, ESPOneWay.self, ESPLoss.self, ESPTiedByInference.self,
