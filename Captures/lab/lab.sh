@@ -49,7 +49,8 @@ wireguard-ok wireguard-unknown-key wireguard-allowedips-one-way wireguard-no-dat
 openvpn-udp-ok openvpn-tcp-ok openvpn-tls-auth-mismatch openvpn-unknown-ca
 natt-4500-blocked-taps esp-one-way-taps
 ikev2-initiator-id-mismatch ikev2-responder-id-mismatch ikev1-initiator-id-mismatch ikev2-virtual-ip-refused
-ikev2-virtual-ip-other-ok ikev2-aes-gcm-ok ikev2-aes-gcm8-ok ikev2-aes-ctr-ok ikev2-chacha20-ok ikev2-sha1-ok ikev1-3des-ok"
+ikev2-virtual-ip-other-ok ikev2-aes-gcm-ok ikev2-aes-gcm8-ok ikev2-aes-ctr-ok ikev2-chacha20-ok ikev2-sha1-ok ikev1-3des-ok
+ikev2-legacy-ok"
 
 PIDS=()
 WORK=""
@@ -494,6 +495,7 @@ scenario() { # name outdir
     ikev2-aes-ctr-ok) C_IKE=aes192ctr-sha384-modp2048; S_IKE=$C_IKE; C_ESP=aes128ctr-sha512; S_ESP=$C_ESP ;;
     ikev2-chacha20-ok) C_IKE=chacha20poly1305-prfsha256-x25519; S_IKE=$C_IKE; C_ESP=chacha20poly1305; S_ESP=$C_ESP ;;
     ikev2-sha1-ok) C_IKE=aes128-sha1-modp2048; S_IKE=$C_IKE; C_ESP=aes192-sha1; S_ESP=$C_ESP ;;
+    ikev2-legacy-ok) C_IKE=3des-md5-modp2048; S_IKE=$C_IKE; C_ESP=aes128gcm8; S_ESP=$C_ESP ;;
     ikev1-3des-ok) VER=1; C_IKE=3des-sha1-modp2048; S_IKE=$C_IKE; C_ESP=3des-sha384; S_ESP=$C_ESP ;;
     l2tp-ipsec-ppp-fails) VER=1; TS_SUFFIX="[udp/1701]"; POST_UP_HOOK=l2tp_over_ipsec_hook; NEED_L2TP_PPTP=1 ensure_packages ;;
     nat-two-clients) NAT=1; POST_UP_HOOK=two_clients_hook; EXPECT=up+second-failed ;;

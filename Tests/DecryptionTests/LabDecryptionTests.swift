@@ -16,7 +16,7 @@ import TestSupport
                                             "ikev1-initiator-id-mismatch", "ikev2-virtual-ip-refused", "ikev2-virtual-ip-other-ok"]
     /// One scenario per algorithm family on real bytes (the IKE and ESP transforms each negotiates).
     static let algorithms = ["ikev2-aes-gcm-ok", "ikev2-aes-gcm8-ok", "ikev2-aes-ctr-ok", "ikev2-chacha20-ok", "ikev2-sha1-ok",
-                             "ikev1-3des-ok"]
+                             "ikev1-3des-ok", "ikev2-legacy-ok"]
     /// Encrypted frames left encrypted, by scenario (at most this many, all IKEv1 Informationals).
     /// After a wrong PSK the server answers MM5 with an encrypted Informational whose IV chain is its
     /// own (it did not accept MM5): tshark garbles it, we decrypt it from the first IV (checked
