@@ -12,6 +12,7 @@
 # Captures: OUTDIR/lab-<scenario>-{client,server}.pcap (*-taps scenarios also
 #           -router-inside.pcap and -router-outside.pcap: the router's two interfaces)
 # Logs:     $LOGDIR (default OUTDIR/lab/logs)/<scenario>-{client,server}.log
+# Keys:     OUTDIR/lab/tables/<scenario>/ (IPsec: Wireshark's decryption tables, a profile directory)
 #
 # Traffic stays inside namespaces created here (vdlab-cli, vdlab-rtr,
 # vdlab-srv); addresses are 10.99.x.x and documentation ranges only.
@@ -388,6 +389,20 @@ collect_logs() { # scenario
   done
 }
 
+# Wireshark's decryption tables from the charon logs (issue 16): OUTDIR/lab/tables/<scenario>/ is a
+# profile directory (README, Decryption). The server's log goes first: Wireshark decrypts IKEv1 with
+# the last row for a cookie, and the initiator's key is the one it should use.
+key_tables() { # scenario
+  local repo tool f logs=()
+  repo=$(cd "$LAB_DIR/../.." && pwd); tool="$repo/.build/debug/lab-key-tables"
+  for f in "$LOGDIR/$1-server.log" "$LOGDIR/$1-client.log"; do if grep -q '\] <' "$f"; then logs+=("$f"); fi; done
+  rm -rf "$OUTDIR/lab/tables/$1"
+  [ ${#logs[@]} -gt 0 ] || return 0
+  [ -x "$tool" ] || (cd "$repo" && swift build --product lab-key-tables >&2) || { log "$1: lab-key-tables not built: no tables"; return 0; }
+  "$tool" "$OUTDIR/lab/tables/$1" "${logs[@]}" || log "$1: WARNING: lab-key-tables could not use every key"
+  [ -d "$OUTDIR/lab/tables/$1" ] && log "$1: Wireshark tables -> $OUTDIR/lab/tables/$1/" || true
+}
+
 run_ipsec() { # scenario outdir
   local sc=$1 out=$2 rc=0
   [ "$AUTH" = pubkey ] && gen_certs
@@ -418,6 +433,7 @@ run_ipsec() { # scenario outdir
   stop_captures
   stop_all
   collect_logs "$sc"
+  key_tables "$sc"
   cp "$WORK/initiate.out" "$LOGDIR/$sc-initiate.out"
   [ -f "$WORK/ping.out" ] && cp "$WORK/ping.out" "$LOGDIR/$sc-ping.out" && rm -f "$WORK/ping.out"
   if [ -n "$POST_UP_HOOK" ] && [ "$OUTCOME" = up ]; then
@@ -922,7 +938,7 @@ check_scenario() { # scenario outdir
 main() {
   [ "$(id -u)" = 0 ] || die "run as root"
   local what=${1:-}
-  [ -n "$what" ] || { sed -n '2,16p' "$0"; exit 2; }
+  [ -n "$what" ] || { sed -n '2,17p' "$0"; exit 2; }
   if [ "$what" = list ]; then echo $ALL_SCENARIOS | tr ' ' '\n'; exit 0; fi
   OUTDIR=$(mkdir -p "${2:-$CAPTURES_DIR}" && cd "${2:-$CAPTURES_DIR}" && pwd)
   LOGDIR=${LOGDIR:-$OUTDIR/lab/logs}

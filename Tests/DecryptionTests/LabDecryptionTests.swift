@@ -6,9 +6,9 @@ import TestSupport
 
 /// The keyed lab recordings (`Captures/decrypt/`: `lab.sh SCENARIO Captures/decrypt`, charon at
 /// `ike 4, chd 4`): each capture decrypted with the tables derived from both peers' logs, and every
-/// decrypted frame compared with tshark given the same tables as `-o uat:…` rows — the payload
-/// types (without SA substructures) and notify types of IKE, ESP's next header and the L2TP message
-/// type or ICMP type inside.
+/// decrypted frame compared with tshark given the Wireshark profile lab.sh wrote next to it
+/// (`lab/tables/SCENARIO/`, `lab-key-tables`) — the payload types (without SA substructures) and
+/// notify types of IKE, ESP's next header and the L2TP message type or ICMP type inside.
 @Suite struct LabDecryptionTests {
     static let scenarios = ["ikev2-psk-ok", "ikev2-wrong-psk", "ikev2-child-proposal-mismatch", "ikev1-main-psk-ok",
                             "ikev1-main-wrong-psk", "l2tp-ipsec-ppp-fails", "ikev2-ts-mismatch"]
@@ -27,9 +27,10 @@ import TestSupport
     /// its ESP table): charon's own log is the reference instead (`matchesCharon`).
     static let charonReference: Set<String> = ["ikev2-chacha20-ok"]
 
+    /// From both logs, the server's first (the order lab.sh gives `lab-key-tables`).
     static func tables(_ scenario: String) throws -> KeyTables {
         var t = KeyTables()
-        for side in ["client", "server"] {
+        for side in ["server", "client"] {
             try t.load(path: Corpus.capturePath(keyedDirectory(scenario) + "lab/logs/\(scenario)-\(side).log"))
         }
         return t
@@ -58,15 +59,55 @@ import TestSupport
         return nil
     }
 
+    /// Where lab.sh wrote the scenario's Wireshark profile.
+    static func profile(_ scenario: String) -> String {
+        Corpus.capturePath(keyedDirectory(scenario) + "lab/tables/\(scenario)")
+    }
+
+    /// The profile directories lab.sh wrote, by scenario: one for every keyed scenario, and no other.
+    @Test func everyKeyedScenarioHasItsTables() throws {
+        var found: [String] = []
+        for dir in ["lab/tables", "decrypt/lab/tables"] {
+            found += try FileManager.default.contentsOfDirectory(atPath: Corpus.capturePath(dir))
+        }
+        #expect(found.sorted() == Self.scenarios.sorted())
+    }
+
+    /// The committed tables are what `lab-key-tables` writes from the committed logs, and read back
+    /// as `--keys` files they decrypt exactly the frames the logs decrypt, each to the same packet.
+    @Test(arguments: scenarios)
+    func tablesDecryptAsTheLogsDo(_ scenario: String) throws {
+        let logs = try Self.tables(scenario)
+        var files = KeyTables()
+        for (name, text) in logs.wiresharkFiles {
+            let path = Self.profile(scenario) + "/" + name
+            #expect(try String(contentsOfFile: path, encoding: .utf8) == text, "\(name)")
+            try files.load(path: path)
+        }
+        #expect(files.notes.isEmpty)
+        for side in ["client", "server"] {
+            let path = Corpus.capturePath(keyedDirectory(scenario) + "lab-\(scenario)-\(side).pcap")
+            let fromLogs = try decodeFile(path, decrypter: Decrypter(tables: logs))
+            let fromFiles = try decodeFile(path, decrypter: Decrypter(tables: files))
+            let decrypted = fromLogs.filter { Self.ours($0) != nil }.map(\.frame.number)
+            #expect(!decrypted.isEmpty && decrypted == fromFiles.filter { Self.ours($0) != nil }.map(\.frame.number), "\(side)")
+            #expect(fromLogs.map { "\($0.layers)" } == fromFiles.map { "\($0.layers)" }, "\(side)")
+        }
+    }
+
     @Test(arguments: scenarios)
     func decryptsAsTsharkDoes(_ scenario: String) throws {
         guard Tshark.available else { return }
         let tables = try Self.tables(scenario)
         #expect(tables.notes.isEmpty)
-        // tshark keeps one IKEv1 key per cookie (the last row): give it the first, the initiator's.
-        var cookies = Set<Substring>()
-        let rows = tables.wiresharkRows.filter { $0.table != "ikev1_decryption_table" || cookies.insert($0.row.prefix(16)).inserted }
-        let uat = rows.flatMap { ["-o", "uat:\($0.table):\($0.row)"] } + ["-o", "esp.enable_encryption_decode:TRUE"]
+        // tshark reads the profile from WIRESHARK_CONFIG_DIR/profiles/NAME (`-C` takes a name, not a path).
+        let config = FileManager.default.temporaryDirectory.appendingPathComponent("vpndoctor-wireshark-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: config) }
+        try FileManager.default.createDirectory(at: config.appendingPathComponent("profiles"), withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(atPath: config.appendingPathComponent("profiles/\(scenario)").path,
+                                                   withDestinationPath: Self.profile(scenario))
+        var environment = ProcessInfo.processInfo.environment
+        environment["WIRESHARK_CONFIG_DIR"] = config.path
         for side in ["client", "server"] {
             let path = Corpus.capturePath(keyedDirectory(scenario) + "lab-\(scenario)-\(side).pcap")
             let decrypter = Decrypter(tables: tables)
@@ -84,7 +125,8 @@ import TestSupport
             }
             let theirs = try Tshark.fields(path, ["isakmp.typepayload", "isakmp.notify.msgtype", "esp.protocol",
                                                   "l2tp.avp.message_type", "icmp.type"],
-                                           options: ["-E", "separator=/t", "-E", "aggregator=,"] + uat, frames: packets.count)
+                                           options: ["-E", "separator=/t", "-E", "aggregator=,", "-C", scenario],
+                                           environment: environment, frames: packets.count)
             // tshark moves its IKEv1 IV on after every message, also after a retransmission (the same
             // ciphertext again), so it garbles the repeats; we decrypt them with the IV of the first.
             // Accepted only for repeats, at most 3 a capture, and they must occur where listed.
