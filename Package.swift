@@ -51,6 +51,8 @@ let package = Package(
         .executableTarget(name: "vpndoctor", dependencies: ["VPNDoctorCLI"]),
         // Internal timing tool (not a product): `swift run -c release vpndoctor-bench FILE`.
         .executableTarget(name: "vpndoctor-bench", dependencies: ["Capture", "Decoding"], path: "Sources/VPNDoctorBench"),
+        // Lab tool (not a product; keys never appear in vpndoctor's output): charon logs → Wireshark profile.
+        .executableTarget(name: "lab-key-tables", dependencies: ["Decryption"], path: "Sources/LabKeyTables"),
 
         // Fuzzing (issue 8): the harness is a library so tests replay crashers through it; each
         // Fuzz* executable replays files in a plain build and is a libFuzzer target when built by
@@ -67,7 +69,7 @@ let package = Package(
         .testTarget(name: "DecodingTests", dependencies: ["Decoding", "Capture", "TestSupport", "AllocationCounter", "FuzzHarness"],
                     exclude: ["Regressions"]),
         .testTarget(name: "SessionsTests", dependencies: ["Sessions", "TestSupport", "AllocationCounter"]),
-        .testTarget(name: "DecryptionTests", dependencies: ["Decryption", "TestSupport"]),
+        .testTarget(name: "DecryptionTests", dependencies: ["Decryption", "TestSupport", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(name: "DiagnosisTests", dependencies: ["Diagnosis", "Reporting", "TestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: [
             "TestSupport", "Reporting", "Engine", "VPNDoctorCLI", "Decryption", .product(name: "Crypto", package: "swift-crypto"),

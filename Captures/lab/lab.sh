@@ -13,6 +13,7 @@
 # Captures: OUTDIR/lab-<scenario>-{client,server}.pcap (*-taps scenarios also
 #           -router-inside.pcap and -router-outside.pcap: the router's two interfaces)
 # Logs:     $LOGDIR (default OUTDIR/lab/logs)/<scenario>-{client,server}.log
+# Keys:     OUTDIR/lab/tables/<scenario>/ (IPsec: Wireshark's decryption tables, a profile directory)
 #
 # Traffic stays inside namespaces created here (vdlab-cli, vdlab-rtr,
 # vdlab-srv); addresses are 10.99.x.x and documentation ranges only.
@@ -52,7 +53,10 @@ natt-4500-blocked-taps esp-one-way-taps
 wireguard-port-blocked wireguard-response-dropped wireguard-data-one-way
 openvpn-udp-server-down openvpn-tcp-server-down openvpn-udp-port-blocked openvpn-tls-crypt-mismatch
 openvpn-data-one-way openvpn-reconnect-loop
-anyconnect-ok anyconnect-dtls-blocked anyconnect-wrong-ca"
+anyconnect-ok anyconnect-dtls-blocked anyconnect-wrong-ca
+ikev2-initiator-id-mismatch ikev2-responder-id-mismatch ikev1-initiator-id-mismatch ikev2-virtual-ip-refused
+ikev2-virtual-ip-other-ok ikev2-aes-gcm-ok ikev2-aes-gcm8-ok ikev2-aes-ctr-ok ikev2-chacha20-ok ikev2-sha1-ok ikev1-3des-ok
+ikev2-legacy-ok"
 
 PIDS=()
 WORK=""
@@ -215,7 +219,8 @@ start_captures() { # scenario outdir
   fi
 }
 stop_captures() {
-  sleep 0.3
+  # under load (7 builds on 2 cores) tcpdump may not have read the last packets after 0.3 s
+  sleep 1
   local pid
   for pid in "${CAP_PIDS[@]}"; do kill -INT "$pid" 2>/dev/null || true; done
   for pid in "${CAP_PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
@@ -232,6 +237,9 @@ reset_ipsec_params() {
   C_PSK=lab-psk-correct-horse;  S_PSK=lab-psk-correct-horse
   SERVER_RUNNING=1; PINGS=4; RTR_RULES=(); TS_SUFFIX=""; POST_UP_HOOK=""; C_CHILDLESS=allow; MODE=tunnel
   S_REMOTE_TS=""; PROBE_PING=0
+  # identities (issue 16: identity mismatch) and virtual IPs (client vips, server pool)
+  C_ID=client.lab.example; S_ID=server.lab.example; C_REMOTE_ID=server.lab.example; S_REMOTE_ID=client.lab.example
+  C_VIPS=""; S_POOL=""
 }
 
 write_strongswan_conf() { # dir role
@@ -272,14 +280,16 @@ EOF
 }
 
 write_swanctl_conf() { # dir role
-  local d=$1 role=$2 me peer laddr raddr ike esp psk local_ts remote_ts childless auth_local auth_remote certline=""
+  local d=$1 role=$2 me peer laddr raddr ike esp psk local_ts remote_ts childless auth_local auth_remote certline="" vip="" pools=""
   mkdir -p "$d/swanctl"/{x509,x509ca,x509ocsp,x509aa,x509ac,x509crl,pubkey,private,rsa,ecdsa,bliss,pkcs8,pkcs12}
   if [ "$role" = client ]; then
-    me=client.lab.example; peer=server.lab.example; laddr=$CLIENT_ADDR; raddr=$S_ADDR
+    me=$C_ID; peer=$C_REMOTE_ID; laddr=$CLIENT_ADDR; raddr=$S_ADDR
     ike=$C_IKE; esp=$C_ESP; psk=$C_PSK; local_ts=$C_INNER/32; remote_ts=$S_INNER/32; childless=$C_CHILDLESS
+    [ -n "$C_VIPS" ] && vip="vips = $C_VIPS"
   else
-    me=server.lab.example; peer=client.lab.example; laddr=$S_ADDR; raddr=%any
+    me=$S_ID; peer=$S_REMOTE_ID; laddr=$S_ADDR; raddr=%any
     ike=$S_IKE; esp=$S_ESP; psk=$S_PSK; local_ts=$S_INNER/32; remote_ts=${S_REMOTE_TS:-$C_INNER}/32; childless=allow
+    [ -n "$S_POOL" ] && pools="pools = labpool"
   fi
   [ "$MODE" = transport ] && { local_ts=dynamic; remote_ts=dynamic; }
   if [ "$AUTH" = pubkey ]; then
@@ -301,6 +311,8 @@ connections {
     dpd_delay = 0
     mobike = $MOBIKE
     rekey_time = 0
+    $vip
+    $pools
     local {
       auth = $AUTH
       id = $me
@@ -326,10 +338,14 @@ secrets {
   ike-lab {
     id-1 = client.lab.example
     id-2 = server.lab.example
+    id-3 = roadwarrior.lab.example
+    id-4 = gw.lab.example
     secret = "$psk"
   }
 }
 EOF
+  [ -n "$pools" ] && printf 'pools {\n  labpool {\n    addrs = %s\n  }\n}\n' "$S_POOL" >>"$d/swanctl/swanctl.conf"
+  return 0
 }
 
 start_charon() { # ns role
@@ -399,6 +415,20 @@ probe_ping() {
   sleep 1   # tcpdump gets packets in blocks up to 1 s late: let the last probe reach the file
 }
 
+# Wireshark's decryption tables from the charon logs (issue 16): OUTDIR/lab/tables/<scenario>/ is a
+# profile directory (README, Decryption). The server's log goes first: Wireshark decrypts IKEv1 with
+# the last row for a cookie, and the initiator's key is the one it should use.
+key_tables() { # scenario
+  local repo tool f logs=()
+  repo=$(cd "$LAB_DIR/../.." && pwd); tool="$repo/.build/debug/lab-key-tables"
+  for f in "$LOGDIR/$1-server.log" "$LOGDIR/$1-client.log"; do if grep -q '\] <' "$f"; then logs+=("$f"); fi; done
+  rm -rf "$OUTDIR/lab/tables/$1"
+  [ ${#logs[@]} -gt 0 ] || return 0
+  [ -x "$tool" ] || (cd "$repo" && swift build --product lab-key-tables >&2) || { log "$1: lab-key-tables not built: no tables"; return 0; }
+  "$tool" "$OUTDIR/lab/tables/$1" "${logs[@]}" || log "$1: WARNING: lab-key-tables could not use every key"
+  [ -d "$OUTDIR/lab/tables/$1" ] && log "$1: Wireshark tables -> $OUTDIR/lab/tables/$1/" || true
+}
+
 run_ipsec() { # scenario outdir
   local sc=$1 out=$2 rc=0
   [ "$AUTH" = pubkey ] && gen_certs
@@ -428,6 +458,7 @@ run_ipsec() { # scenario outdir
   stop_captures
   stop_all
   collect_logs "$sc"
+  key_tables "$sc"
   cp "$WORK/initiate.out" "$LOGDIR/$sc-initiate.out"
   [ -f "$WORK/ping.out" ] && cp "$WORK/ping.out" "$LOGDIR/$sc-ping.out" && rm -f "$WORK/ping.out"
   if [ -n "$POST_UP_HOOK" ] && [ "$OUTCOME" = up ]; then
@@ -499,6 +530,24 @@ scenario() { # name outdir
     ikev2-fragmentation-ok) AUTH=pubkey; FRAG=yes ;;
     ikev2-ip-fragments-dropped) AUTH=pubkey; FRAG=no; RTR_RULES=("iptables -A FORWARD -f -j DROP") ;;
     ikev2-invalid-ke-ok) C_IKE=aes256-sha256-modp2048-x25519; S_IKE=aes256-sha256-x25519 ;;
+    # Issue 16, findings only decryption can make. The client calls itself roadwarrior.lab.example,
+    # which the server has no connection for (AUTHENTICATION_FAILED); the server calls itself
+    # gw.lab.example where the client expects server.lab.example.
+    ikev2-initiator-id-mismatch) C_ID=roadwarrior.lab.example ;;
+    ikev2-responder-id-mismatch) S_ID=gw.lab.example; C_REMOTE_ID="*.vpn.lab.example" ;;
+    ikev1-initiator-id-mismatch) VER=1; C_ID=roadwarrior.lab.example ;;
+    # The client asks for virtual IP 10.99.70.5: the server has no pool (INTERNAL_ADDRESS_FAILURE),
+    # or a pool without it (the client gets another address than it asked for).
+    ikev2-virtual-ip-refused) C_VIPS=10.99.70.5 ;;
+    ikev2-virtual-ip-other-ok) C_VIPS=10.99.70.5; S_POOL=10.99.80.0/30 ;;
+    # Algorithms on real bytes (kernel-libipsec installs the ESP side, when it can).
+    ikev2-aes-gcm-ok) C_IKE=aes256gcm16-prfsha384-ecp256; S_IKE=$C_IKE; C_ESP=aes128gcm16; S_ESP=$C_ESP ;;
+    ikev2-aes-gcm8-ok) C_IKE=aes128gcm8-prfsha256-modp2048; S_IKE=$C_IKE; C_ESP=aes256gcm12; S_ESP=$C_ESP ;;
+    ikev2-aes-ctr-ok) C_IKE=aes192ctr-sha384-modp2048; S_IKE=$C_IKE; C_ESP=aes128ctr-sha512; S_ESP=$C_ESP ;;
+    ikev2-chacha20-ok) C_IKE=chacha20poly1305-prfsha256-x25519; S_IKE=$C_IKE; C_ESP=chacha20poly1305; S_ESP=$C_ESP ;;
+    ikev2-sha1-ok) C_IKE=aes128-sha1-modp2048; S_IKE=$C_IKE; C_ESP=aes192-sha1; S_ESP=$C_ESP ;;
+    ikev2-legacy-ok) C_IKE=3des-md5-modp2048; S_IKE=$C_IKE; C_ESP=aes128gcm8; S_ESP=$C_ESP ;;
+    ikev1-3des-ok) VER=1; C_IKE=3des-sha1-modp2048; S_IKE=$C_IKE; C_ESP=3des-sha384; S_ESP=$C_ESP ;;
     l2tp-ipsec-ppp-fails) VER=1; TS_SUFFIX="[udp/1701]"; POST_UP_HOOK=l2tp_over_ipsec_hook; NEED_L2TP_PPTP=1 ensure_packages ;;
     nat-two-clients) NAT=1; POST_UP_HOOK=two_clients_hook; EXPECT=up+second-failed ;;
     nat-rebinding-ok) NAT=1; MOBIKE=no; POST_UP_HOOK=nat_rebinding_hook; EXPECT=up+rebound; RTR_RULES=(

@@ -115,7 +115,8 @@ enum CharonKeyLog {
         tables.addChecked(ESPSAKeys(source: IPAddress(String(words[3])), destination: IPAddress(String(words[5])),
                                     spi: UInt32(truncatingIfNeeded: UInt64(bigEndianBytes: spiBytes)), cipher: cipher,
                                     encryptionKey: ek, integrity: integrity,
-                                    integrityKey: sa.dumps["integrity \(side) key"] ?? []), at: place)
+                                    integrityKey: sa.dumps["integrity \(side) key"] ?? [],
+                                    esn: proposal.split(separator: "/").contains("EXT_SEQ")), at: place)
     }
 
     /// "AES_CBC_256/HMAC_SHA2_256_128/PRF_…" or "AES_GCM_16_256/…" as cipher and integrity.

@@ -8,6 +8,9 @@ public final class Decrypter: PacketDecrypting {
     let tables: KeyTables
     let dissector: Dissector
     var exchanges: [UInt64: IKEv1Exchange] = [:]
+    var fragments = IKEv2Fragments()
+    /// ESP SAs with extended sequence numbers: the high 32 bits each is at (from 0, RFC 4303 §3.3.3).
+    var esnHigh: [UInt32: UInt32] = [:]
     /// SAs already named in a note (one line each).
     var noted: Set<String> = []
     /// One line per SA whose keys did not verify, and the key files' own notes. Never key bytes.
@@ -24,9 +27,15 @@ public final class Decrypter: PacketDecrypting {
     public func decrypt(_ packet: inout DecodedPacket, bytes: UnsafeRawBufferPointer) {
         for i in packet.layers.indices {
             switch packet.layers[i] {
-            case .ikev2(var m) where m.encrypted?.type == .encrypted && m.decryptedPayloads == nil:
+            case .ikev2(var m) where m.encrypted != nil && m.decryptedPayloads == nil:
                 guard let plaintext = self.ikev2(m, bytes: bytes, frame: packet.frame.number) else { return }
-                m.addDecrypted(plaintext, limits: self.dissector.limits)
+                if m.fragment != nil {
+                    let whole = self.fragments.add(m, plaintext: plaintext)
+                    m.addDecrypted(whole?.plaintext ?? [], first: whole?.first ?? IKEv2PayloadType(rawValue: 0),
+                                   limits: self.dissector.limits)
+                } else {
+                    m.addDecrypted(plaintext, limits: self.dissector.limits)
+                }
                 packet.layers[i] = .ikev2(m)
                 self.decryptedCount += 1
                 return
@@ -73,7 +82,8 @@ public final class Decrypter: PacketDecrypting {
             }
             return nil
         }
-        let start = first.offset - 28, skBody = sk.offset + 4, end = sk.offset + sk.length
+        // SKF's fragment number and total (4 bytes) are authenticated, not encrypted (RFC 7383 §2.5).
+        let start = first.offset - 28, skBody = sk.offset + (sk.type == .encryptedFragment ? 8 : 4), end = sk.offset + sk.length
         guard start >= 0, end <= bytes.count else { return nil }
         let message = Array(bytes[start..<end])
         let body = (skBody - start)..<(end - start)
@@ -91,18 +101,24 @@ public final class Decrypter: PacketDecrypting {
 
     /// Checks and decrypts `message[body]` — IV, ciphertext, ICV — where `message` is everything the
     /// ICV covers plus the ICV. AEAD ciphers authenticate `message[..<body.lowerBound]` as AAD.
+    /// `esnHigh`: ESP with extended sequence numbers (RFC 4303 §2.2.1), whose high 32 bits are not
+    /// sent but enter the ICV — after the payload for HMAC (§3.3.2.1), between SPI and the low bits
+    /// in the AAD for AES-GCM and ChaCha20-Poly1305 (RFC 4106 §5, RFC 7634 §3).
     func open(_ message: [UInt8], body: Range<Int>, cipher: Cipher, integrity: Integrity, encryptionKey: [UInt8],
-              integrityKey: [UInt8]) throws -> [UInt8] {
+              integrityKey: [UInt8], esnHigh: UInt32? = nil) throws -> [UInt8] {
         let ivEnd = body.lowerBound + cipher.ivBytes
+        let high = esnHigh.map { h in (0..<4).map { UInt8(truncatingIfNeeded: h >> (24 - 8 * $0)) } } ?? []
         if let icvBytes = cipher.aeadICV {
             guard ivEnd + icvBytes <= body.upperBound else { throw DecryptionFailure.tooShort }
             let icvStart = body.upperBound - icvBytes
+            let aad = high.isEmpty ? message[..<body.lowerBound] : ArraySlice(message[..<4] + high + message[4..<body.lowerBound])
             return try cipher.open(message[ivEnd..<icvStart], icv: message[icvStart..<body.upperBound], key: encryptionKey,
-                                   iv: message[body.lowerBound..<ivEnd], aad: message[..<body.lowerBound])
+                                   iv: message[body.lowerBound..<ivEnd], aad: aad)
         }
         let icvStart = body.upperBound - integrity.icvBytes
         guard ivEnd <= icvStart else { throw DecryptionFailure.tooShort }
-        guard integrity.verifies(message[..<icvStart], icv: message[icvStart..<body.upperBound], key: integrityKey) else {
+        let covered = high.isEmpty ? message[..<icvStart] : ArraySlice(message[..<icvStart] + high)
+        guard integrity.verifies(covered, icv: message[icvStart..<body.upperBound], key: integrityKey) else {
             throw DecryptionFailure.integrity
         }
         return try cipher.decrypt(message[ivEnd..<icvStart], key: encryptionKey, iv: message[body.lowerBound..<ivEnd])
@@ -134,9 +150,12 @@ public final class Decrypter: PacketDecrypting {
         guard start >= 0, e.payload.end <= bytes.count else { return nil }
         let message = Array(bytes[start..<e.payload.end])
         for keys in candidates {
-            guard let plaintext = try? self.open(message, body: 8..<message.count, cipher: keys.cipher,
-                                                 integrity: keys.integrity, encryptionKey: keys.encryptionKey,
-                                                 integrityKey: keys.integrityKey),
+            // ESN: the high bits this SA is at, or the next ones once the low bits wrapped.
+            let highs: [UInt32?] = keys.esn ? [self.esnHigh[e.spi] ?? 0, (self.esnHigh[e.spi] ?? 0) &+ 1] : [nil]
+            guard let (high, plaintext) = highs.lazy.compactMap({ h in
+                      (try? self.open(message, body: 8..<message.count, cipher: keys.cipher, integrity: keys.integrity,
+                                      encryptionKey: keys.encryptionKey, integrityKey: keys.integrityKey, esnHigh: h)).map { (h, $0) }
+                  }).first,
                   let last = plaintext.last, let inner = Self.unpad(plaintext, trailer: 2) else { continue }
             // Without an ICV (NULL integrity, non-AEAD) only the default padding 1, 2, 3… can tell
             // a right key from a wrong one (RFC 4303 §2.4).
@@ -145,6 +164,7 @@ public final class Decrypter: PacketDecrypting {
                !padding.elementsEqual(padding.indices.map { UInt8(truncatingIfNeeded: $0 - inner.count + 1) }) {
                 continue
             }
+            if let high { self.esnHigh[e.spi] = high }
             return (inner, last)
         }
         self.note(sa, "keys for \(sa) do not verify (frame \(frame)): not decrypted, the analysis infers as without keys")

@@ -103,6 +103,12 @@ extension Decrypter {
                           + "(AES-CBC, 3DES-CBC) and the key exchange before it: not decrypted")
             return nil
         }
+        if let wrong = candidates.first(where: { $0.encryptionKey.count != cipher.keyMaterialBytes }),
+           candidates.allSatisfy({ $0.encryptionKey.count != cipher.keyMaterialBytes }) {
+            self.note(sa, "keys for IKEv1 \(sa) have \(wrong.encryptionKey.count) bytes of encryption key, the cipher needs "
+                          + "\(cipher.keyMaterialBytes) (frame \(frame)): not decrypted, the analysis infers as without keys")
+            return nil
+        }
         let block = cipher.blockBytes
         let ciphertext = Array(bytes[(start + 28)..<(start + m.length)])[...]
         for iv in exchange.ivs(for: ciphertext, messageID: m.messageID, block: block) {
@@ -114,7 +120,7 @@ extension Decrypter {
             var check = m
             check.addDecrypted(plaintext, limits: self.dissector.limits)
             let used = check.payloads.reduce(0) { $0 + $1.length }
-            guard check.chainError == nil, !check.payloads.isEmpty, used <= plaintext.count, plaintext.count - used < block
+            guard check.chainError == nil, !check.payloads.isEmpty, used <= plaintext.count, plaintext.count - used <= block
             else { continue }
             exchange.advance(after: ciphertext, iv: iv, messageID: m.messageID, block: block)
             return plaintext

@@ -29,6 +29,9 @@ public struct ESPSAKeys: Sendable {
     public var encryptionKey: [UInt8]
     public var integrity: Integrity
     public var integrityKey: [UInt8]
+    /// Extended (64-bit) sequence numbers (RFC 4303 §2.2.1): charon's `EXT_SEQ`. Wireshark 4.0's
+    /// `esp_sa` has no such column.
+    public var esn = false
 }
 
 /// Every key the user gave (`--keys FILE`, repeatable), and one line for each row that could not

@@ -74,6 +74,17 @@ enum WiresharkTables {
             tables.notes.append("\(place): unknown authentication algorithm \"\(f[6])\": row skipped")
             return
         }
+        // ESP names carry no key size, so a cut key would pass as another size: AES has three.
+        switch cipher {
+        case .aesCBC(let n), .aesCTR(let n), .aesGCM(let n, _):
+            guard [16, 24, 32].contains(n) else {
+                tables.notes.append("\(place): keys for SPI \(f[3]) have \(ek.count) bytes of encryption key, the cipher needs "
+                                    + "\(cipher.keyMaterialBytes - n + 16), \(cipher.keyMaterialBytes - n + 24) or "
+                                    + "\(cipher.keyMaterialBytes - n + 32): row skipped")
+                return
+            }
+        default: break
+        }
         tables.addChecked(ESPSAKeys(source: IPAddress(f[1]), destination: IPAddress(f[2]),
                                     spi: UInt32(truncatingIfNeeded: UInt64(bigEndianBytes: spiBytes)), cipher: cipher,
                                     encryptionKey: ek, integrity: integrity, integrityKey: ak), at: place)
@@ -126,7 +137,7 @@ enum WiresharkTables {
     /// IKEv2 ("HMAC_SHA2_256_128") and ESP ("HMAC-SHA-256-128") spellings.
     static func integrity(_ name: String) -> Integrity? {
         switch self.bare(name).replacingOccurrences(of: "_", with: "-").replacingOccurrences(of: "SHA2-", with: "SHA-") {
-        case "NONE", "NULL": .none
+        case "NONE", "NULL": Integrity.none
         case "HMAC-MD5-96": .hmacMD5_96
         case "HMAC-SHA1-96", "HMAC-SHA-1-96": .hmacSHA1_96
         case "HMAC-SHA-256-128": .hmacSHA256_128

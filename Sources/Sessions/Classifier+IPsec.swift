@@ -24,13 +24,16 @@ extension Classifier {
                 if let g = t.group { algorithms.append(IKEAlgorithm(.dhGroup, g.rawValue)) }
                 return IKEProposalFact(protocolID: 1, algorithms: algorithms)
             }
-        return IKEMessageFact(
+        var fact = IKEMessageFact(
             version: 1, exchange: IKEExchange(rawValue: m.exchangeType.rawValue), initiatorSPI: m.initiatorCookie,
             responderSPI: m.responderCookie, messageID: m.messageID, fromInitiator: nil, isResponse: false,
             encrypted: m.isEncrypted, length: m.length, payloadTypes: m.payloadTypes.map(\.rawValue),
             notifies: m.notifies.map { IKENotifyFact(IKENotifyType(rawValue: $0.type.rawValue), data: Array($0.data.prefix(64))) },
             natDHashes: m.natDetectionHashes, vendorIDs: m.vendorIDs.map(\.bytes), proposals: proposals,
             fragment: m.fragment.map { IKEFragmentInfo(number: Int($0.number), total: $0.isLast ? Int($0.number) : 0) })
+        // Phase 1 (Main, Aggressive Mode) identities; Quick Mode's ID payloads are selectors.
+        if [2, 4].contains(m.exchangeType.rawValue) { fact.identities = m.identifications.map { "ID \($0.identity)" } }
+        return fact
     }
 
     static func fact(_ m: IKEv2Message) -> IKEMessageFact {
@@ -55,6 +58,20 @@ extension Classifier {
             vendorIDs: m.vendorIDs.map(\.bytes), proposals: proposals, keGroup: m.keyExchange?.group.rawValue,
             fragment: m.fragment.map { IKEFragmentInfo(number: Int($0.number), total: Int($0.total)) })
         fact.trafficSelectors = m.trafficSelectors.map(Self.describe)
+        fact.identities = m.identifications.map { ($0.isInitiator ? "IDi " : "IDr ") + "\($0.identity)" }
+        fact.configuration = m.configuration.map { cp in
+            // INTERNAL_IP4_ADDRESS (1): 4 bytes; INTERNAL_IP6_ADDRESS (8): 16 bytes and a prefix
+            // length; either may be empty in a request (any address).
+            IKEConfigFact(type: cp.type.rawValue, addresses: cp.attributes.compactMap { a in
+                let word = { (r: Range<Int>) in a.value[r].reduce(UInt64(0)) { $0 << 8 | UInt64($1) } }
+                switch (a.type.rawValue, a.value.count) {
+                case (1, 0), (8, 0): return ""
+                case (1, 4): return "\(IPAddress.v4(UInt32(word(0..<4))))"
+                case (8, 17): return "\(IPAddress.v6(word(0..<8), word(8..<16)))"
+                default: return nil
+                }
+            })
+        }
         return fact
     }
 

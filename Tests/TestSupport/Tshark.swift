@@ -13,11 +13,12 @@ public enum Tshark {
     /// per name (empty when tshark has no value; several values as `options` aggregate them).
     /// `frames` is how many frames our reader read from the file: tshark must print a row for at
     /// least one of them, or the comparison would hold for want of a reference.
+    /// `environment` replaces tshark's (`WIRESHARK_CONFIG_DIR` for a profile of our own).
     public static func fields(_ file: String, _ names: [String], options: [String] = ["-E", "separator=/t"],
-                              frames: Int) throws -> [Int: [String]] {
+                              environment: [String: String]? = nil, frames: Int) throws -> [Int: [String]] {
         guard let tshark = path else { throw Missing() }
         let result = try runCommand(tshark, ["-n", "-r", file, "-T", "fields", "-e", "frame.number"]
-                                    + names.flatMap { ["-e", $0] } + options)
+                                    + names.flatMap { ["-e", $0] } + options, environment: environment)
         var rows: [Int: [String]] = [:]
         for line in result.stdout.split(separator: "\n") {
             let cells = line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)

@@ -12,12 +12,14 @@ public protocol PacketDecrypting: AnyObject {
 extension IKEv2Message {
     /// Puts the payloads of a decrypted SK payload (`plaintext`: the payload chain without IV,
     /// padding or ICV) in front of it in `payloads`, so every typed view sees them. Their offsets
-    /// are in `plaintext`.
-    public mutating func addDecrypted(_ plaintext: [UInt8], limits: DecodeLimits = .standard) {
+    /// are in `plaintext`. SKF fragments (RFC 7383) are reassembled by the caller: the last one
+    /// gets the whole message's plaintext and `first`, the payload type fragment 1 named; the
+    /// others an empty plaintext (decrypted, nothing to decode yet).
+    public mutating func addDecrypted(_ plaintext: [UInt8], first: IKEv2PayloadType? = nil, limits: DecodeLimits = .standard) {
         guard let sk = self.encrypted, self.decryptedPayloads == nil else { return }
         let chain = plaintext.withUnsafeBytes { buffer in
             var r = ByteReader(buffer, layer: .ikev2)
-            return IKEPayloadChain(first: sk.nextPayload, &r, limits: limits)
+            return IKEPayloadChain(first: first ?? sk.nextPayload, &r, limits: limits)
         }
         self.payloads.insert(contentsOf: chain.payloads, at: self.payloads.count - 1)
         self.decryptedPayloads = chain.payloads.count

@@ -6,6 +6,7 @@ let allRules: [any DiagnosisRule.Type] = [
     DNSFailed.self,
     IKENoResponse.self, IKEPortUnreachable.self, NoProposalChosen.self, InvalidKE.self, InvalidMajorVersion.self,
     ErrorNotify.self, TSUnacceptable.self, PSKMismatchV1.self, AggressiveAuthFailed.self, AuthFailedV2.self, Phase2Failed.self,
+    IdentityMismatch.self, VirtualIPRefused.self, VirtualIPOther.self,
     FragmentsLost.self, ICMPUnreachable.self,
     NATDetected.self, UDP4500Blocked.self, ForcedEncapsulation.self, ServerBehindNATWindows.self,
     ESPNoneAfterSA.self, ESPOneWay.self, ESPLoss.self, ESPTiedByInference.self,

@@ -30,6 +30,11 @@ public struct IKEMessageFact: Hashable, Sendable {
     public var fragment: IKEFragmentInfo?
     /// Traffic selectors ("TSi 10.99.10.1/32"), seen only when SK was decrypted with the user's keys.
     public var trafficSelectors: [String] = []
+    /// Phase-1 identities ("IDi client.lab.example"; IKEv1 "ID …", its sender told by the tracker):
+    /// in IKEv2 and Main Mode only readable when decrypted with the user's keys.
+    public var identities: [String] = []
+    /// The IKEv2 configuration payload (virtual IP request or reply), likewise only when decrypted.
+    public var configuration: IKEConfigFact?
 
     public init(version: UInt8, exchange: IKEExchange, initiatorSPI: UInt64, responderSPI: UInt64 = 0,
                 messageID: UInt32 = 0, fromInitiator: Bool? = nil, isResponse: Bool = false, encrypted: Bool = false,
@@ -73,6 +78,20 @@ public struct IKENotifyFact: Hashable, Sendable {
         self.type = type
         self.data = data
     }
+}
+
+/// A configuration payload (RFC 7296 §3.15): CFG_REQUEST (1) or CFG_REPLY (2), and the
+/// INTERNAL_IP4/IP6_ADDRESS values it carries ("0.0.0.0" or empty: any address).
+public struct IKEConfigFact: Hashable, Sendable, Codable {
+    public var type: UInt8
+    public var addresses: [String]
+    public init(type: UInt8, addresses: [String]) {
+        self.type = type
+        self.addresses = addresses
+    }
+    public var isRequest: Bool { self.type == 1 }
+    /// The specific addresses asked for or given (not "any").
+    public var specific: [String] { self.addresses.filter { !$0.isEmpty && $0 != "0.0.0.0" && $0 != "::" } }
 }
 
 public struct IKEFragmentInfo: Hashable, Sendable, Codable {

@@ -27,6 +27,9 @@ public struct IKEMessageRecord: Sendable, Codable, Hashable {
     public var requestedGroup: UInt16?
     /// Traffic selectors, when SK was decrypted with the user's keys (`IKEMessageFact`).
     public var trafficSelectors: [String] = []
+    /// Identities and configuration payload, when readable (`IKEMessageFact`).
+    public var identities: [String] = []
+    public var configuration: IKEConfigFact?
 }
 
 
@@ -304,7 +307,7 @@ extension IKETracker.State {
             onNATTPort: onNATT,
             requestedGroup: m.version == 2 ? m.notify(.invalidKEPayload).flatMap { n in
                 n.data.count >= 2 ? UInt16(n.data[0]) << 8 | UInt16(n.data[1]) : nil
-            } : nil, trafficSelectors: m.trafficSelectors))
+            } : nil, trafficSelectors: m.trafficSelectors, identities: m.identities, configuration: m.configuration))
         guard retransmissionOf == nil else { return }
         if !fromInitiator { self.answered = true }
         self.furthest = max(self.furthest, IKESA.progress(of: step))

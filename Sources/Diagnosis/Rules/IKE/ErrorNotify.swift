@@ -15,20 +15,31 @@ struct ErrorNotify: SessionRule {
         "For authentication errors compare PSK, identities (IDi/IDr, leftid/rightid) and certificates on both sides.",
     ]
     /// Handled by their own rules.
-    static let dedicated: Set<IKENotifyType> = [.noProposalChosen, .invalidKEPayload, .invalidMajorVersion, .tsUnacceptable]
+    static let dedicated: Set<IKENotifyType> = [.noProposalChosen, .invalidKEPayload, .invalidMajorVersion, .tsUnacceptable,
+                                                VirtualIPRefused.internalAddressFailure, VirtualIPRefused.failedCPRequired]
 
     func evaluate(_ s: Session, in a: Analysis) -> [Finding] {
         var findings: [Finding] = []
         var seen = Set<UInt16>()
+        // A refusal proven to be about identities is IdentityMismatch's.
+        if let refusal = IdentityMismatch.refusal(in: s) { seen.formUnion(refusal.refuser.notifies.map(\.rawValue)) }
         for sa in s.ike {
             for m in sa.messages where m.retransmissionOf == nil {
                 for (type, name) in zip(m.notifies, m.notifyNames) where type.isError && !Self.dedicated.contains(type) {
                     guard seen.insert(type.rawValue).inserted else { continue }
                     let frames = sa.messages.filter { $0.notifies.contains(type) }.map(\.frame)
                     let stage: Stage = m.step.exchange == .quickMode ? .childSA : (s.stoppedAt ?? .ikeSAInit)
+                    var evidence = [Evidence("\(name) from \(m.source) in \(m.step)", frames: frames, time: m.time)]
+                    // Decrypted identities the refusal answered: a wrong key and an unknown identity
+                    // look the same on the wire, so both are named.
+                    if type == .authenticationFailed,
+                       let request = sa.messages.last(where: { $0.frame < m.frame && $0.fromInitiator != m.fromInitiator && !$0.identities.isEmpty }) {
+                        evidence.append(Evidence("it answered \(request.identities.joined(separator: ", ")) (\(request.step.shortName)): a key mismatch, or an identity the \(m.fromInitiator ? "initiator" : "responder") has no configuration for",
+                                                 frames: [request.frame], time: request.time))
+                    }
                     findings.append(self.finding(
                         s, stage: stage, "The \(m.fromInitiator ? "initiator" : "responder") sent \(name) (\(m.step)).",
-                        evidence: [Evidence("\(name) from \(m.source) in \(m.step)", frames: frames, time: m.time)]))
+                        evidence: evidence))
                 }
             }
         }
