@@ -1,8 +1,7 @@
 import Foundation
 
 /// A pcap or pcapng file (or standard input, as "-"), gzip-compressed or not, read by our own
-/// record readers (`Internal/PcapRecords.swift`, `Internal/PcapngBlocks.swift`) and streamed (a
-/// plain file's bytes lent from a map of it: `CaptureBytes`).
+/// record readers (`Internal/PcapRecords.swift`, `Internal/PcapngBlocks.swift`) and streamed.
 ///
 /// Timestamps are read at nanosecond precision. Each frame carries its interface's link type (a
 /// pcapng file can have several). An optional BPF filter is compiled by libpcap; frames that do
@@ -30,12 +29,7 @@ public final class PcapFile: FrameSource {
 
     /// Opens `path` ("-" for standard input). Throws a one-line `CaptureError` for a missing,
     /// unreadable or non-capture file, or a bad filter expression.
-    public convenience init(path: String, filter: String? = nil) throws(CaptureError) {
-        try self.init(path: path, filter: filter, mapping: true)
-    }
-
-    /// `mapping` false reads a regular file with read(2) as it does a pipe (the tests compare both).
-    init(path: String, filter: String?, mapping: Bool) throws(CaptureError) {
+    public init(path: String, filter: String? = nil) throws(CaptureError) {
         self.path = path
         var size: Int?
         if path != "-" {
@@ -49,7 +43,7 @@ public final class PcapFile: FrameSource {
         guard descriptor >= 0 else {
             throw CaptureError.path(path, errno: errno)
         }
-        guard let input = CaptureBytes(descriptor: descriptor, mapping: mapping) else {
+        guard let input = CaptureBytes(descriptor: descriptor) else {
             close(descriptor)
             throw CaptureError(.ioError, source: path, message: "cannot allocate the reader")
         }

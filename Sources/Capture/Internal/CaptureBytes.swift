@@ -10,15 +10,8 @@ import Darwin
 /// gzip's magic (1f 8b), through one window that only ever holds the record being read: a capture
 /// of any size, compressed or not, is streamed.
 ///
-/// A regular file that is not compressed is mapped (mmap(2)) and its bytes are lent from the map:
-/// no read(2) per 64 KiB and no copy into the window, the one cost a capture's reader adds to the
-/// kernel's. The pages behind the reader are dropped from the process now and then (they stay in
-/// the page cache), so the resident memory stays flat whatever the file's size. A file that grew
-/// since it was opened is read on from where the map ends, as below; one truncated while it is
-/// read ends the process (SIGBUS), as it would any reader of a mapped file.
-///
-/// Anything else (a pipe's bytes are handed on as they come: `tcpdump -w - |` is analysed while it
-/// runs) is read with read(2), and compressed input goes through zlib's inflate. A read a signal
+/// The descriptor is read with read(2) (a pipe's bytes are handed on as they come: `tcpdump -w - |`
+/// is analysed while it runs), and compressed input goes through zlib's inflate. A read a signal
 /// interrupts is the end of the input once a stop was requested (`StopRequest`), else retried.
 /// Every call into zlib lives in this file.
 final class CaptureBytes {
@@ -45,14 +38,7 @@ final class CaptureBytes {
     /// Bytes handed out so far (offset in the uncompressed stream).
     private(set) var consumed = 0
     /// Bytes read from the descriptor so far.
-    private var readOffset = 0
-
-    /// A mapped file: all of it as it was at open; `peek` lends from it until its end.
-    private var map: UnsafeRawBufferPointer?
-    /// Bytes of the map before this one were dropped from the process (`consume`).
-    private var released = 0
-    /// How much the reader leaves behind it before dropping pages: big enough to make `madvise` rare.
-    private static let releaseStep = 8 << 20
+    private(set) var fileOffset = 0
 
     /// Compressed input: zlib's state and the compressed bytes not inflated yet.
     private var stream: UnsafeMutablePointer<z_stream>?
@@ -62,14 +48,13 @@ final class CaptureBytes {
     private(set) var isCompressed = false
 
     /// Takes over `descriptor` (closed with the reader). Nil when zlib cannot allocate its state.
-    /// `mapping` false reads a regular file with read(2) too (the tests compare both ways).
-    init?(descriptor: Int32, mapping: Bool = true) {
+    init?(descriptor: Int32) {
         self.descriptor = descriptor
         self.buffer = .allocate(byteCount: 1 << 20, alignment: 16)
         // The first two bytes say whether the input is gzip.
         var magic = [UInt8](repeating: 0, count: 2)
         let got = magic.withUnsafeMutableBytes { Self.readFully(descriptor, $0.baseAddress!, 2) }
-        self.readOffset = max(got, 0)
+        self.fileOffset = max(got, 0)
         if got == 2, magic == [0x1F, 0x8B] {
             let stream = UnsafeMutablePointer<z_stream>.allocate(capacity: 1)
             stream.initialize(to: z_stream())
@@ -85,38 +70,10 @@ final class CaptureBytes {
             self.compressed.copyMemory(from: UnsafeRawBufferPointer(start: magic, count: 2))
             stream.pointee.next_in = self.compressed.baseAddress!.assumingMemoryBound(to: Bytef.self)
             stream.pointee.avail_in = 2
-        } else if mapping, got > 0, let map = Self.map(descriptor) {
-            self.map = map
         } else if got > 0 {
             self.buffer.copyMemory(from: UnsafeRawBufferPointer(start: magic, count: got))
             self.end = got
         }
-    }
-
-    /// The whole of `descriptor` mapped for reading in order, when it is a regular file.
-    private static func map(_ descriptor: Int32) -> UnsafeRawBufferPointer? {
-        var info = stat()
-        guard fstat(descriptor, &info) == 0, FileKind(info.st_mode) == .regular, info.st_size > 0,
-              let base = mmap(nil, Int(info.st_size), PROT_READ, MAP_PRIVATE, descriptor, 0), base != MAP_FAILED
-        else { return nil }
-        madvise(base, Int(info.st_size), MADV_SEQUENTIAL)
-        return UnsafeRawBufferPointer(start: base, count: Int(info.st_size))
-    }
-
-    /// Reads on with read(2) from where the map ends (the file grew after it was mapped): the
-    /// map's unread bytes go into the window first.
-    private func unmap() {
-        guard let map else { return }
-        let unread = map.count - self.start
-        if unread > self.buffer.count {
-            self.buffer.deallocate()
-            self.buffer = .allocate(byteCount: unread, alignment: 16)
-        }
-        self.buffer.baseAddress!.copyMemory(from: map.baseAddress! + self.start, byteCount: unread)
-        (self.start, self.end) = (0, unread)
-        self.readOffset = Int(lseek(self.descriptor, off_t(map.count), SEEK_SET))
-        munmap(UnsafeMutableRawPointer(mutating: map.baseAddress), map.count)
-        self.map = nil
     }
 
     deinit {
@@ -125,13 +82,9 @@ final class CaptureBytes {
             stream.deallocate()
             self.compressed.deallocate()
         }
-        if let map { munmap(UnsafeMutableRawPointer(mutating: map.baseAddress), map.count) }
         self.buffer.deallocate()
         close(self.descriptor)
     }
-
-    /// How far into the file reading has got (for a progress bar).
-    var fileOffset: Int { self.map == nil ? self.readOffset : self.consumed }
 
     /// True when the compressed stream ended inside a gzip member: the file was cut while being
     /// written. Meaningful once the input is exhausted.
@@ -139,10 +92,6 @@ final class CaptureBytes {
 
     /// The next `count` bytes, without consuming them; fewer only at the end of the input.
     func peek(_ count: Int) throws(Failure) -> UnsafeRawBufferPointer {
-        if let map {
-            if map.count - self.start >= count { return UnsafeRawBufferPointer(rebasing: map[self.start ..< self.start + count]) }
-            self.unmap()
-        }
         if self.end - self.start < count, !self.exhausted { try self.fill(count) }
         let available = min(count, self.end - self.start)
         return UnsafeRawBufferPointer(rebasing: self.buffer[self.start ..< self.start + available])
@@ -152,12 +101,6 @@ final class CaptureBytes {
     func consume(_ count: Int) {
         self.start += count
         self.consumed += count
-        if let map, self.start - self.released >= 2 * Self.releaseStep {
-            // Bytes lent before this call may still be read: a step's worth stays mapped behind.
-            let upTo = (self.start - Self.releaseStep) & ~(Int(getpagesize()) - 1)
-            madvise(UnsafeMutableRawPointer(mutating: map.baseAddress! + self.released), upTo - self.released, MADV_DONTNEED)
-            self.released = upTo
-        }
     }
 
     /// Most bytes read(2) asks for at once.
@@ -193,7 +136,7 @@ final class CaptureBytes {
         while true {
             let n = systemRead(self.descriptor, destination, count)
             if n >= 0 {
-                self.readOffset += n
+                self.fileOffset += n
                 return n
             }
             if errno == EINTR {
