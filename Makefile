@@ -94,11 +94,11 @@ bench: release
 	python3 Benchmarks/bench.py
 	@if [ "$$(id -u)" = 0 ]; then $(MAKE) --no-print-directory bench-live; fi
 
-## bench-live (root): `watch` on a veth pair in a namespace of its own while tcpreplay replays IKE
-## at 20,000 packets/s and the data-plane mix at 300,000 packets/s (Benchmarks/watch-rate.py).
+## bench-live (root): `watch` on a veth pair in a namespace of its own while Benchmarks/replay.c
+## (sendmmsg; tcpreplay tops out near 55k packets/s here) replays IKE at 20,000 packets/s and the
+## data-plane mix at 300,000 packets/s (Benchmarks/watch-rate.py).
 .PHONY: bench-live
 bench-live: release
-	@command -v tcpreplay >/dev/null || DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq tcpreplay >/dev/null
 	python3 Benchmarks/watch-rate.py all
 
 ## bench-hostile: only bench's last section: each hostile shape (Benchmarks/make-hostile-pcap.py) at

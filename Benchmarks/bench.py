@@ -1,14 +1,17 @@
 #!/usr/bin/env python3
 """`make bench`: vpndoctor analyze against libpcap's bare read loop, side by side.
 
-Generates the inputs once (Benchmarks/data/, gitignored) with make-bench-pcap.py (a copy of the
-shared generator, output unchanged), builds the C floor and the release binary, then runs floor,
-`vpndoctor analyze` (the text report) and `vpndoctor analyze --json` alternately RUNS times on the
-2M-packet file; once more pinned to one core (taskset -c 0: no reader thread), once on the 500k
-file for the memory growth check, and once on a 1M-distinct-flows flood (make-flow-flood.py) for
+Generates the inputs (Benchmarks/data/, gitignored; again whenever make-bench-pcap.py is newer) with
+make-bench-pcap.py (the shared generator with WireGuard and OpenVPN added, see its docstring),
+builds the C floor and the release binary, then runs floor, `vpndoctor analyze` (the text report),
+`vpndoctor analyze --json` and `vpndoctor analyze` pinned to one core (taskset -c 0: no reader
+thread) alternately RUNS times on the 2M-packet file; once on the 500k file for the memory growth
+check, and once on a 1M-distinct-flows flood (make-flow-flood.py) for
 the flow table's cap and its capture.flow-table-full finding. Reports median wall time, CPU time
 (user + system), ratio, packets/s and peak RSS (/usr/bin/time -v), plus tshark's conversation table
-for the record when tshark is installed. Last, the hostile shapes (make-hostile-pcap.py: floods built
+for the record when tshark is installed. The summary gives issue 18's goals as ratios of one run: one-core
+CPU / floor CPU, two-core wall / floor wall, --json / text, peak RSS 2M / 500k, and instructions /
+floor's (`perf stat -e instructions:u,instructions:k`, where the CPU's counters can be read). Last, the hostile shapes (make-hostile-pcap.py: floods built
 to make a tracker's state grow) at N and 4N packets: time must grow linearly and peak RSS stay under
 64 MiB (`--hostile` runs only this section: `make bench-hostile`). Prints a table and writes it to
 Benchmarks/results.txt; exits 1 when a hostile shape misses its targets. VPNDOCTOR=path runs another
@@ -27,9 +30,10 @@ def sh(cmd, **kw):
 
 def ensure_inputs():
     os.makedirs(DATA, exist_ok=True)
+    generator = os.path.getmtime(os.path.join(BENCH, "make-bench-pcap.py"))
     for name, count in (("bench-2m.pcap", 2_000_000), ("bench-500k.pcap", 500_000)):
         path = os.path.join(DATA, name)
-        if not os.path.exists(path):
+        if not os.path.exists(path) or os.path.getmtime(path) < generator:
             print(f"generating {name} ({count} packets)…", flush=True)
             sh([sys.executable, os.path.join(BENCH, "make-bench-pcap.py"), path + ".tmp", str(count)])
             os.rename(path + ".tmp", path)
@@ -61,6 +65,18 @@ def measure(cmd, timeout=None):
     rss = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", err).group(1))
     cpu = sum(float(re.search(rf"{kind} time \(seconds\): ([0-9.]+)", err).group(1)) for kind in ("User", "System"))
     return wall, rss, cpu
+
+def instructions(cmd):
+    """User and kernel instructions of one run (perf stat), or None where the counters cannot be read
+    (no perf, or a virtual machine without them)."""
+    try:
+        p = subprocess.run(["perf", "stat", "-x", ",", "-e", "instructions:u,instructions:k"] + cmd,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    except FileNotFoundError:
+        return None
+    counts = [line.split(",")[0] for line in p.stderr.splitlines() if ",instructions:" in line]
+    if len(counts) != 2 or not all(c.isdigit() for c in counts): return None
+    return int(counts[0]), int(counts[1])
 
 # Hostile shapes (make-hostile-pcap.py) and their smaller size N; each also runs at 4N.
 HOSTILE = (("natd-flood", 20_000), ("vendor-flood", 20_000), ("retransmit", 50_000), ("cookie-flood", 50_000),
@@ -112,15 +128,17 @@ def main():
     small = os.path.join(DATA, "bench-500k.pcap")
     analyze = lambda f: [VPNDOCTOR, "analyze", f]
     analyze_json = lambda f: [VPNDOCTOR, "analyze", "--json", f]
-    floor_runs, vd_runs, json_runs = [], [], []
+    have_taskset = subprocess.run(["which", "taskset"], stdout=subprocess.DEVNULL).returncode == 0
+    one = (lambda cmd: ["taskset", "-c", "0"] + cmd) if have_taskset else (lambda cmd: cmd)
+    floor_runs, vd_runs, json_runs, one_runs = [], [], [], []
     for i in range(RUNS):
         floor_runs.append(measure([FLOOR, big]))
         vd_runs.append(measure(analyze(big)))
         json_runs.append(measure(analyze_json(big)))
+        one_runs.append(measure(one(analyze(big))))
         print(f"run {i + 1}/{RUNS}: floor {floor_runs[-1][0]:.3f} s, vpndoctor {vd_runs[-1][0]:.3f} s, "
-              f"--json {json_runs[-1][0]:.3f} s", flush=True)
-    have_taskset = subprocess.run(["which", "taskset"], stdout=subprocess.DEVNULL).returncode == 0
-    one_core = measure(["taskset", "-c", "0"] + analyze(big)) if have_taskset else None
+              f"--json {json_runs[-1][0]:.3f} s, one core {one_runs[-1][0]:.3f} s", flush=True)
+    floor_ins, one_ins = instructions(one([FLOOR, big])), instructions(one(analyze(big)))
     small_vd = measure(analyze(small))
     flood = os.path.join(DATA, "flow-flood-1m.pcap")
     flood_vd = measure(analyze(flood))
@@ -135,8 +153,8 @@ def main():
         row("vpndoctor analyze", v_med, med(vd_runs, 2), 2e6, v_rss),
         row("vpndoctor analyze --json", j_med, med(json_runs, 2), 2e6, max(r[1] for r in json_runs)),
     ]
-    if one_core:
-        rows.append(row("vpndoctor analyze, one core", one_core[0], one_core[2], 2e6, one_core[1]))
+    rows.append(row("vpndoctor analyze, one core" if have_taskset else "(no taskset: not one core)",
+                    med(one_runs, 0), med(one_runs, 2), 2e6, max(r[1] for r in one_runs)))
     rows += [
         row("vpndoctor analyze, 500k file", small_vd[0], small_vd[2], 5e5, small_vd[1]),
         row("vpndoctor analyze, 1M-flow flood", flood_vd[0], flood_vd[2], flood_report['capture']['packets'], flood_vd[1]),
@@ -160,8 +178,13 @@ def main():
         f"{'command':34} {'wall s':>8} {'CPU s':>7} {'pkt/s':>9} {'peak RSS MiB':>13}",
     ] + [f"{a:34} {b:>8} {c:>7} {d:>9} {e:>13}" for a, b, c, d, e in rows] + [
         "",
-        f"ratio vpndoctor analyze / floor: {v_med / f_med:.2f}  (target ≤ 2.0); with --json: {j_med / f_med:.2f}",
-        f"peak RSS 2M / 500k: {growth:.2f}  (target: flat within ±10%, ≤ 64 MiB)",
+        f"one core, CPU s / floor's CPU s: {med(one_runs, 2) / med(floor_runs, 2):.2f}  (target ≤ 2.5)",
+        f"two cores, wall s / floor's wall s: {v_med / f_med:.2f}  (target ≤ 1.5)",
+        f"analyze --json / analyze, wall s: {j_med / v_med:.2f}  (target ≤ 1.10)",
+        f"peak RSS 2M / 500k: {growth:.2f}, {v_rss / 1024:.1f} MiB  (target: flat within ±10%, ≤ 64 MiB)",
+        ("one core, instructions / floor's (user + kernel): "
+         f"{sum(one_ins) / sum(floor_ins):.2f} (user {one_ins[0] / floor_ins[0]:.2f}, kernel {one_ins[1] / max(floor_ins[1], 1):.2f})"
+         if floor_ins and one_ins else "instructions / floor's: no CPU counters here (perf stat)"),
         f"1M-flow flood: {flood_report['capture']['flowsEvicted']:,} flows evicted, capture.flow-table-full "
         f"{'reported' if flood_finding else 'MISSING'}",
     ] + ([f"packets --json / tcpdump -n -r (500k): {packets_json[0] / tcpdump[0]:.2f}  (target ≤ 1.0)"] if tcpdump else [])

@@ -2,9 +2,12 @@
 """`make bench` (root): does `vpndoctor watch` keep up with live traffic?
 
 Replays a capture on one end of a veth pair inside a network namespace of its own (vdbench-rate)
-with tcpreplay at a fixed rate, while `vpndoctor watch --json` captures on the other end, and
-reads from watch's final report how many packets it saw and from its stderr whether the kernel
-dropped any (pcap_stats). Two mixes:
+at a fixed rate with Benchmarks/replay.c (sendmmsg on a packet socket past the qdisc: tcpreplay,
+one sendto per packet, tops out near 55k packets/s on this kind of machine), while `vpndoctor
+watch --json` captures on the other end, and reads from watch's final report how many packets it
+saw and from its stderr whether the kernel dropped any (pcap_stats). Each line also gives the CPU
+time the sender and watch used (/proc: user + system), so the rate one core of each could carry
+can be told on a loaded machine, where the wall rate cannot. Two mixes:
   ike   IKE control traffic only (IKE_SA_INIT and IKE_AUTH exchanges of many clients, some never
         answered, some retransmitted): every packet is decoded and tracked, at 20,000 packets/s.
   data  the benchmark's data-plane mix (make-bench-pcap.py) at 300,000 packets/s (the goal of
@@ -12,7 +15,7 @@ dropped any (pcap_stats). Two mixes:
 Prints one line per run (with the machine's load average: the CPUs are shared) and appends them to
 Benchmarks/results-live.txt. watch runs with its defaults for --json (no immediate mode, a 64 MiB
 kernel buffer; BUFFER_SIZE=… in the environment passes --buffer-size). Traffic stays inside
-the namespace. Needs root, iproute2 and tcpreplay (apt-get install tcpreplay).
+the namespace. Needs root, iproute2 and a C compiler.
 
 usage: watch-rate.py [ike|data|all]"""
 import json, os, random, struct, subprocess, sys, tempfile, time
@@ -94,6 +97,14 @@ def setup():
     netns("sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1")
 
 
+def sender():
+    """Benchmarks/replay.c built into Benchmarks/data/ (again when the source is newer)."""
+    binary, source = os.path.join(DATA, "replay"), os.path.join(BENCH, "replay.c")
+    if not os.path.exists(binary) or os.path.getmtime(binary) < os.path.getmtime(source):
+        sh("cc", "-O2", "-o", binary, source)
+    return binary
+
+
 def run(name, pcap, pps, packets):
     """Replays `pcap` at `pps` into vr0 while watch captures on vr1; returns the result line."""
     out = tempfile.TemporaryFile()
@@ -102,11 +113,13 @@ def run(name, pcap, pps, packets):
     watch = subprocess.Popen(["ip", "netns", "exec", NS, VPNDOCTOR, "watch", "-i", "vr1", "--json", "--filter", "ip or ip6"]
                              + size, stdout=out, stderr=err)
     time.sleep(1.5)  # the capture is open
-    start = time.perf_counter()
-    netns("tcpreplay", "-q", "-K", "-i", "vr0", f"--pps={pps}", "--pps-multi=100", pcap, stdout=subprocess.DEVNULL,
-          stderr=subprocess.DEVNULL)
+    start, before = time.perf_counter(), os.times()
+    netns(sender(), "vr0", pcap, str(pps), stdout=subprocess.DEVNULL)
     replay = time.perf_counter() - start
+    after = os.times()
+    sender_cpu = (after.children_user - before.children_user) + (after.children_system - before.children_system)
     time.sleep(1.5)  # the last packets are read and judged
+    watch_cpu = cpu_seconds(watch.pid)
     watch.send_signal(2)
     try:
         watch.wait(timeout=60)
@@ -120,9 +133,28 @@ def run(name, pcap, pps, packets):
     load = "/".join(f"{x:.1f}" for x in os.getloadavg())
     line = (f"{name}: {packets} packets replayed at {pps}/s in {replay:.2f} s ({packets / replay:,.0f}/s); "
             f"watch saw {seen}; {'KERNEL DROPS: ' + stderr.strip().splitlines()[-1] if dropped else 'no kernel drops'}; "
-            f"exit {watch.returncode}; --buffer-size {os.environ.get('BUFFER_SIZE') or 'default'}; "
+            f"exit {watch.returncode}; CPU s: sender {sender_cpu:.2f}, watch {watch_cpu:.2f} "
+            f"({packets / max(watch_cpu, 1e-9):,.0f} packets per CPU-second); "
+            f"--buffer-size {os.environ.get('BUFFER_SIZE') or 'default'}; "
             f"load {load} on {os.cpu_count()} CPUs")
     return line, (seen == packets and not dropped)
+
+
+def cpu_seconds(pid):
+    """User + system CPU seconds of `pid` and of the processes it started (`ip netns exec` runs
+    watch as its child: the sum over the process tree)."""
+    total, tick = 0.0, os.sysconf("SC_CLK_TCK")
+    children = [pid]
+    while children:
+        p = children.pop()
+        try:
+            fields = open(f"/proc/{p}/stat").read().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / tick
+            for task in os.listdir(f"/proc/{p}/task"):
+                children += [int(c) for c in open(f"/proc/{p}/task/{task}/children").read().split()]
+        except (OSError, IndexError):
+            pass
+    return total
 
 
 def packets_seen(stdout):
@@ -146,8 +178,6 @@ def main():
     if os.geteuid() != 0:
         print("watch-rate: skipped (needs root for a network namespace)")
         return
-    if subprocess.run(["sh", "-c", "command -v tcpreplay"], stdout=subprocess.DEVNULL).returncode != 0:
-        sys.exit("watch-rate: tcpreplay is missing (apt-get install tcpreplay)")
     os.makedirs(DATA, exist_ok=True)
     results, ok = [], True
     setup()

@@ -13,7 +13,7 @@ import TestSupport
 @Suite(.enabled(if: Corpus.publicCorpusAvailable))
 struct FastPathTests {
     enum Shape: String, CaseIterable {
-        case esp, nattESP, pptpGREData, bulkTCP, bulkUDP, controlPlane, other
+        case esp, nattESP, pptpGREData, bulkTCP, bulkUDP, wireguardData, openvpnData, controlPlane, other
     }
 
     static let controlLayers: Set<LayerKind> = [.isakmp, .ikev2, .dns, .icmp, .icmpv6, .pptp, .l2tp, .pppControl,
@@ -27,6 +27,8 @@ struct FastPathTests {
         if kinds.contains(where: Self.controlLayers.contains) { return .controlPlane }
         guard p.reassembledFrom.isEmpty, p.stop?.reason != .fragment, !p.frame.isTruncatedBySnaplen else { return .other }
         switch kinds.last {
+        case .wireguard?: return p.wireguard?.type == .transportData ? .wireguardData : .controlPlane
+        case .openvpn?: return p.openvpnPackets.allSatisfy(\.opcode.isData) ? .openvpnData : .controlPlane
         case .esp?: return kinds.contains(.udp) ? .nattESP : .esp
         case .ppp? where kinds.suffix(2) == [.gre, .ppp] && p.stop?.reason == .unsupported: return .pptpGREData
         // A TLS-VPN port's FIN or RST is decoded: it tells how its TLS connection ended (TLSTracker).
@@ -60,7 +62,7 @@ struct FastPathTests {
     }
 
     /// The benchmark generator's mix (40,000 packets: ESP on 200 tunnels, NAT-T ESP and
-    /// keepalives, IKE, TCP, DNS, PPTP GRE, ICMP) and the real data-plane frames of the corpus
+    /// keepalives, IKE, TCP, WireGuard, OpenVPN, DNS, PPTP GRE, ICMP) and the real data-plane frames of the corpus
     /// (`DataPlaneFrame`: NAT-T ESP, ESP over IPv4 and IPv6, PPTP MPPE, TLS over TCP, UDP).
     @Test func dataPlaneFramesAreReadFromTheirHeaders() throws {
         var counts: [Shape: Count] = [:]
@@ -80,7 +82,8 @@ struct FastPathTests {
         func show(_ c: [Shape: Count]) -> String { c.map { "\($0.key): \($0.value)" }.sorted().joined(separator: "; ") }
         print("fast path, mix: \(show(mix))\nfast path, mix and corpus: \(show(counts))")
         // Floors: about nine tenths of what the mix (and, for bulk UDP, the corpus) holds.
-        let floors: [Shape: Int] = [.esp: 19_000, .nattESP: 5_000, .pptpGREData: 600, .bulkTCP: 7_000, .bulkUDP: 10]
+        let floors: [Shape: Int] = [.esp: 19_000, .nattESP: 5_000, .pptpGREData: 600, .bulkTCP: 5_000, .bulkUDP: 10,
+                                    .wireguardData: 1_400, .openvpnData: 400]
         for (shape, floor) in floors {
             let count = counts[shape] ?? Count()
             #expect(count.decoded == 0, "\(shape): \(count) (every one must take the fast path)")

@@ -62,12 +62,14 @@ public enum Corpus {
     }
 
     /// A capture of `packets` packets of the benchmark's traffic mix (ESP on 200 tunnels, NAT-T ESP
-    /// and keepalives, IKE, TCP, DNS, PPTP GRE, ICMP), written by `Benchmarks/make-bench-pcap.py`
-    /// into the temporary directory once (deterministic: later runs reuse it; needs python3).
+    /// and keepalives, IKE, TCP, WireGuard, OpenVPN, DNS, PPTP GRE, ICMP), written by
+    /// `Benchmarks/make-bench-pcap.py` into the temporary directory once (deterministic: later runs
+    /// reuse it, named by the generator's size so that a changed mix is made anew; needs python3).
     public static func benchmarkMix(packets: Int) throws -> String {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("vpndoctor-bench-mix-\(packets).pcap").path
-        if FileManager.default.fileExists(atPath: path) { return path }
         let script = packageRoot.appendingPathComponent("Benchmarks/make-bench-pcap.py").path
+        let generator = (try? FileManager.default.attributesOfItem(atPath: script)[.size] as? Int) ?? 0
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("vpndoctor-bench-mix-\(generator)-\(packets).pcap").path
+        if FileManager.default.fileExists(atPath: path) { return path }
         let scratch = path + ".\(UInt64.random(in: 0 ... .max))"
         let result = try runCommand("/usr/bin/env", ["python3", script, scratch, String(packets)])
         guard result.status == 0 else { throw BenchmarkMixError(stderr: result.stderr) }

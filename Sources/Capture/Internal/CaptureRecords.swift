@@ -63,8 +63,9 @@ struct FileByteOrder {
 
 extension CaptureBytes {
     /// Exactly `count` bytes, or the reason there are not: the end of a file cut while being
-    /// written (nil when nothing at all was left and `count` was the start of a record).
-    func read(_ count: Int, what: String) throws(Damage) -> Result<UnsafeRawBufferPointer, CutShort> {
+    /// written (nil when nothing at all was left and `count` was the start of a record). `what`
+    /// names the record for that message, and is made only then (it was a string built per frame).
+    func read(_ count: Int, what: @autoclosure () -> String) throws(Damage) -> Result<UnsafeRawBufferPointer, CutShort> {
         let bytes: UnsafeRawBufferPointer
         do {
             bytes = try self.peek(count)
@@ -72,7 +73,7 @@ extension CaptureBytes {
             throw error.damage
         }
         guard bytes.count == count else {
-            return .failure(CutShort(at: self.consumed, available: bytes.count, wanted: count, what: what))
+            return .failure(CutShort(at: self.consumed, available: bytes.count, wanted: count, what: what()))
         }
         self.consume(count)
         return .success(bytes)
