@@ -132,7 +132,7 @@ public struct IKESA: Sendable, Codable, Hashable {
 }
 
 /// Builds `IKESA`s from IKE message facts.
-struct IKETracker {
+struct IKETracker: Tracker {
     struct Key: Hashable {
         var version: UInt8
         var initiatorSPI: UInt64
@@ -182,14 +182,31 @@ struct IKETracker {
     /// The SAs of each host pair, to bound them per pair (`AnalysisLimits.ikeSAsPerPair`).
     var pairKeys: [HostPair: [Key]] = [:]
     var created = 0
-    var limits = AnalysisLimits()
-    /// SAs evicted by the ceilings.
-    var evicted = 0
+    var limits: AnalysisLimits
     /// The record of the message just added (nil when it was not recorded).
     var last: IKEMessageRecord?
-    /// What the per-SA ceilings refused: messages (`messagesPerSession`), cleartext values
-    /// (`valuesPerSA`), fragment frames of one message (`framesPerList`).
+    /// What the ceilings refused: SAs evicted (`ikeSAs`, `ikeSAsPerPair`), messages
+    /// (`messagesPerSession`), cleartext values (`valuesPerSA`), fragment frames of one message
+    /// (`framesPerList`).
     var dropped = DroppedState()
+
+    init(limits: AnalysisLimits) { self.limits = limits }
+
+    mutating func record(_ fact: PacketFact, _ context: TrackerContext) {
+        if case .ike(let m) = fact.kind { self.add(m, fact, time: context.time) }
+    }
+
+    /// Each attempt's SAs (the attempts are made of them, `Attempts`).
+    func fill(_ sessions: inout [Session?], _ scope: FinishScope) {
+        let all = self.all
+        for a in sessions.indices where sessions[a] != nil { sessions[a]!.ike = scope.attempts.list[a].sas.map { all[$0] } }
+    }
+
+    /// NAT as the SAs' NAT-D payloads show it, from the client's side.
+    func complete(_ session: inout Session, _ scope: FinishScope, attempt: Int) {
+        session.nat = NATDetection.conclude(sas: session.ike, client: session.client,
+                                            flowAddresses: Set(session.flows.flatMap { [$0.a.address, $0.b.address] }))
+    }
 
     mutating func add(_ m: IKEMessageFact, _ fact: PacketFact, time: Double) {
         let key = Key(version: m.version, initiatorSPI: m.initiatorSPI)
@@ -245,7 +262,7 @@ struct IKETracker {
             guard let state = self.states.removeValue(forKey: key) else { continue }
             self.pairKeys[state.pair]?.removeAll { $0 == key }
             if self.pairKeys[state.pair]?.isEmpty == true { self.pairKeys[state.pair] = nil }
-            self.evicted += 1
+            self.dropped.ikeSAs += 1
         }
     }
 

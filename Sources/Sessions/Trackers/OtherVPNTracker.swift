@@ -2,10 +2,10 @@ import Decoding
 
 /// What names the VPNs we do not diagnose: DTLS on UDP 443 as it is seen (bounded by
 /// `AnalysisLimits.records`), then, at the end, the flows and sessions beside it.
-struct OtherVPNTracker {
-    var limits = AnalysisLimits()
+struct OtherVPNTracker: Tracker {
+    let limits: AnalysisLimits
     private(set) var dtls: [HostPair: DTLSNote] = [:]
-    var dropped = 0
+    private(set) var dropped = DroppedState()
 
     struct DTLSNote {
         var client: IPAddress
@@ -14,10 +14,20 @@ struct OtherVPNTracker {
         var ciscoPreStandard = false
     }
 
+    init(limits: AnalysisLimits) { self.limits = limits }
+
+    mutating func record(_ fact: PacketFact, _ context: TrackerContext) {
+        if case .dtls(let version) = fact.kind { self.noteDTLS(fact, version: version) }
+    }
+
+    func conclude(_ analysis: inout Analysis, flows: FlowTable) {
+        analysis.otherVPNs = self.recognise(flows: flows, sessions: analysis.sessions)
+    }
+
     mutating func noteDTLS(_ fact: PacketFact, version: UInt16) {
         let pair = HostPair(fact.source, fact.destination)
         if self.dtls[pair] == nil {
-            guard self.dtls.count < self.limits.records else { self.dropped &+= 1; return }
+            guard self.dtls.count < self.limits.records else { self.dropped.records &+= 1; return }
             let toServer = fact.destinationPort == DTLSRecord.port
             self.dtls[pair] = DTLSNote(client: toServer ? fact.source : fact.destination,
                                        server: toServer ? fact.destinationEndpoint : fact.sourceEndpoint, firstFrame: fact.frame)

@@ -34,84 +34,65 @@ public struct PPTPControlEvidence: Sendable, Codable, Hashable {
     public var serverCallID: UInt16? { self.first(.outgoingCallReply)?.callID }
 }
 
-/// An L2TP control message as recorded.
-public struct L2TPMessageRecord: Sendable, Codable, Hashable {
-    public var frame: Int
-    public var time: Double
-    public var fromClient: Bool
-    public var tunnelID: UInt16
-    public var sessionID: UInt16
-    public var ns: UInt16
-    public var nr: UInt16
-    /// nil for a ZLB acknowledgement.
-    public var type: L2TPMessageType?
-    public var resultCode: UInt16?
-    public var errorCode: UInt16?
-    public var resultText: String?
-    public var retransmissionOf: Int?
-}
+/// PPTP's control connection (TCP 1723) and its messages, by host pair: the SYNs, FINs and RSTs
+/// and each message, whether decoded from one segment or read from the reassembled stream
+/// (`Analyzer+TCPStreams.swift`). Kept only for pairs with a session; bounded by
+/// `messagesPerSession` and `framesPerList`.
+struct PPTPTracker: Tracker {
+    let limits: AnalysisLimits
+    private(set) var controls: [HostPair: PPTPControlEvidence] = [:]
+    private(set) var dropped = DroppedState()
 
-/// An L2TP tunnel (LAC = client, LNS = server) with its control messages and data counters.
-public struct L2TPEvidence: Sendable, Codable, Hashable {
-    public var client: Endpoint
-    public var server: Endpoint
-    public var messages: [L2TPMessageRecord] = []
-    /// User data each way: PPP frames carrying IP or compressed/encrypted datagrams (not LCP echoes).
-    public var dataFromClient = 0
-    public var dataFromServer = 0
-    public var firstDataFromClient: Int?
-    public var firstDataFromServer: Int?
-    public func first(_ type: L2TPMessageType) -> L2TPMessageRecord? { self.messages.first { $0.type == type } }
-    public func all(_ type: L2TPMessageType) -> [L2TPMessageRecord] { self.messages.filter { $0.type == type } }
-}
+    init(limits: AnalysisLimits) { self.limits = limits }
 
-/// A PPP control packet as recorded.
-public struct PPPMessageRecord: Sendable, Codable, Hashable {
-    public var frame: Int
-    public var time: Double
-    public var source: IPAddress
-    public var fromClient: Bool
-    public var protocolNumber: PPPProtocol
-    public var code: UInt8
-    public var identifier: UInt8
-    public var authProtocol: PPPProtocol?
-    public var message: String?
-    public var msChapError: Int?
-    /// Same protocol, code, identifier and direction seen before (a Configure-Request retransmission).
-    public var retransmissionOf: Int?
-}
-
-/// The PPP running inside a PPTP call or an L2TP session.
-public struct PPPEvidence: Sendable, Codable, Hashable {
-    public var messages: [PPPMessageRecord] = []
-
-    public func messages(_ proto: PPPProtocol, code: UInt8? = nil, fromClient: Bool? = nil) -> [PPPMessageRecord] {
-        self.messages.filter {
-            $0.protocolNumber == proto && (code == nil || $0.code == code) && (fromClient == nil || $0.fromClient == fromClient)
+    mutating func record(_ fact: PacketFact, _ context: TrackerContext) {
+        switch fact.kind {
+        case .other:
+            if let tcp = fact.tcp, ProtocolRegistry.tcp(fact.sourcePort, fact.destinationPort)?.service == .pptpControl {
+                self.addTCP(tcp, fact, context)
+            }
+        case .pptp(let messages):
+            if let tcp = fact.tcp { self.addTCP(tcp, fact, context) }
+            self.add(messages, fact, time: context.time)
+        default: break
         }
     }
-    /// Both sides acknowledged the other's Configure-Request for `proto` (LCP, IPCP).
-    public func negotiated(_ proto: PPPProtocol) -> Bool {
-        !self.messages(proto, code: PPPControlFact.Code.configureAck, fromClient: true).isEmpty
-            && !self.messages(proto, code: PPPControlFact.Code.configureAck, fromClient: false).isEmpty
-    }
-    /// The authentication protocol the server asked for in its LCP Configure-Request.
-    public var authProtocol: PPPProtocol? {
-        self.messages.first { $0.protocolNumber == .lcp && $0.authProtocol != nil }?.authProtocol
-    }
-    public var authSucceeded: PPPMessageRecord? {
-        self.messages.first {
-            ($0.protocolNumber == .pap && $0.code == 2) || ($0.protocolNumber == .chap && $0.code == 3)
-                || ($0.protocolNumber == .eap && $0.code == 3)
+
+    mutating func addTCP(_ tcp: TCPFact, _ fact: PacketFact, _ context: TrackerContext) {
+        let pair = HostPair(fact.source, fact.destination)
+        let clientIsSource = ProtocolRegistry.isPort(fact.destinationPort, of: .pptpControl)
+        if self.controls[pair] == nil, context.knows(pair) {
+            self.controls[pair] = PPTPControlEvidence(
+                client: clientIsSource ? fact.sourceEndpoint : fact.destinationEndpoint,
+                server: clientIsSource ? fact.destinationEndpoint : fact.sourceEndpoint)
+        }
+        guard let index = self.controls.index(forKey: pair) else { return }
+        let limit = self.limits.framesPerList
+        if tcp.isSYN { self.controls.values[index].synFrames.append(fact.frame, limit: limit, dropped: &self.dropped.frames) }
+        if tcp.isSYNACK { self.controls.values[index].synAckFrames.append(fact.frame, limit: limit, dropped: &self.dropped.frames) }
+        if tcp.isFIN {
+            self.controls.values[index].finFrames.append(fact.frame, limit: limit, dropped: &self.dropped.frames)
+            if !clientIsSource { self.controls.values[index].finFromServer = true }
+        }
+        if tcp.isRST {
+            self.controls.values[index].resetFrames.append(fact.frame, limit: limit, dropped: &self.dropped.frames)
+            if !clientIsSource { self.controls.values[index].resetFromServer = true }
         }
     }
-    public var authFailed: PPPMessageRecord? {
-        self.messages.first {
-            ($0.protocolNumber == .pap && $0.code == 3) || ($0.protocolNumber == .chap && $0.code == 4)
-                || ($0.protocolNumber == .eap && $0.code == 4)
+
+    mutating func add(_ messages: [PPTPMessageFact], _ fact: PacketFact, time: Double) {
+        let pair = HostPair(fact.source, fact.destination)
+        let fromClient = ProtocolRegistry.isPort(fact.destinationPort, of: .pptpControl)
+        for m in messages {
+            guard let index = self.controls.index(forKey: pair) else { return }
+            guard self.controls.values[index].messages.count < self.limits.messagesPerSession else { self.dropped.messages &+= 1; continue }
+            self.controls.values[index].messages.append(PPTPMessageRecord(
+                frame: fact.frame, time: time, fromClient: fromClient, type: m.type, callID: m.callID,
+                peerCallID: m.peerCallID, resultCode: m.resultCode, errorCode: m.errorCode, resultText: m.resultText))
         }
     }
-    public var authStarted: PPPMessageRecord? {
-        self.messages.first { [.pap, .chap, .eap].contains($0.protocolNumber) }
+
+    func fill(_ sessions: inout [Session?], _ scope: FinishScope) {
+        scope.eachSession(&sessions) { session, owned in session.pptp = owned.lazy.compactMap { self.controls[$0] }.first }
     }
 }
