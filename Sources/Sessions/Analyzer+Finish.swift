@@ -63,18 +63,22 @@ extension Analyzer {
         // In the order their home pairs first showed VPN traffic, then by first frame.
         var built: [(Int, Session)] = []
         for (a, draft) in filling.sessions.enumerated() {
-            guard var session = draft else { continue }
-            let roles = self.roles(homes[a], session)
-            (session.client, session.server, session.rolesFrom) = roles
-            session.noteAliases(pairs: Set(owned[a] + session.ike.flatMap { $0.paths.map(\.hosts) }), tie: session.espTie)
-            var completing = Completing(session: session, scope: scope, attempt: a)
-            trackers.each(&completing)
-            session = completing.session
-            session.vpnProtocol = Self.vpnProtocol(session)
-            session.protocolLabel = Self.protocolLabel(session)
-            StageLadder.build(&session, captureEnd: stats.duration)
-            for i in session.icmpErrors.indices { session.icmpErrors[i].stage = Self.stage(of: session.icmpErrors[i], in: session) }
-            built.append((pairIndex[homes[a]] ?? Int.max, session))
+            guard let draft else { continue }
+            var splitting = Splitting(parts: [draft], owned: owned[a])
+            trackers.each(&splitting)
+            for var session in splitting.parts {
+                let roles = self.roles(homes[a], session)
+                (session.client, session.server, session.rolesFrom) = roles
+                session.noteAliases(pairs: Set(owned[a] + session.ike.flatMap { $0.paths.map(\.hosts) }), tie: session.espTie)
+                var completing = Completing(session: session, scope: scope, attempt: a)
+                trackers.each(&completing)
+                session = completing.session
+                session.vpnProtocol = Self.vpnProtocol(session)
+                session.protocolLabel = Self.protocolLabel(session)
+                StageLadder.build(&session, captureEnd: stats.duration)
+                for i in session.icmpErrors.indices { session.icmpErrors[i].stage = Self.stage(of: session.icmpErrors[i], in: session) }
+                built.append((pairIndex[homes[a]] ?? Int.max, session))
+            }
         }
         let sessions = built.sorted { ($0.0, $0.1.firstFrame) < ($1.0, $1.1.firstFrame) }.enumerated().map { i, s in
             var session = s.1
@@ -228,6 +232,13 @@ struct Filling: TrackerVisitor {
     var sessions: [Session?]
     let scope: FinishScope
     mutating func visit<T: Tracker>(_ tracker: inout T) { tracker.fill(&self.sessions, self.scope) }
+}
+
+/// Each tracker's parts of a session (`Tracker.split`).
+struct Splitting: TrackerVisitor {
+    var parts: [Session]
+    let owned: [HostPair]
+    mutating func visit<T: Tracker>(_ tracker: inout T) { self.parts = self.parts.flatMap { tracker.split($0, owned: self.owned) } }
 }
 
 /// Each tracker's evidence that needs the session's client and server.

@@ -34,14 +34,29 @@ public struct PPTPControlEvidence: Sendable, Codable, Hashable {
     public var serverCallID: UInt16? { self.first(.outgoingCallReply)?.callID }
 }
 
-/// PPTP's control connection (TCP 1723) and its messages, by host pair: the SYNs, FINs and RSTs
-/// and each message, whether decoded from one segment or read from the reassembled stream
-/// (`Analyzer+TCPStreams.swift`). Kept only for pairs with a session; bounded by
+/// PPTP's control connections keyed by their TCP endpoints, and their calls by call ID (RFC 2637
+/// §2.7, §4.1): each side assigns its own Call ID in its Outgoing/Incoming-Call-Request or Reply,
+/// and GRE (and the PPP inside it) carries the receiver's in its key field. Per connection: the
+/// SYNs, FINs and RSTs and each message, whether decoded from one segment or read from the
+/// reassembled stream (`Analyzer+TCPStreams.swift`), the PPP frames its calls carried and its span.
+/// Two connections between one pair of hosts at the same time are two sessions unless IKE makes them one attempt
+/// (`split`). Kept only for pairs with a session; bounded by `records` connections,
 /// `messagesPerSession` and `framesPerList`.
 struct PPTPTracker: Tracker {
     let limits: AnalysisLimits
-    private(set) var controls: [HostPair: PPTPControlEvidence] = [:]
+    private(set) var connections: [Connection] = []
+    private var byEndpoints: [EndpointPair: Int] = [:]
+    /// The connections of each host pair, in the order they began.
+    private var byPair: [HostPair: [Int]] = [:]
+    /// The connection of each call, by the call ID its receiver assigned.
+    private var calls: [AssignedID: Int] = [:]
     private(set) var dropped = DroppedState()
+
+    struct Connection {
+        var evidence: PPTPControlEvidence
+        var span: Span
+        var pppFrames: Set<Int> = []
+    }
 
     init(limits: AnalysisLimits) { self.limits = limits }
 
@@ -54,6 +69,11 @@ struct PPTPTracker: Tracker {
         case .pptp(let messages):
             if let tcp = fact.tcp { self.addTCP(tcp, fact, context) }
             self.add(messages, fact, time: context.time)
+        case .pppControl(_, .gre(let g)):
+            let pair = HostPair(fact.source, fact.destination)
+            guard let c = self.calls[AssignedID(pair: pair, receiver: fact.destination, id: g.callID)] else { return }
+            if self.connections[c].pppFrames.count < self.limits.messagesPerSession { self.connections[c].pppFrames.insert(fact.frame) }
+            self.connections[c].span.extend(frame: fact.frame, time: context.time)
         default: break
         }
     }
@@ -61,38 +81,90 @@ struct PPTPTracker: Tracker {
     mutating func addTCP(_ tcp: TCPFact, _ fact: PacketFact, _ context: TrackerContext) {
         let pair = HostPair(fact.source, fact.destination)
         let clientIsSource = ProtocolRegistry.isPort(fact.destinationPort, of: .pptpControl)
-        if self.controls[pair] == nil, context.knows(pair) {
-            self.controls[pair] = PPTPControlEvidence(
-                client: clientIsSource ? fact.sourceEndpoint : fact.destinationEndpoint,
-                server: clientIsSource ? fact.destinationEndpoint : fact.sourceEndpoint)
+        let key = EndpointPair(fact.sourceEndpoint, fact.destinationEndpoint)
+        if self.byEndpoints[key] == nil, context.knows(pair) {
+            guard self.connections.count < self.limits.records else { self.dropped.records &+= 1; return }
+            self.byEndpoints[key] = self.connections.count
+            self.byPair[pair, default: []].append(self.connections.count)
+            self.connections.append(Connection(
+                evidence: PPTPControlEvidence(client: clientIsSource ? fact.sourceEndpoint : fact.destinationEndpoint,
+                                              server: clientIsSource ? fact.destinationEndpoint : fact.sourceEndpoint),
+                span: Span(frame: fact.frame, time: context.time)))
         }
-        guard let index = self.controls.index(forKey: pair) else { return }
+        guard let c = self.byEndpoints[key] else { return }
+        self.connections[c].span.extend(frame: fact.frame, time: context.time)
         let limit = self.limits.framesPerList
-        if tcp.isSYN { self.controls.values[index].synFrames.append(fact.frame, limit: limit, dropped: &self.dropped.frames) }
-        if tcp.isSYNACK { self.controls.values[index].synAckFrames.append(fact.frame, limit: limit, dropped: &self.dropped.frames) }
+        if tcp.isSYN { self.connections[c].evidence.synFrames.append(fact.frame, limit: limit, dropped: &self.dropped.frames) }
+        if tcp.isSYNACK { self.connections[c].evidence.synAckFrames.append(fact.frame, limit: limit, dropped: &self.dropped.frames) }
         if tcp.isFIN {
-            self.controls.values[index].finFrames.append(fact.frame, limit: limit, dropped: &self.dropped.frames)
-            if !clientIsSource { self.controls.values[index].finFromServer = true }
+            self.connections[c].evidence.finFrames.append(fact.frame, limit: limit, dropped: &self.dropped.frames)
+            if !clientIsSource { self.connections[c].evidence.finFromServer = true }
         }
         if tcp.isRST {
-            self.controls.values[index].resetFrames.append(fact.frame, limit: limit, dropped: &self.dropped.frames)
-            if !clientIsSource { self.controls.values[index].resetFromServer = true }
+            self.connections[c].evidence.resetFrames.append(fact.frame, limit: limit, dropped: &self.dropped.frames)
+            if !clientIsSource { self.connections[c].evidence.resetFromServer = true }
         }
     }
 
     mutating func add(_ messages: [PPTPMessageFact], _ fact: PacketFact, time: Double) {
-        let pair = HostPair(fact.source, fact.destination)
         let fromClient = ProtocolRegistry.isPort(fact.destinationPort, of: .pptpControl)
+        guard let c = self.byEndpoints[EndpointPair(fact.sourceEndpoint, fact.destinationEndpoint)] else { return }
         for m in messages {
-            guard let index = self.controls.index(forKey: pair) else { return }
-            guard self.controls.values[index].messages.count < self.limits.messagesPerSession else { self.dropped.messages &+= 1; continue }
-            self.controls.values[index].messages.append(PPTPMessageRecord(
+            guard self.connections[c].evidence.messages.count < self.limits.messagesPerSession else { self.dropped.messages &+= 1; continue }
+            self.connections[c].evidence.messages.append(PPTPMessageRecord(
                 frame: fact.frame, time: time, fromClient: fromClient, type: m.type, callID: m.callID,
                 peerCallID: m.peerCallID, resultCode: m.resultCode, errorCode: m.errorCode, resultText: m.resultText))
+            // The sender's own call ID: what GRE to it carries.
+            if let id = m.callID, [.outgoingCallRequest, .outgoingCallReply, .incomingCallRequest, .incomingCallReply].contains(m.type) {
+                self.calls[AssignedID(pair: HostPair(fact.source, fact.destination), receiver: fact.source, id: id)] = c
+            }
         }
+        self.connections[c].span.extend(frame: fact.frame, time: time)
     }
 
+    /// The connections of the first of `owned` that has any.
+    func connections(on owned: [HostPair]) -> [Int] { owned.lazy.compactMap { self.byPair[$0] }.first ?? [] }
+
+    /// The connections of the session's pair as one (`split` parts them when IKE does not hold
+    /// them together).
     func fill(_ sessions: inout [Session?], _ scope: FinishScope) {
-        scope.eachSession(&sessions) { session, owned in session.pptp = owned.lazy.compactMap { self.controls[$0] }.first }
+        scope.eachSession(&sessions) { session, owned in session.pptp = self.merged(self.connections(on: owned)) }
+    }
+
+    /// Connections as one: the first one's ends, every frame and message in capture order.
+    func merged(_ connections: [Int]) -> PPTPControlEvidence? {
+        let all = connections.map { self.connections[$0].evidence }
+        guard var merged = all.first else { return nil }
+        for e in all.dropFirst() {
+            merged.synFrames = (merged.synFrames + e.synFrames).sorted()
+            merged.synAckFrames = (merged.synAckFrames + e.synAckFrames).sorted()
+            merged.finFrames = (merged.finFrames + e.finFrames).sorted()
+            merged.resetFrames = (merged.resetFrames + e.resetFrames).sorted()
+            merged.finFromServer = merged.finFromServer || e.finFromServer
+            merged.resetFromServer = merged.resetFromServer || e.resetFromServer
+            merged.messages = (merged.messages + e.messages).sorted { $0.frame < $1.frame }
+        }
+        return merged
+    }
+
+    /// Without IKE to make them one attempt, control connections between the session's hosts at
+    /// the same time are separate sessions (`Span.attempts`; one after the other they are a client
+    /// retrying): each its messages, the GRE of its calls (by call ID), their PPP and its span. GRE
+    /// of no known call stays with the first.
+    func split(_ session: Session, owned: [HostPair]) -> [Session] {
+        let mine = self.connections(on: owned)
+        guard mine.count > 1, session.ike.isEmpty else { return [session] }
+        let groups = Span.attempts(mine.map { self.connections[$0].span }).map { $0.map { mine[$0] } }
+        guard groups.count > 1 else { return [session] }
+        return groups.enumerated().map { i, group in
+            var part = session.part(i, span: Span.union(group.map { self.connections[$0].span }),
+                                    pppFrames: group.reduce(into: Set<Int>()) { $0.formUnion(self.connections[$1].pppFrames) })
+            part.pptp = self.merged(group)
+            part.gre = session.gre.filter { g in
+                let call = self.calls[AssignedID(pair: HostPair(g.source, g.destination), receiver: g.destination, id: g.callID)]
+                return call.map(group.contains) ?? (i == 0)
+            }
+            return part
+        }
     }
 }
