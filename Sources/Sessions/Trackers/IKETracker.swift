@@ -190,7 +190,20 @@ struct IKETracker: Tracker {
     /// (`framesPerList`).
     var dropped = DroppedState()
 
+    /// Host pairs whose every SA was evicted (bounded by `hostPairs`): what is left of them is no
+    /// session of its own (`split`).
+    private(set) var evictedPairs: Set<HostPair> = []
+
     init(limits: AnalysisLimits) { self.limits = limits }
+
+    /// A session made only of an evicted SA's host pair (its flows, nothing any tracker recorded)
+    /// is no session: the ceiling's count (`stateDropped`) says what went.
+    func split(_ session: Session, owned: [HostPair]) -> [Session] {
+        guard session.ike.isEmpty, !owned.isEmpty, owned.allSatisfy(self.evictedPairs.contains), session.esp.isEmpty,
+              session.gre.isEmpty, session.pptp == nil, session.l2tp == nil, session.ppp == nil, session.wireguard == nil,
+              session.openvpn.isEmpty, session.echoRequests.isEmpty, session.icmpErrors.isEmpty else { return [session] }
+        return []
+    }
 
     mutating func record(_ fact: PacketFact, _ context: TrackerContext) {
         if case .ike(let m) = fact.kind { self.add(m, fact, time: context.time) }
@@ -226,6 +239,7 @@ struct IKETracker: Tracker {
             default: nil
             }
             self.makeRoom(for: HostPair(src.address, dst.address))
+            self.evictedPairs.remove(HostPair(src.address, dst.address))
             self.pairKeys[HostPair(src.address, dst.address), default: []].append(key)
             self.states[key] = State(sa: IKESA(version: m.version, initiatorSPI: m.initiatorSPI, responderSPI: m.responderSPI,
                                                initiator: initiator, responder: responder, phase1: phase1,
@@ -261,7 +275,10 @@ struct IKETracker: Tracker {
         for key in keys {
             guard let state = self.states.removeValue(forKey: key) else { continue }
             self.pairKeys[state.pair]?.removeAll { $0 == key }
-            if self.pairKeys[state.pair]?.isEmpty == true { self.pairKeys[state.pair] = nil }
+            if self.pairKeys[state.pair]?.isEmpty == true {
+                self.pairKeys[state.pair] = nil
+                if self.evictedPairs.count < self.limits.hostPairs { self.evictedPairs.insert(state.pair) }
+            }
             self.dropped.ikeSAs += 1
         }
     }
