@@ -13,20 +13,10 @@ extension Analyzer {
         where self.stopCounts[caseIndex(reason)] > 0 {
             stats.decodeStops[reason.rawValue] = self.stopCounts[caseIndex(reason)]
         }
-        var dropped = self.dropped
-        dropped.ikeSAs = self.ike.evicted
-        dropped.messages += self.ike.dropped.messages
-        dropped.frames += self.ike.dropped.frames
-        dropped.values = self.ike.dropped.values
-        dropped.paths = self.ike.dropped.paths
-        dropped.hostPairs += self.wireguard.dropped.hostPairs
-        dropped.messages += self.wireguard.dropped.messages
-        dropped.frames += self.wireguard.dropped.frames
-        dropped.records += self.otherVPNs.dropped + self.tls.dropped
-        dropped.records += self.openvpn.dropped.records
-        dropped.frames += self.openvpn.dropped.frames
-        dropped.messages += self.openvpn.dropped.messages
-        stats.stateDropped = dropped.named
+        var trackers = self.trackers
+        var dropping = Dropping(total: self.dropped)
+        trackers.each(&dropping)
+        stats.stateDropped = dropping.total.named
         stats.flowsEvicted = self.flows.evicted
         stats.firstEvictionFrame = self.flows.firstEvictionFrame
 
@@ -37,96 +27,58 @@ extension Analyzer {
                 let first = (x.aToB.firstFrame ?? x.bToA.firstFrame ?? 0, y.aToB.firstFrame ?? y.bToA.firstFrame ?? 0)
                 return first.0 != first.1 ? first.0 < first.1 : (x.a, x.b, x.ipProtocol.rawValue) < (y.a, y.b, y.ipProtocol.rawValue)
             }
-        let espStreams = self.esp.map { key, s in
-            ESPStream(source: key.source, destination: key.destination, spi: key.spi, udpEncapsulated: s.udpEncapsulated,
-                      sourcePort: UInt16(truncatingIfNeeded: key.ports >> 16), destinationPort: UInt16(truncatingIfNeeded: key.ports),
-                      isAH: s.isAH, traffic: Self.summary(s.counter, start: start), firstSequence: s.firstSequence,
-                      highestSequence: s.highestSequence, missing: s.missing, gaps: s.gaps, reordered: s.reordered,
-                      firstGapFrame: s.firstGapFrame == 0 ? nil : s.firstGapFrame)
-        }.sorted { ($0.traffic.firstFrame ?? 0) < ($1.traffic.firstFrame ?? 0) }
-        let greStreams = self.gre.map { key, s in
-            GREStream(source: key.source, destination: key.destination, version: key.version, callID: key.callID,
-                      traffic: Self.summary(s.counter, start: start), userData: s.userData,
-                      firstUserDataFrame: s.userData > 0 ? s.firstUserDataFrame : nil,
-                      firstUserDataTime: s.userData > 0 ? s.firstUserDataTime.seconds(since: start) : nil)
-        }.sorted { ($0.traffic.firstFrame ?? 0, $0.source, $0.destination) < ($1.traffic.firstFrame ?? 0, $1.source, $1.destination) }
-        let allSAs = self.ike.all
-        let incompleteFragments = self.fragments.filter { !$0.value.contains { self.reassembledFrames.contains($0) } }
+        let allSAs = self.trackers.ike.all
 
-        // Sessions keyed by what the protocols say (`Attempts`); each list split by attempt once.
+        // Sessions keyed by what the protocols say (`Attempts`): IKE SAs and ESP make the attempts.
         let attempts = Attempts(sas: allSAs, pairs: self.pairOrder.filter { self.pairs[$0] != nil }, flows: vpnFlows,
-                                esp: espStreams)
-        var sasOf: [Int: [IKESA]] = [:], espOf: [Int: [ESPStream]] = [:], greOf: [Int: [GREStream]] = [:]
-        var flowsOf: [Int: [FlowSummary]] = [:], icmpOf: [Int: [ICMPErrorRecord]] = [:], fragmentsOf: [Int: [Int]] = [:]
-        for (a, attempt) in attempts.list.enumerated() { sasOf[a] = attempt.sas.map { allSAs[$0] } }
-        for s in espStreams {
-            if let a = attempts.owner(Endpoint(s.source, s.sourcePort), Endpoint(s.destination, s.destinationPort)) {
-                espOf[a, default: []].append(s)
-            }
-        }
-        for g in greStreams { if let a = attempts.pairOwner[HostPair(g.source, g.destination)] { greOf[a, default: []].append(g) } }
+                                esp: self.trackers.esp.list(start: start))
+        var flowsOf: [Int: [FlowSummary]] = [:], ownedOf: [Int: [HostPair]] = [:]
         for f in vpnFlows { if let a = attempts.owner(f.a, f.b) { flowsOf[a, default: []].append(f) } }
-        for e in self.icmpErrors {
-            if let a = attempts.pairOwner[HostPair(e.quotedSource, e.quotedDestination)] { icmpOf[a, default: []].append(e) }
+        for pair in self.pairOrder { if let a = attempts.pairOwner[pair] { ownedOf[a, default: []].append(pair) } }
+
+        // Each attempt with evidence gets a session's span; the trackers fill in their evidence.
+        let pairIndex = Dictionary(uniqueKeysWithValues: self.pairOrder.enumerated().map { ($1, $0) })
+        var drafts: [Session?] = [], homes: [HostPair] = [], owned: [[HostPair]] = []
+        for (a, attempt) in attempts.list.enumerated() {
+            let pairs = ownedOf[a] ?? []
+            let flows = flowsOf[a] ?? []
+            let home = pairIndex[attempt.home] != nil ? attempt.home : pairs.first
+            homes.append(home ?? attempt.home)
+            owned.append(pairs)
+            guard let home, let state = self.state(of: a, home: home, owned: pairs, attempts: attempts,
+                                                   sas: attempt.sas.map { allSAs[$0] }, flows: flows)
+            else { drafts.append(nil); continue }
+            var session = Session(
+                id: 0, client: home.low, server: home.high, rolesFrom: "", protocolLabel: "", firstFrame: state.firstFrame,
+                lastFrame: state.lastFrame, start: state.start, end: state.end)
+            session.flows = flows
+            session.insideESP = state.insideESP
+            session.espTie = attempt.tie
+            drafts.append(session)
         }
-        for (key, frames) in incompleteFragments {
-            if let a = attempts.pairOwner[HostPair(key.source, key.destination)] { fragmentsOf[a, default: []].append(contentsOf: frames) }
-        }
-        var openvpnOf: [Int: [OpenVPNEvidence]] = [:]
-        for o in self.openvpn.sessions {
-            if let a = attempts.pairOwner[HostPair(o.client.address, o.server.address)] { openvpnOf[a, default: []].append(o) }
-        }
-        // The DNS queries that resolved each address, in order (once each, however often it was answered).
-        var dnsByAnswer: [IPAddress: [DNSQueryRecord]] = [:]
-        for record in self.dns { for address in Set(record.answers) { dnsByAnswer[address, default: []].append(record) } }
+        let scope = FinishScope(attempts: attempts, owned: owned, homes: homes, start: start)
+        var filling = Filling(sessions: drafts, scope: scope)
+        trackers.each(&filling)
 
         // In the order their home pairs first showed VPN traffic, then by first frame.
-        let pairIndex = Dictionary(uniqueKeysWithValues: self.pairOrder.enumerated().map { ($1, $0) })
         var built: [(Int, Session)] = []
-        var matchedICMP = Set<Int>()
-        for (a, attempt) in attempts.list.enumerated() {
-            let owned = self.pairOrder.filter { attempts.pairOwner[$0] == a }
-            let sas = sasOf[a] ?? []
-            let flows = flowsOf[a] ?? []
-            guard let home = pairIndex[attempt.home] != nil ? attempt.home : owned.first,
-                  var state = self.state(of: a, home: home, owned: owned, attempts: attempts, sas: sas, flows: flows)
-            else { continue }
-            let openvpn = openvpnOf[a] ?? []
-            let roles = openvpn.first.map { (client: $0.client.address, server: $0.server.address, from: "OpenVPN client (hard reset sender)") }
-                ?? self.roles(home, state, sas, flows)
-            var session = Session(
-                id: 0, client: roles.client, server: roles.server, rolesFrom: roles.from,
-                protocolLabel: "", firstFrame: state.firstFrame, lastFrame: state.lastFrame, start: state.start,
-                end: state.end)
-            session.ike = sas
-            session.esp = espOf[a] ?? []
-            session.gre = greOf[a] ?? []
-            session.flows = flows
-            session.pptp = state.pptp
-            session.greTunnel = state.greTunnel
-            session.insideESP = state.insideESP
-            session.l2tp = state.l2tp
-            session.espTie = attempt.tie
-            session.noteAliases(pairs: Set(owned + sas.flatMap { $0.paths.map(\.hosts) }), tie: attempt.tie)
-            session.wireguard = self.wireguard.evidence(home, client: roles.client) { Self.summary($0, start: start) }
-            session.openvpn = openvpn
-            if !state.ppp.messages.isEmpty {
-                for i in state.ppp.messages.indices { state.ppp.messages[i].fromClient = session.isClient(state.ppp.messages[i].source) }
-                session.ppp = state.ppp
+        for (a, draft) in filling.sessions.enumerated() {
+            guard let draft else { continue }
+            var splitting = Splitting(parts: [draft], owned: owned[a])
+            trackers.each(&splitting)
+            for var session in splitting.parts {
+                let roles = self.roles(homes[a], session)
+                (session.client, session.server, session.rolesFrom) = roles
+                session.noteAliases(pairs: Set(owned[a] + session.ike.flatMap { $0.paths.map(\.hosts) }), tie: session.espTie)
+                var completing = Completing(session: session, scope: scope, attempt: a)
+                trackers.each(&completing)
+                session = completing.session
+                session.vpnProtocol = Self.vpnProtocol(session)
+                session.protocolLabel = Self.protocolLabel(session)
+                StageLadder.build(&session, captureEnd: stats.duration)
+                for i in session.icmpErrors.indices { session.icmpErrors[i].stage = Self.stage(of: session.icmpErrors[i], in: session) }
+                built.append((pairIndex[homes[a]] ?? Int.max, session))
             }
-            session.echoRequests = state.echoRequests
-            session.echoReplies = state.echoReplies
-            session.dns = dnsByAnswer[roles.server] ?? []
-            session.icmpErrors = icmpOf[a] ?? []
-            matchedICMP.formUnion(session.icmpErrors.map(\.frame))
-            session.incompleteFragmentFrames = (fragmentsOf[a] ?? []).sorted()
-            session.nat = NATDetection.conclude(sas: sas, client: roles.client,
-                                                flowAddresses: Set(flows.flatMap { [$0.a.address, $0.b.address] }))
-            session.vpnProtocol = Self.vpnProtocol(session)
-            session.protocolLabel = Self.protocolLabel(session)
-            StageLadder.build(&session, captureEnd: stats.duration)
-            for i in session.icmpErrors.indices { session.icmpErrors[i].stage = Self.stage(of: session.icmpErrors[i], in: session) }
-            built.append((pairIndex[home] ?? Int.max, session))
         }
         let sessions = built.sorted { ($0.0, $0.1.firstFrame) < ($1.0, $1.1.firstFrame) }.enumerated().map { i, s in
             var session = s.1
@@ -134,18 +86,18 @@ extension Analyzer {
             return session
         }
         let oneWay = self.flows.oneWayCount
-        var analysis = Analysis(
-            server: self.options.server, serverName: self.options.serverName, capture: stats, sessions: sessions, dnsQueries: self.dns,
-            unmatchedICMPErrors: self.icmpErrors.filter { !matchedICMP.contains($0.frame) }, vpnFlows: vpnFlows,
-            serverPackets: self.serverPackets, totalFlows: self.flows.count, oneWayFlows: oneWay,
-            decryptedFrames: Set(self.decryptedFrames))
-        analysis.otherVPNs = self.otherVPNs.recognise(flows: self.flows, sessions: sessions, tls: self.tls.connections)
-        return analysis
+        let analysis = Analysis(
+            server: self.options.server, serverName: self.options.serverName, capture: stats, sessions: sessions, dnsQueries: [],
+            unmatchedICMPErrors: [], vpnFlows: vpnFlows, serverPackets: self.serverPackets, totalFlows: self.flows.count,
+            oneWayFlows: oneWay, decryptedFrames: Set(self.decryptedFrames))
+        var concluding = Concluding(analysis: analysis, flows: self.flows)
+        trackers.each(&concluding)
+        return concluding.analysis
     }
 
-    /// The pair-level evidence of attempt `a`: that of the pairs it owns, merged; its span is theirs
-    /// when it alone has evidence on them, else that of its own IKE messages and flows (another
-    /// client shares the pair). Nil when it has nothing.
+    /// The span of attempt `a`: that of the pairs it owns, merged, when it alone has evidence on
+    /// them, else that of its own IKE messages and flows (another client shares the pair). Nil when
+    /// it has nothing.
     func state(of a: Int, home: HostPair, owned: [HostPair], attempts: Attempts, sas: [IKESA], flows: [FlowSummary]) -> PairState? {
         var merged: PairState?
         for pair in owned {
@@ -153,10 +105,6 @@ extension Analyzer {
             guard var m = merged else { merged = s; continue }
             m.firstFrame = min(m.firstFrame, s.firstFrame); m.lastFrame = max(m.lastFrame, s.lastFrame)
             m.start = min(m.start, s.start); m.end = max(m.end, s.end)
-            m.pptp = m.pptp ?? s.pptp; m.l2tp = m.l2tp ?? s.l2tp; m.greTunnel = m.greTunnel ?? s.greTunnel
-            if m.ppp.messages.isEmpty { m.ppp = s.ppp }
-            m.echoRequests += s.echoRequests; m.echoReplies += s.echoReplies
-            m.natKeepalives += s.natKeepalives
             m.insideESP = m.insideESP || s.insideESP
             merged = m
         }
@@ -176,15 +124,16 @@ extension Analyzer {
     }
 
     /// Client and server from protocol roles, and what decided them.
-    func roles(_ pair: HostPair, _ state: PairState, _ sas: [IKESA], _ flows: [FlowSummary])
-        -> (client: IPAddress, server: IPAddress, from: String) {
+    func roles(_ pair: HostPair, _ s: Session) -> (client: IPAddress, server: IPAddress, from: String) {
+        let sas = s.ike, flows = s.flows
+        if let o = s.openvpn.first { return (o.client.address, o.server.address, "OpenVPN client (hard reset sender)") }
         if let server = self.options.server, pair.contains(server) { return (pair.other(than: server), server, "--server") }
         if let sa = sas.filter({ !$0.startedMidExchange || $0.version == 2 }).max(by: { $0.progress < $1.progress }) {
             return (sa.initiator.address, sa.responder.address, "IKE initiator")
         }
-        if let pptp = state.pptp { return (pptp.client.address, pptp.server.address, "TCP 1723 client") }
-        if let wireguard = self.wireguard.roles(pair) { return wireguard }
-        if let l2tp = state.l2tp, l2tp.first(.sccrq) != nil {
+        if let pptp = s.pptp { return (pptp.client.address, pptp.server.address, "TCP 1723 client") }
+        if let first = s.wireguard?.handshakes.first { return (first.initiator.address, first.responder.address, "WireGuard initiator") }
+        if let l2tp = s.l2tp, l2tp.first(.sccrq) != nil {
             return (l2tp.client.address, l2tp.server.address, "L2TP LAC (sent SCCRQ)")
         }
         // NAT-T: the server listens on 4500; a client behind NAT uses another port.
@@ -195,7 +144,7 @@ extension Analyzer {
             if b, !a { return (flow.a.address, flow.b.address, "UDP \(flow.b.port) server port") }
         }
         if let sa = sas.first { return (sa.initiator.address, sa.responder.address, "first IKE sender (guessed)") }
-        if let l2tp = state.l2tp { return (l2tp.client.address, l2tp.server.address, "first L2TP sender (guessed)") }
+        if let l2tp = s.l2tp { return (l2tp.client.address, l2tp.server.address, "first L2TP sender (guessed)") }
         return (pair.low, pair.high, "guessed (no control traffic captured)")
     }
 
@@ -270,4 +219,39 @@ extension Analyzer {
         return FlowSummary(label: label, ipProtocol: key.ipProtocol, a: key.low, b: key.high,
                            aToB: summary(s.directions.0, start: start), bToA: summary(s.directions.1, start: start))
     }
+}
+
+/// Sums what the trackers' ceilings refused.
+struct Dropping: TrackerVisitor {
+    var total: DroppedState
+    mutating func visit<T: Tracker>(_ tracker: inout T) { self.total = self.total + tracker.dropped }
+}
+
+/// Each tracker's evidence into the sessions, before their roles are known.
+struct Filling: TrackerVisitor {
+    var sessions: [Session?]
+    let scope: FinishScope
+    mutating func visit<T: Tracker>(_ tracker: inout T) { tracker.fill(&self.sessions, self.scope) }
+}
+
+/// Each tracker's parts of a session (`Tracker.split`).
+struct Splitting: TrackerVisitor {
+    var parts: [Session]
+    let owned: [HostPair]
+    mutating func visit<T: Tracker>(_ tracker: inout T) { self.parts = self.parts.flatMap { tracker.split($0, owned: self.owned) } }
+}
+
+/// Each tracker's evidence that needs the session's client and server.
+struct Completing: TrackerVisitor {
+    var session: Session
+    let scope: FinishScope
+    let attempt: Int
+    mutating func visit<T: Tracker>(_ tracker: inout T) { tracker.complete(&self.session, self.scope, attempt: self.attempt) }
+}
+
+/// What each tracker says of the whole capture.
+struct Concluding: TrackerVisitor {
+    var analysis: Analysis
+    let flows: FlowTable
+    mutating func visit<T: Tracker>(_ tracker: inout T) { tracker.conclude(&self.analysis, flows: self.flows) }
 }

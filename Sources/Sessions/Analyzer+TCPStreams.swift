@@ -11,13 +11,13 @@ extension Analyzer {
     /// messages it completes that the per-frame dissector could not decode (the others are recorded).
     mutating func readPPTPStream(_ packet: DecodedPacket, _ fact: PacketFact, bytes: UnsafeRawBufferPointer) {
         guard let (completed, time) = self.completedInStream(packet, fact, bytes: bytes) else { return }
-        self.addPPTP(completed.compactMap { try? PPTP.decode($0) }.map(Classifier.fact), fact, time: time)
+        self.trackers.pptp.add(completed.compactMap { try? PPTP.decode($0) }.map(Classifier.fact), fact, time: time)
     }
 
     /// The same for an OpenVPN-over-TCP segment.
     mutating func readOpenVPNStream(_ packet: DecodedPacket, _ fact: PacketFact, bytes: UnsafeRawBufferPointer) {
         guard let (completed, time) = self.completedInStream(packet, fact, bytes: bytes) else { return }
-        self.openvpn.add(completed.compactMap { try? OpenVPN.decode($0) }.map(OpenVPNPacketFact.init), fact, time: time)
+        self.trackers.openvpn.add(completed.compactMap { try? OpenVPN.decode($0) }.map(OpenVPNPacketFact.init), fact, time: time)
     }
 
     /// The bytes of each message the segment completes in its stream that the per-frame dissector

@@ -15,63 +15,33 @@ public struct Analyzer {
     let limits: AnalysisLimits
     var dropped = DroppedState()
     var flows: FlowTable
-    var esp: [ESPStreamKey: ESPStreamStats] = [:]
-    var gre: [GREStreamKey: GREStreamStats] = [:]
-    var ike = IKETracker()
-    var wireguard = WireGuardTracker()
-    var otherVPNs = OtherVPNTracker()
-    var tls = TLSTracker()
+    /// Every protocol's state (`Trackers`): each fact goes to all of them.
+    var trackers: Trackers
     /// PPTP's TCP 1723 and OpenVPN over TCP reassembled, for messages split over segments
     /// (Analyzer+TCPStreams.swift).
     var tcpStreams = TCPStreams()
-    var openvpn = OpenVPNTracker()
     var pairs: [HostPair: PairState] = [:]
     var pairOrder: [HostPair] = []
-    var dns: [DNSQueryRecord] = []
-    /// The record of each (client, name, type) query still awaiting its answer, by index in `dns`.
-    var dnsOpen: [DNSQueryKey: Int] = [:]
-    var icmpErrors: [ICMPErrorRecord] = []
-    var fragments: [FragmentKey: [Int]] = [:]
-    var reassembledFrames: Set<Int> = []
     var serverPackets = 0
     var decryptedFrames: [Int] = []
     /// The timestamp of the frame before (`noteTimeWentBack`); the capture's end is the latest.
     var previousTime = Timestamp(seconds: 0, nanoseconds: 0)
 
-    /// What is known of one pair of hosts that exchanged VPN traffic.
+    /// The span of one pair of hosts that exchanged VPN traffic (the trackers hold its evidence).
     struct PairState {
         var firstFrame: Int
         var lastFrame: Int
         var start: Double
         var end: Double
-        var pptp: PPTPControlEvidence?
-        var l2tp: L2TPEvidence?
-        /// The frame of each distinct L2TP control message (retransmissions repeat the signature).
-        var l2tpSignatures: [L2TPSignature: Int] = [:]
-        var ppp = PPPEvidence()
-        var pppSignatures: [PPPSignature: Int] = [:]
-        var echoRequests: [Int] = []
-        var echoReplies: [Int] = []
-        var natKeepalives = 0
-        var greTunnel: GRETunnelEvidence?
         /// This pair's packets came out of ESP decrypted with the user's keys (L2TP/IPsec's inner hosts).
         var insideESP = false
     }
-    struct L2TPSignature: Hashable { var source: IPAddress; var tunnel: UInt16; var ns: UInt16; var type: UInt16 }
-    struct PPPSignature: Hashable { var source: IPAddress; var proto: UInt16; var code: UInt8; var id: UInt8 }
-    struct FragmentKey: Hashable { var source: IPAddress; var destination: IPAddress; var id: UInt32 }
-    struct DNSQueryKey: Hashable { var client: IPAddress; var name: String; var type: UInt16 }
 
     public init(options: AnalysisOptions) {
         self.options = options
         self.limits = options.limits
         self.flows = FlowTable(capacity: options.flowTableCapacity)
-        self.esp.reserveCapacity(1024)
-        self.ike.limits = options.limits
-        self.wireguard.limits = options.limits
-        self.otherVPNs.limits = options.limits
-        self.tls.limits = options.limits
-        self.openvpn.limits = options.limits
+        self.trackers = Trackers(limits: options.limits)
         self.stats.flowTableCapacity = self.flows.capacity
     }
 
@@ -112,7 +82,7 @@ public struct Analyzer {
     /// The IKE message of `frame`, when it is the last one added, as recorded: its step in the
     /// exchange and the frame it repeats. `packets` labels its lines with it, in one pass.
     public func lastIKEMessage(frame: Int) -> IKEMessageRecord? {
-        self.ike.last?.frame == frame ? self.ike.last : nil
+        self.trackers.ike.last?.frame == frame ? self.trackers.ike.last : nil
     }
 
     /// Every decoded frame, in capture order, with the bytes it was decoded from (a PPTP message split
@@ -139,8 +109,7 @@ public struct Analyzer {
         // What a plain GRE tunnel carries is analysed as its own packet (GRE in GRE: each level).
         var tunnel = HostPair(fact.source, fact.destination), next = carried
         while let i = next, let (inner, carried) = Classifier.fact(from: packet, ipAt: i) {
-            self.noteCarried(inner, in: tunnel)
-            self.record(inner)
+            self.record(inner, carriedIn: tunnel)
             if case .esp = fact.kind { self.pairs[HostPair(inner.source, inner.destination)]?.insideESP = true }
             tunnel = HostPair(inner.source, inner.destination)
             next = carried
@@ -196,7 +165,7 @@ public struct Analyzer {
     }
 
     /// The data-plane fast path: the evidence `record(_: PacketFact)` derives from the same packet's
-    /// `.esp`, `.gre` or `.other` fact, through the same calls.
+    /// `.esp`, `.gre` or `.other` fact, through the same trackers.
     mutating func record(_ d: DataPlaneFact, frame: Int, time: Timestamp) {
         if let server = self.options.server, d.source != server, d.destination != server { return }
         let isVPN: Bool = switch d.kind {
@@ -205,27 +174,8 @@ public struct Analyzer {
         }
         self.countTraffic(Endpoint(d.source, d.sourcePort), Endpoint(d.destination, d.destinationPort), d.ipProtocol,
                           isVPN: isVPN, frame: frame, time: time, bytes: d.ipLength)
-        switch d.kind {
-        case .other:
-            if d.ipProtocol == .udp, !self.openvpn.isEmpty {
-                self.openvpn.addData(Endpoint(d.source, d.sourcePort), Endpoint(d.destination, d.destinationPort), frame: frame,
-                                     time: time.seconds(since: self.stats.start!))
-            }
-        case .tlsData:
-            self.tls.addData(Endpoint(d.source, d.sourcePort), Endpoint(d.destination, d.destinationPort), frame: frame)
-        case .openvpnData:
-            self.openvpn.addData(Endpoint(d.source, d.sourcePort), Endpoint(d.destination, d.destinationPort), frame: frame,
-                                 time: time.seconds(since: self.stats.start!))
-        case .esp(let e):
-            self.addESP(e, Endpoint(d.source, d.sourcePort), Endpoint(d.destination, d.destinationPort), frame: frame, time: time,
-                        bytes: d.ipLength, isAH: false)
-        case .gre(let callID, let userData):
-            self.addGRE(callID, version: 1, d.source, d.destination, frame: frame, time: time, bytes: d.ipLength,
-                        userData: userData)
-        case .wireguard(let w):
-            self.wireguard.add(w, Endpoint(d.source, d.sourcePort), Endpoint(d.destination, d.destinationPort), frame: frame,
-                               time: time, seconds: time.seconds(since: self.stats.start!), bytes: d.ipLength)
-        }
+        var visit = DataPlaneVisit(fact: d, frame: frame, time: time, seconds: time.seconds(since: self.stats.start!))
+        self.trackers.each(&visit)
     }
 
     /// A packet to or from the server (any packet without `--server`): its flow, the server's
@@ -238,109 +188,29 @@ public struct Analyzer {
         if isVPN { self.touchPair(source.address, destination.address, frame: frame, time: time.seconds(since: self.stats.start!)) }
     }
 
-    /// Derives the evidence of one packet's fact.
-    mutating func record(_ fact: PacketFact) {
+    /// Derives the evidence of one packet's fact (`carriedIn`: the plain GRE tunnel it came out of).
+    mutating func record(_ fact: PacketFact, carriedIn tunnel: HostPair? = nil) {
         if self.stats.start == nil { self.stats.start = fact.time }
         let time = fact.time.seconds(since: self.stats.start!)
         if let server = self.options.server, fact.source != server, fact.destination != server {
             // Off-server traffic still matters when it resolves the server's name or reports an
             // error about a packet to it.
-            switch fact.kind {
-            case .dns(let d): self.addDNS(d, fact, time: time)
-            case .icmpError(let e) where e.quotedDestination == server || e.quotedSource == server:
-                self.addICMPError(e, fact, time: time)
-            default: break
-            }
-            return
+            var visit = FactVisit(fact: fact, context: self.context(time, tunnel), offServer: true)
+            return self.trackers.each(&visit)
         }
         self.countTraffic(fact.sourceEndpoint, fact.destinationEndpoint, fact.ipProtocol, isVPN: fact.isVPN,
                           frame: fact.frame, time: fact.time, bytes: fact.ipLength)
+        // An echo with the server given tells of its reachability: its pair gets a span.
+        if case .icmpEcho = fact.kind, let server = self.options.server, self.pairs[HostPair(fact.source, fact.destination)] == nil,
+           HostPair(fact.source, fact.destination).contains(server) {
+            self.touchPair(fact.source, fact.destination, frame: fact.frame, time: time)
+        }
+        var visit = FactVisit(fact: fact, context: self.context(time, tunnel), offServer: false)
+        self.trackers.each(&visit)
+    }
 
-        switch fact.kind {
-        case .other:
-            if let tcp = fact.tcp, ProtocolRegistry.tcp(fact.sourcePort, fact.destinationPort)?.service == .pptpControl {
-                self.addPPTPTCP(tcp, fact)
-            } else if let tcp = fact.tcp, ProtocolRegistry.tcp(fact.sourcePort, fact.destinationPort)?.service == .openvpn {
-                self.openvpn.addTCP(tcp, fact, time: time)
-            } else if let tcp = fact.tcp, ProtocolRegistry.tcp(fact.sourcePort, fact.destinationPort)?.service == .tls {
-                self.tls.addTCP(tcp, fact, time: time)
-            } else if fact.ipProtocol == .udp, !self.openvpn.isEmpty {
-                self.openvpn.addData(fact.sourceEndpoint, fact.destinationEndpoint, frame: fact.frame, time: time)
-            }
-        case .esp(let e):
-            self.addESP(e, fact.sourceEndpoint, fact.destinationEndpoint, frame: fact.frame, time: fact.time, bytes: fact.ipLength,
-                        isAH: false)
-        case .ah(let spi, let sequence):
-            self.addESP(ESPFact(spi: spi, sequence: sequence), fact.sourceEndpoint, fact.destinationEndpoint, frame: fact.frame,
-                        time: fact.time, bytes: fact.ipLength, isAH: true)
-        case .gre(let g):
-            if g.version == 0 { self.addPlainGRE(g, fact) }
-            if g.keepalive == nil {
-                self.addGRE(g.callID, version: g.version, fact.source, fact.destination, frame: fact.frame, time: fact.time,
-                            bytes: fact.ipLength, userData: g.carriesUserData)
-            }
-        case .natKeepalive:
-            if let index = self.pairs.index(forKey: HostPair(fact.source, fact.destination)) {
-                self.pairs.values[index].natKeepalives &+= 1
-            }
-        case .ike(let m):
-            self.ike.add(m, fact, time: time)
-        case .pptp(let messages):
-            if let tcp = fact.tcp { self.addPPTPTCP(tcp, fact) }
-            self.addPPTP(messages, fact, time: time)
-        case .openvpn(let packets):
-            if let tcp = fact.tcp { self.openvpn.addTCP(tcp, fact, time: time) }
-            self.openvpn.add(packets, fact, time: time)
-        case .l2tpControl(let c):
-            self.addL2TP(c, fact, time: time)
-        case .l2tpData(_, _, let userData):
-            if userData { self.countL2TPData(fact) }
-        case .pppControl(let p, let carrier):
-            switch carrier {
-            case .gre(let g):
-                self.addGRE(g.callID, version: g.version, fact.source, fact.destination, frame: fact.frame, time: fact.time,
-                            bytes: fact.ipLength, userData: false)
-            case .l2tp, .direct: break
-            }
-            self.addPPP(p, fact, time: time)
-        case .dns(let d):
-            self.addDNS(d, fact, time: time)
-        case .wireguard(let w):
-            self.wireguard.add(w, fact.sourceEndpoint, fact.destinationEndpoint, frame: fact.frame, time: fact.time, seconds: time,
-                               bytes: fact.ipLength)
-        case .icmpError(let e):
-            self.addICMPError(e, fact, time: time)
-        case .dtls(let version):
-            self.otherVPNs.noteDTLS(fact, version: version)
-        case .tls(let segment):
-            self.tls.add(segment, fact, time: time)
-        case .icmpEcho(let request, _, _):
-            let pair = HostPair(fact.source, fact.destination)
-            if self.pairs[pair] == nil, let server = self.options.server, pair.contains(server) {
-                self.touchPair(fact.source, fact.destination, frame: fact.frame, time: time)
-            }
-            guard let index = self.pairs.index(forKey: pair) else { break }
-            let limit = self.limits.framesPerList
-            if request { self.pairs.values[index].echoRequests.append(fact.frame, limit: limit, dropped: &self.dropped.frames) }
-            else { self.pairs.values[index].echoReplies.append(fact.frame, limit: limit, dropped: &self.dropped.frames) }
-        case .ipFragment(let id, _, _):
-            let key = FragmentKey(source: fact.source, destination: fact.destination, id: id)
-            if let index = self.fragments.index(forKey: key) {
-                self.fragments.values[index].append(fact.frame, limit: self.limits.framesPerList, dropped: &self.dropped.frames)
-            } else if self.fragments.count < self.limits.records {
-                self.fragments[key] = [fact.frame]
-            } else {
-                self.dropped.records &+= 1
-            }
-        }
-        if !fact.reassembledFrom.isEmpty {
-            // Only fragments still held can be matched against these; a full set stops growing.
-            if self.reassembledFrames.count < self.limits.records * self.limits.framesPerList {
-                self.reassembledFrames.formUnion(fact.reassembledFrom)
-            } else {
-                self.dropped.frames &+= fact.reassembledFrom.count
-            }
-        }
+    func context(_ time: Double, _ tunnel: HostPair?) -> TrackerContext {
+        TrackerContext(time: time, pairs: self.pairs, server: self.options.server, tunnel: tunnel)
     }
 
     // MARK: - Per protocol
@@ -361,55 +231,6 @@ public struct Analyzer {
         }
     }
 
-    /// ESP or AH by stream, updated in place; when the table is full its idlest quarter goes. The
-    /// ports count only for ESP-in-UDP.
-    mutating func addESP(_ e: ESPFact, _ source: Endpoint, _ destination: Endpoint, frame: Int, time: Timestamp,
-                         bytes: Int, isAH: Bool) {
-        let ports = e.udpEncapsulated ? UInt32(source.port) << 16 | UInt32(destination.port) : 0
-        let key = ESPStreamKey(source: source.address, destination: destination.address, spi: e.spi, ports: ports)
-        if let index = self.esp.index(forKey: key) {
-            self.esp.values[index].add(e, frame: frame, time: time, bytes: bytes)
-            return
-        }
-        if self.esp.count >= self.limits.streams {
-            self.dropped.streams += self.esp.evictIdle(max(1, self.limits.streams / 4), lastFrame: \.counter.lastFrame)
-        }
-        var stats = ESPStreamStats()
-        stats.isAH = isAH
-        stats.add(e, frame: frame, time: time, bytes: bytes)
-        self.esp[key] = stats
-    }
-
-    mutating func addGRE(_ callID: UInt16, version: UInt8, _ source: IPAddress, _ destination: IPAddress, frame: Int,
-                         time: Timestamp, bytes: Int, userData: Bool) {
-        let key = GREStreamKey(source: source, destination: destination, version: version, callID: callID)
-        if let index = self.gre.index(forKey: key) {
-            self.gre.values[index].add(frame: frame, time: time, bytes: bytes, userData: userData)
-            return
-        }
-        if self.gre.count >= self.limits.streams {
-            self.dropped.streams += self.gre.evictIdle(max(1, self.limits.streams / 4), lastFrame: \.counter.lastFrame)
-        }
-        var stats = GREStreamStats()
-        stats.add(frame: frame, time: time, bytes: bytes, userData: userData)
-        self.gre[key] = stats
-    }
-
-    /// A plain GRE packet: the pair is a GRE tunnel; a keepalive is noted as such.
-    mutating func addPlainGRE(_ g: GREFact, _ fact: PacketFact) {
-        guard let index = self.pairs.index(forKey: HostPair(fact.source, fact.destination)) else { return }
-        var tunnel = self.pairs.values[index].greTunnel ?? GRETunnelEvidence()
-        let limit = self.limits.framesPerList
-        switch g.keepalive {
-        case .request?: tunnel.keepaliveRequests.append(fact.frame, limit: limit, dropped: &self.dropped.frames)
-        case .reply?: tunnel.keepaliveReplies.append(fact.frame, limit: limit, dropped: &self.dropped.frames)
-        case nil: break
-        }
-        self.pairs.values[index].greTunnel = tunnel
-    }
-
-    /// Notes what a plain GRE tunnel between `tunnel` carries: the IP version, and the VPN protocol
-    /// inside if any.
     /// Frames whose control payloads were decrypted with the user's keys (IKE, or L2TP/PPP control
     /// inside ESP): the findings citing them are certain. Bounded like the other frame lists.
     mutating func noteDecrypted(_ packet: DecodedPacket) {
@@ -430,168 +251,28 @@ public struct Analyzer {
             if decrypted { return self.decryptedFrames.append(packet.frame.number) }
         }
     }
+}
 
-    mutating func noteCarried(_ inner: PacketFact, in tunnel: HostPair) {
-        guard let index = self.pairs.index(forKey: tunnel), self.pairs.values[index].greTunnel != nil else { return }
-        let what: String? = switch inner.kind {
-        case .ike: "IKE"
-        case .esp: "ESP"
-        case .ah: "AH"
-        case .gre(let g): g.version == 0 ? "GRE" : "PPTP"
-        case .pptp: "PPTP"
-        case .l2tpControl, .l2tpData: "L2TP"
-        case .pppControl(_, let carrier): if case .l2tp = carrier { "L2TP" } else { "PPTP" }
-        case .dns: "DNS"
-        default: nil
-        }
-        for name in [inner.source.isV4 ? "IPv4" : "IPv6", what] {
-            if let name, !self.pairs.values[index].greTunnel!.carries.contains(name) {
-                self.pairs.values[index].greTunnel!.carries.append(name)
-            }
-        }
+/// A decoded packet's fact to each tracker.
+struct FactVisit: TrackerVisitor {
+    let fact: PacketFact
+    let context: TrackerContext
+    let offServer: Bool
+    @inline(__always)
+    mutating func visit<T: Tracker>(_ tracker: inout T) {
+        if self.offServer { tracker.recordOffServer(self.fact, self.context) } else { tracker.record(self.fact, self.context) }
     }
+}
 
-    mutating func addPPTPTCP(_ tcp: TCPFact, _ fact: PacketFact) {
-        let pair = HostPair(fact.source, fact.destination)
-        let clientIsSource = ProtocolRegistry.isPort(fact.destinationPort, of: .pptpControl)
-        if self.pairs[pair]?.pptp == nil {
-            self.pairs[pair]?.pptp = PPTPControlEvidence(
-                client: clientIsSource ? fact.sourceEndpoint : fact.destinationEndpoint,
-                server: clientIsSource ? fact.destinationEndpoint : fact.sourceEndpoint)
-        }
-        guard let index = self.pairs.index(forKey: pair), self.pairs.values[index].pptp != nil else { return }
-        let limit = self.limits.framesPerList
-        if tcp.isSYN { self.pairs.values[index].pptp!.synFrames.append(fact.frame, limit: limit, dropped: &self.dropped.frames) }
-        if tcp.isSYNACK { self.pairs.values[index].pptp!.synAckFrames.append(fact.frame, limit: limit, dropped: &self.dropped.frames) }
-        if tcp.isFIN {
-            self.pairs.values[index].pptp!.finFrames.append(fact.frame, limit: limit, dropped: &self.dropped.frames)
-            if !clientIsSource { self.pairs.values[index].pptp!.finFromServer = true }
-        }
-        if tcp.isRST {
-            self.pairs.values[index].pptp!.resetFrames.append(fact.frame, limit: limit, dropped: &self.dropped.frames)
-            if !clientIsSource { self.pairs.values[index].pptp!.resetFromServer = true }
-        }
-    }
-
-    mutating func addPPTP(_ messages: [PPTPMessageFact], _ fact: PacketFact, time: Double) {
-        let pair = HostPair(fact.source, fact.destination)
-        let fromClient = ProtocolRegistry.isPort(fact.destinationPort, of: .pptpControl)
-        for m in messages {
-            guard let count = self.pairs[pair]?.pptp?.messages.count else { return }
-            guard count < self.limits.messagesPerSession else { self.dropped.messages &+= 1; continue }
-            self.pairs[pair]?.pptp?.messages.append(PPTPMessageRecord(
-                frame: fact.frame, time: time, fromClient: fromClient, type: m.type, callID: m.callID,
-                peerCallID: m.peerCallID, resultCode: m.resultCode, errorCode: m.errorCode, resultText: m.resultText))
-        }
-    }
-
-    mutating func addL2TP(_ c: L2TPControlFact, _ fact: PacketFact, time: Double) {
-        let pair = HostPair(fact.source, fact.destination)
-        guard self.pairs[pair] != nil else { return }
-        guard (self.pairs[pair]!.l2tp?.messages.count ?? 0) < self.limits.messagesPerSession else {
-            self.dropped.messages &+= 1
-            return
-        }
-        if self.pairs[pair]!.l2tp == nil {
-            // The LAC sends SCCRQ; mid-session, the side not bound to 1701 (or the first sender).
-            let sourceIsClient: Bool = switch c.messageType {
-            case .sccrq?, .scccn?, .icrq?, .iccn?: true
-            case .sccrp?, .icrp?: false
-            default: !(ProtocolRegistry.isPort(fact.sourcePort, of: .l2tp) && !ProtocolRegistry.isPort(fact.destinationPort, of: .l2tp))
-            }
-            self.pairs[pair]!.l2tp = L2TPEvidence(client: sourceIsClient ? fact.sourceEndpoint : fact.destinationEndpoint,
-                                                  server: sourceIsClient ? fact.destinationEndpoint : fact.sourceEndpoint)
-        }
-        let fromClient = fact.source == self.pairs[pair]!.l2tp!.client.address
-        var retransmissionOf: Int?
-        if let type = c.messageType {
-            let signature = L2TPSignature(source: fact.source, tunnel: c.tunnelID, ns: c.ns, type: type.rawValue)
-            if let first = self.pairs[pair]!.l2tpSignatures[signature] {
-                retransmissionOf = first
-            } else {
-                self.pairs[pair]!.l2tpSignatures[signature] = fact.frame
-            }
-        }
-        self.pairs[pair]!.l2tp!.messages.append(L2TPMessageRecord(
-            frame: fact.frame, time: time, fromClient: fromClient, tunnelID: c.tunnelID, sessionID: c.sessionID, ns: c.ns,
-            nr: c.nr, type: c.messageType, resultCode: c.resultCode, errorCode: c.errorCode, resultText: c.resultText,
-            retransmissionOf: retransmissionOf))
-    }
-
-    /// User data inside the L2TP tunnel; a tunnel first seen by its data (mid-session) is recorded with
-    /// the side not bound to 1701 (or the first sender) as client.
-    mutating func countL2TPData(_ fact: PacketFact) {
-        let pair = HostPair(fact.source, fact.destination)
-        guard self.pairs[pair] != nil else { return }
-        if self.pairs[pair]!.l2tp == nil {
-            let sourceIsClient = !(fact.sourcePort == 1701 && fact.destinationPort != 1701)
-            self.pairs[pair]!.l2tp = L2TPEvidence(client: sourceIsClient ? fact.sourceEndpoint : fact.destinationEndpoint,
-                                                  server: sourceIsClient ? fact.destinationEndpoint : fact.sourceEndpoint)
-        }
-        if fact.source == self.pairs[pair]!.l2tp!.client.address {
-            self.pairs[pair]!.l2tp!.dataFromClient += 1
-            if self.pairs[pair]!.l2tp!.firstDataFromClient == nil { self.pairs[pair]!.l2tp!.firstDataFromClient = fact.frame }
-        } else {
-            self.pairs[pair]!.l2tp!.dataFromServer += 1
-            if self.pairs[pair]!.l2tp!.firstDataFromServer == nil { self.pairs[pair]!.l2tp!.firstDataFromServer = fact.frame }
-        }
-    }
-
-    mutating func addPPP(_ p: PPPControlFact, _ fact: PacketFact, time: Double) {
-        let pair = HostPair(fact.source, fact.destination)
-        guard self.pairs[pair] != nil else { return }
-        guard self.pairs[pair]!.ppp.messages.count < self.limits.messagesPerSession else {
-            self.dropped.messages &+= 1
-            return
-        }
-        let signature = PPPSignature(source: fact.source, proto: p.protocolNumber.rawValue, code: p.code, id: p.identifier)
-        let count = self.pairs[pair]!.ppp.messages.count
-        var retransmissionOf: Int?
-        if let index = self.pairs[pair]!.pppSignatures[signature] {
-            retransmissionOf = self.pairs[pair]!.ppp.messages[index].frame
-        } else {
-            self.pairs[pair]!.pppSignatures[signature] = count
-        }
-        self.pairs[pair]!.ppp.messages.append(PPPMessageRecord(
-            frame: fact.frame, time: time, source: fact.source, fromClient: false, protocolNumber: p.protocolNumber,
-            code: p.code, identifier: p.identifier, authProtocol: p.authProtocol, message: p.message, msChapError: p.msChapError,
-            retransmissionOf: retransmissionOf))
-    }
-
-    mutating func addDNS(_ d: DNSFact, _ fact: PacketFact, time: Double) {
-        if !d.isResponse {
-            let key = DNSQueryKey(client: fact.source, name: d.queryName, type: d.queryType)
-            if let i = self.dnsOpen[key] {
-                self.dns[i].queryFrames.append(fact.frame, limit: self.limits.framesPerList, dropped: &self.dropped.frames)
-            } else if self.dns.count < self.limits.records {
-                self.dnsOpen[key] = self.dns.count
-                self.dns.append(DNSQueryRecord(name: d.queryName, queryType: d.queryType, client: fact.source,
-                                               resolver: fact.destination, queryFrames: [fact.frame], time: time,
-                                               responseFrame: nil, rcode: nil, answers: []))
-            } else {
-                self.dropped.records &+= 1
-            }
-        } else if let i = self.dnsOpen.removeValue(forKey: DNSQueryKey(client: fact.destination, name: d.queryName,
-                                                                        type: d.queryType)) {
-            self.dns[i].responseFrame = fact.frame
-            self.dns[i].rcode = d.rcode
-            self.dns[i].answers = d.answers
-        }
-    }
-
-    mutating func addICMPError(_ e: ICMPErrorFact, _ fact: PacketFact, time: Double) {
-        guard self.icmpErrors.count < self.limits.records else { self.dropped.records &+= 1; return }
-        self.icmpErrors.append(ICMPErrorRecord(frame: fact.frame, time: time, reporter: fact.source, error: e,
-                                               meaning: e.meaning, quotedWhat: Self.describeQuoted(e)))
-    }
-
-    static func describeQuoted(_ e: ICMPErrorFact) -> String {
-        if let entry = e.quotedEntry { return entry.name.description }
-        switch e.quotedProtocol {
-        case .udp: return "UDP \(e.quotedDestinationPort)"
-        case .tcp: return "TCP \(e.quotedDestinationPort)"
-        default: return "IP protocol \(e.quotedProtocol.rawValue)"
-        }
+/// A data-plane packet to each tracker (those without a data plane ignore it).
+struct DataPlaneVisit: TrackerVisitor {
+    let fact: DataPlaneFact
+    let frame: Int
+    let time: Timestamp
+    let seconds: Double
+    @inline(__always)
+    mutating func visit<T: Tracker>(_ tracker: inout T) {
+        tracker.record(self.fact, frame: self.frame, time: self.time, seconds: self.seconds)
     }
 }
 

@@ -160,3 +160,27 @@ import TestSupport
         #expect(nat.clientBehindNAT && !nat.serverBehindNAT)
     }
 }
+
+/// An IKE SA evicted at the `ikeSAs` ceiling leaves no empty session behind: its host pair had
+/// nothing else. Synthetic facts (two clients' IKE_SA_INIT requests, the second evicting the
+/// first): the ceiling is hit in a lab capture only with a hostile generator.
+@Suite struct EvictedSATests {
+    @Test func anEvictedSAMakesNoSession() {
+        func request(_ frame: Int, from client: String, spi: UInt64) -> PacketFact {
+            let m = IKEMessageFact(version: 2, exchange: .ikeSAInit, initiatorSPI: spi, responderSPI: 0, fromInitiator: true,
+                                   isResponse: false, length: 300, payloadTypes: [33], notifies: [])
+            return PacketFact(frame: frame, time: Timestamp(seconds: 1_000 + Int64(frame), nanoseconds: 0),
+                              source: IPAddress(client)!, destination: IPAddress("203.0.113.20")!, ipProtocol: .udp,
+                              sourcePort: 500, destinationPort: 500, ipLength: 328, ttl: 64, kind: .ike(m))
+        }
+        var options = AnalysisOptions()
+        options.limits.ikeSAs = 1
+        var analyzer = Analyzer(options: options)
+        analyzer.add(fact: request(1, from: "192.0.2.10", spi: 0x1111))
+        analyzer.add(fact: request(2, from: "192.0.2.11", spi: 0x2222))
+        let a = analyzer.finish()
+        #expect(a.capture.stateDropped["IKE SAs"] == 1)
+        #expect(a.sessions.count == 1, "\(a.sessions.map { "\($0.client) \($0.protocolLabel)" })")
+        #expect(a.sessions.first?.client == IPAddress("192.0.2.11")!)
+    }
+}

@@ -1,6 +1,77 @@
 import Capture
 import Decoding
 
+/// ESP and AH by stream (`ESPStreamKey`), updated in place; when the table is full its idlest
+/// quarter goes (`AnalysisLimits.streams`). A session's streams are those on its endpoints
+/// (`Attempts.owner`): ESP-in-UDP follows its ports, ESP on IP its host pair.
+struct ESPTracker: Tracker {
+    let limits: AnalysisLimits
+    private(set) var streams: [ESPStreamKey: ESPStreamStats] = [:]
+    private(set) var dropped = DroppedState()
+
+    init(limits: AnalysisLimits) {
+        self.limits = limits
+        self.streams.reserveCapacity(1024)
+    }
+
+    mutating func record(_ fact: PacketFact, _ context: TrackerContext) {
+        switch fact.kind {
+        case .esp(let e):
+            self.add(e, fact.sourceEndpoint, fact.destinationEndpoint, frame: fact.frame, time: fact.time, bytes: fact.ipLength,
+                     isAH: false)
+        case .ah(let spi, let sequence):
+            self.add(ESPFact(spi: spi, sequence: sequence), fact.sourceEndpoint, fact.destinationEndpoint, frame: fact.frame,
+                     time: fact.time, bytes: fact.ipLength, isAH: true)
+        default: break
+        }
+    }
+
+    @inline(__always)
+    mutating func record(_ d: DataPlaneFact, frame: Int, time: Timestamp, seconds: Double) {
+        guard case .esp(let e) = d.kind else { return }
+        self.add(e, Endpoint(d.source, d.sourcePort), Endpoint(d.destination, d.destinationPort), frame: frame, time: time,
+                 bytes: d.ipLength, isAH: false)
+    }
+
+    /// The ports count only for ESP-in-UDP.
+    @inline(__always)
+    mutating func add(_ e: ESPFact, _ source: Endpoint, _ destination: Endpoint, frame: Int, time: Timestamp,
+                      bytes: Int, isAH: Bool) {
+        let ports = e.udpEncapsulated ? UInt32(source.port) << 16 | UInt32(destination.port) : 0
+        let key = ESPStreamKey(source: source.address, destination: destination.address, spi: e.spi, ports: ports)
+        if let index = self.streams.index(forKey: key) {
+            self.streams.values[index].add(e, frame: frame, time: time, bytes: bytes)
+            return
+        }
+        if self.streams.count >= self.limits.streams {
+            self.dropped.streams += self.streams.evictIdle(max(1, self.limits.streams / 4), lastFrame: \.counter.lastFrame)
+        }
+        var stats = ESPStreamStats()
+        stats.isAH = isAH
+        stats.add(e, frame: frame, time: time, bytes: bytes)
+        self.streams[key] = stats
+    }
+
+    /// Every stream as reported, by first frame (`Attempts` ties ESP on other hosts with them).
+    func list(start: Timestamp) -> [ESPStream] {
+        self.streams.map { key, s in
+            ESPStream(source: key.source, destination: key.destination, spi: key.spi, udpEncapsulated: s.udpEncapsulated,
+                      sourcePort: UInt16(truncatingIfNeeded: key.ports >> 16), destinationPort: UInt16(truncatingIfNeeded: key.ports),
+                      isAH: s.isAH, traffic: Analyzer.summary(s.counter, start: start), firstSequence: s.firstSequence,
+                      highestSequence: s.highestSequence, missing: s.missing, gaps: s.gaps, reordered: s.reordered,
+                      firstGapFrame: s.firstGapFrame == 0 ? nil : s.firstGapFrame)
+        }.sorted { ($0.traffic.firstFrame ?? 0) < ($1.traffic.firstFrame ?? 0) }
+    }
+
+    func fill(_ sessions: inout [Session?], _ scope: FinishScope) {
+        for s in self.list(start: scope.start) {
+            if let a = scope.attempts.owner(Endpoint(s.source, s.sourcePort), Endpoint(s.destination, s.destinationPort)) {
+                sessions[a]?.esp.append(s)
+            }
+        }
+    }
+}
+
 /// ESP per SPI: SPIs are one-way, so a stream is (source, destination, SPI), with its UDP ports
 /// when encapsulated (two clients behind one NAT differ by them). Plain values, updated in place:
 /// no allocation per packet once the stream exists.
@@ -54,33 +125,3 @@ public struct ESPStreamStats: Hashable, Sendable {
     }
 }
 
-/// GRE per (source, destination, version, call ID): PPTP's data channel (version 1) or a plain GRE
-/// tunnel (version 0), one direction each.
-/// GRE in one direction: every packet, and those carrying user data (PPTP: a datagram inside PPP,
-/// not LCP and not an acknowledgment alone).
-public struct GREStreamStats: Hashable, Sendable {
-    public var counter = TrafficCounter()
-    public var userData = 0
-    public var firstUserDataFrame = 0
-    public var firstUserDataTime = Timestamp(seconds: 0, nanoseconds: 0)
-
-    @inline(__always)
-    mutating func add(frame: Int, time: Timestamp, bytes: Int, userData: Bool) {
-        self.counter.add(frame: frame, time: time, bytes: bytes)
-        if userData {
-            if self.userData == 0 { (self.firstUserDataFrame, self.firstUserDataTime) = (frame, time) }
-            self.userData &+= 1
-        }
-    }
-}
-
-public struct GREStreamKey: Hashable, Sendable {
-    public var source: IPAddress
-    public var destination: IPAddress
-    public var version: UInt8
-    public var callID: UInt16
-    @inline(__always)
-    public func _rawHashValue(seed: Int) -> Int {
-        KeyHash.hash(self.source, self.destination, UInt64(self.version) << 16 | UInt64(self.callID), seed: seed)
-    }
-}

@@ -135,7 +135,7 @@ public struct IKESA: Sendable, Codable, Hashable {
 }
 
 /// Builds `IKESA`s from IKE message facts.
-struct IKETracker {
+struct IKETracker: Tracker {
     struct Key: Hashable {
         var version: UInt8
         var initiatorSPI: UInt64
@@ -185,14 +185,44 @@ struct IKETracker {
     /// The SAs of each host pair, to bound them per pair (`AnalysisLimits.ikeSAsPerPair`).
     var pairKeys: [HostPair: [Key]] = [:]
     var created = 0
-    var limits = AnalysisLimits()
-    /// SAs evicted by the ceilings.
-    var evicted = 0
+    var limits: AnalysisLimits
     /// The record of the message just added (nil when it was not recorded).
     var last: IKEMessageRecord?
-    /// What the per-SA ceilings refused: messages (`messagesPerSession`), cleartext values
-    /// (`valuesPerSA`), fragment frames of one message (`framesPerList`).
+    /// What the ceilings refused: SAs evicted (`ikeSAs`, `ikeSAsPerPair`), messages
+    /// (`messagesPerSession`), cleartext values (`valuesPerSA`), fragment frames of one message
+    /// (`framesPerList`).
     var dropped = DroppedState()
+
+    /// Host pairs whose every SA was evicted (bounded by `hostPairs`): what is left of them is no
+    /// session of its own (`split`).
+    private(set) var evictedPairs: Set<HostPair> = []
+
+    init(limits: AnalysisLimits) { self.limits = limits }
+
+    /// A session made only of an evicted SA's host pair (its flows, nothing any tracker recorded)
+    /// is no session: the ceiling's count (`stateDropped`) says what went.
+    func split(_ session: Session, owned: [HostPair]) -> [Session] {
+        guard session.ike.isEmpty, !owned.isEmpty, owned.allSatisfy(self.evictedPairs.contains), session.esp.isEmpty,
+              session.gre.isEmpty, session.pptp == nil, session.l2tp == nil, session.ppp == nil, session.wireguard == nil,
+              session.openvpn.isEmpty, session.echoRequests.isEmpty, session.icmpErrors.isEmpty else { return [session] }
+        return []
+    }
+
+    mutating func record(_ fact: PacketFact, _ context: TrackerContext) {
+        if case .ike(let m) = fact.kind { self.add(m, fact, time: context.time) }
+    }
+
+    /// Each attempt's SAs (the attempts are made of them, `Attempts`).
+    func fill(_ sessions: inout [Session?], _ scope: FinishScope) {
+        let all = self.all
+        for a in sessions.indices where sessions[a] != nil { sessions[a]!.ike = scope.attempts.list[a].sas.map { all[$0] } }
+    }
+
+    /// NAT as the SAs' NAT-D payloads show it, from the client's side.
+    func complete(_ session: inout Session, _ scope: FinishScope, attempt: Int) {
+        session.nat = NATDetection.conclude(sas: session.ike, client: session.client,
+                                            flowAddresses: Set(session.flows.flatMap { [$0.a.address, $0.b.address] }))
+    }
 
     mutating func add(_ m: IKEMessageFact, _ fact: PacketFact, time: Double) {
         let key = Key(version: m.version, initiatorSPI: m.initiatorSPI)
@@ -212,6 +242,7 @@ struct IKETracker {
             default: nil
             }
             self.makeRoom(for: HostPair(src.address, dst.address))
+            self.evictedPairs.remove(HostPair(src.address, dst.address))
             self.pairKeys[HostPair(src.address, dst.address), default: []].append(key)
             self.states[key] = State(sa: IKESA(version: m.version, initiatorSPI: m.initiatorSPI, responderSPI: m.responderSPI,
                                                initiator: initiator, responder: responder, phase1: phase1,
@@ -247,8 +278,11 @@ struct IKETracker {
         for key in keys {
             guard let state = self.states.removeValue(forKey: key) else { continue }
             self.pairKeys[state.pair]?.removeAll { $0 == key }
-            if self.pairKeys[state.pair]?.isEmpty == true { self.pairKeys[state.pair] = nil }
-            self.evicted += 1
+            if self.pairKeys[state.pair]?.isEmpty == true {
+                self.pairKeys[state.pair] = nil
+                if self.evictedPairs.count < self.limits.hostPairs { self.evictedPairs.insert(state.pair) }
+            }
+            self.dropped.ikeSAs += 1
         }
     }
 

@@ -59,8 +59,8 @@ public struct OpenVPNEvidence: Sendable, Codable, Hashable {
 /// `AnalysisLimits`: `records` sessions, `messagesPerSession` TLS records each, `framesPerList`
 /// frames per list; the control channel's reassembly holds at most `maxPending` packets and
 /// `maxStreamBytes` bytes per direction.
-struct OpenVPNTracker {
-    var limits = AnalysisLimits()
+struct OpenVPNTracker: Tracker {
+    let limits: AnalysisLimits
     private(set) var sessions: [OpenVPNEvidence] = []
     private var bySessionID: [UInt64: Int] = [:]
     /// The latest session of each (client, server) endpoint pair.
@@ -85,7 +85,41 @@ struct OpenVPNTracker {
         var lost = false
     }
 
+    init(limits: AnalysisLimits) { self.limits = limits }
+
     var isEmpty: Bool { self.sessions.isEmpty }
+
+    mutating func record(_ fact: PacketFact, _ context: TrackerContext) {
+        switch fact.kind {
+        case .other:
+            if let tcp = fact.tcp, ProtocolRegistry.tcp(fact.sourcePort, fact.destinationPort)?.service == .openvpn {
+                self.addTCP(tcp, fact, time: context.time)
+            } else if fact.ipProtocol == .udp, !self.isEmpty {
+                self.addData(fact.sourceEndpoint, fact.destinationEndpoint, frame: fact.frame, time: context.time)
+            }
+        case .openvpn(let packets):
+            if let tcp = fact.tcp { self.addTCP(tcp, fact, time: context.time) }
+            self.add(packets, fact, time: context.time)
+        default: break
+        }
+    }
+
+    /// Data packets, and UDP on a session's endpoints (data on a port without a registry entry).
+    @inline(__always)
+    mutating func record(_ d: DataPlaneFact, frame: Int, time: Timestamp, seconds: Double) {
+        switch d.kind {
+        case .openvpnData: break
+        case .other where d.ipProtocol == .udp && !self.isEmpty: break
+        default: return
+        }
+        self.addData(Endpoint(d.source, d.sourcePort), Endpoint(d.destination, d.destinationPort), frame: frame, time: seconds)
+    }
+
+    func fill(_ sessions: inout [Session?], _ scope: FinishScope) {
+        for o in self.sessions {
+            if let a = scope.owner(of: HostPair(o.client.address, o.server.address)) { sessions[a]?.openvpn.append(o) }
+        }
+    }
 
     /// The OpenVPN packets of one datagram or segment.
     mutating func add(_ packets: [OpenVPNPacketFact], _ fact: PacketFact, time: Double) {

@@ -1,11 +1,15 @@
+import Capture
 import Decoding
 
 /// What names the VPNs we do not diagnose: DTLS on UDP 443 as it is seen (bounded by
-/// `AnalysisLimits.records`), then, at the end, the TLS connections, flows and sessions beside it.
-struct OtherVPNTracker {
-    var limits = AnalysisLimits()
+/// `AnalysisLimits.records`) and the TLS connections on TLS-VPN ports (`TLSTracker`), then, at the
+/// end, the flows and sessions beside them.
+struct OtherVPNTracker: Tracker {
+    let limits: AnalysisLimits
+    /// The TLS connections whose hellos and data name a VPN (only for naming, so kept here).
+    private(set) var tls: TLSTracker
     private(set) var dtls: [HostPair: DTLSNote] = [:]
-    var dropped = 0
+    private var droppedDTLS = DroppedState()
 
     /// TLS connections kept per named VPN (the latest).
     static let maxConnections = 8
@@ -20,10 +24,44 @@ struct OtherVPNTracker {
         var fromServer = 0
     }
 
+    init(limits: AnalysisLimits) {
+        self.limits = limits
+        self.tls = TLSTracker(limits: limits)
+    }
+
+    var dropped: DroppedState {
+        var d = self.droppedDTLS
+        d.records &+= self.tls.dropped
+        return d
+    }
+
+    mutating func record(_ fact: PacketFact, _ context: TrackerContext) {
+        switch fact.kind {
+        case .dtls(let version): self.noteDTLS(fact, version: version)
+        case .tls(let segment): self.tls.add(segment, fact, time: context.time)
+        case .other:
+            if let tcp = fact.tcp, ProtocolRegistry.tcp(fact.sourcePort, fact.destinationPort)?.service == .tls {
+                self.tls.addTCP(tcp, fact, time: context.time)
+            }
+        default: break
+        }
+    }
+
+    /// A segment starting a TLS application-data record, counted from its header.
+    @inline(__always)
+    mutating func record(_ d: DataPlaneFact, frame: Int, time: Timestamp, seconds: Double) {
+        guard case .tlsData = d.kind else { return }
+        self.tls.addData(Endpoint(d.source, d.sourcePort), Endpoint(d.destination, d.destinationPort), frame: frame)
+    }
+
+    func conclude(_ analysis: inout Analysis, flows: FlowTable) {
+        analysis.otherVPNs = self.recognise(flows: flows, sessions: analysis.sessions, tls: self.tls.connections)
+    }
+
     mutating func noteDTLS(_ fact: PacketFact, version: UInt16) {
         let pair = HostPair(fact.source, fact.destination)
         if self.dtls[pair] == nil {
-            guard self.dtls.count < self.limits.records else { self.dropped &+= 1; return }
+            guard self.dtls.count < self.limits.records else { self.droppedDTLS.records &+= 1; return }
             let toServer = fact.destinationPort == DTLSRecord.port
             self.dtls[pair] = DTLSNote(client: toServer ? fact.source : fact.destination,
                                        server: toServer ? fact.destinationEndpoint : fact.sourceEndpoint, firstFrame: fact.frame)

@@ -34,84 +34,137 @@ public struct PPTPControlEvidence: Sendable, Codable, Hashable {
     public var serverCallID: UInt16? { self.first(.outgoingCallReply)?.callID }
 }
 
-/// An L2TP control message as recorded.
-public struct L2TPMessageRecord: Sendable, Codable, Hashable {
-    public var frame: Int
-    public var time: Double
-    public var fromClient: Bool
-    public var tunnelID: UInt16
-    public var sessionID: UInt16
-    public var ns: UInt16
-    public var nr: UInt16
-    /// nil for a ZLB acknowledgement.
-    public var type: L2TPMessageType?
-    public var resultCode: UInt16?
-    public var errorCode: UInt16?
-    public var resultText: String?
-    public var retransmissionOf: Int?
-}
+/// PPTP's control connections keyed by their TCP endpoints, and their calls by call ID (RFC 2637
+/// §2.7, §4.1): each side assigns its own Call ID in its Outgoing/Incoming-Call-Request or Reply,
+/// and GRE (and the PPP inside it) carries the receiver's in its key field. Per connection: the
+/// SYNs, FINs and RSTs and each message, whether decoded from one segment or read from the
+/// reassembled stream (`Analyzer+TCPStreams.swift`), the PPP frames its calls carried and its span.
+/// Two connections between one pair of hosts at the same time are two sessions unless IKE makes them one attempt
+/// (`split`). Kept only for pairs with a session; bounded by `records` connections,
+/// `messagesPerSession` and `framesPerList`.
+struct PPTPTracker: Tracker {
+    let limits: AnalysisLimits
+    private(set) var connections: [Connection] = []
+    private var byEndpoints: [EndpointPair: Int] = [:]
+    /// The connections of each host pair, in the order they began.
+    private var byPair: [HostPair: [Int]] = [:]
+    /// The connection of each call, by the call ID its receiver assigned.
+    private var calls: [AssignedID: Int] = [:]
+    private(set) var dropped = DroppedState()
 
-/// An L2TP tunnel (LAC = client, LNS = server) with its control messages and data counters.
-public struct L2TPEvidence: Sendable, Codable, Hashable {
-    public var client: Endpoint
-    public var server: Endpoint
-    public var messages: [L2TPMessageRecord] = []
-    /// User data each way: PPP frames carrying IP or compressed/encrypted datagrams (not LCP echoes).
-    public var dataFromClient = 0
-    public var dataFromServer = 0
-    public var firstDataFromClient: Int?
-    public var firstDataFromServer: Int?
-    public func first(_ type: L2TPMessageType) -> L2TPMessageRecord? { self.messages.first { $0.type == type } }
-    public func all(_ type: L2TPMessageType) -> [L2TPMessageRecord] { self.messages.filter { $0.type == type } }
-}
+    struct Connection {
+        var evidence: PPTPControlEvidence
+        var span: Span
+        var pppFrames: Set<Int> = []
+    }
 
-/// A PPP control packet as recorded.
-public struct PPPMessageRecord: Sendable, Codable, Hashable {
-    public var frame: Int
-    public var time: Double
-    public var source: IPAddress
-    public var fromClient: Bool
-    public var protocolNumber: PPPProtocol
-    public var code: UInt8
-    public var identifier: UInt8
-    public var authProtocol: PPPProtocol?
-    public var message: String?
-    public var msChapError: Int?
-    /// Same protocol, code, identifier and direction seen before (a Configure-Request retransmission).
-    public var retransmissionOf: Int?
-}
+    init(limits: AnalysisLimits) { self.limits = limits }
 
-/// The PPP running inside a PPTP call or an L2TP session.
-public struct PPPEvidence: Sendable, Codable, Hashable {
-    public var messages: [PPPMessageRecord] = []
-
-    public func messages(_ proto: PPPProtocol, code: UInt8? = nil, fromClient: Bool? = nil) -> [PPPMessageRecord] {
-        self.messages.filter {
-            $0.protocolNumber == proto && (code == nil || $0.code == code) && (fromClient == nil || $0.fromClient == fromClient)
+    mutating func record(_ fact: PacketFact, _ context: TrackerContext) {
+        switch fact.kind {
+        case .other:
+            if let tcp = fact.tcp, ProtocolRegistry.tcp(fact.sourcePort, fact.destinationPort)?.service == .pptpControl {
+                self.addTCP(tcp, fact, context)
+            }
+        case .pptp(let messages):
+            if let tcp = fact.tcp { self.addTCP(tcp, fact, context) }
+            self.add(messages, fact, time: context.time)
+        case .pppControl(_, .gre(let g)):
+            let pair = HostPair(fact.source, fact.destination)
+            guard let c = self.calls[AssignedID(pair: pair, receiver: fact.destination, id: g.callID)] else { return }
+            if self.connections[c].pppFrames.count < self.limits.messagesPerSession { self.connections[c].pppFrames.insert(fact.frame) }
+            self.connections[c].span.extend(frame: fact.frame, time: context.time)
+        default: break
         }
     }
-    /// Both sides acknowledged the other's Configure-Request for `proto` (LCP, IPCP).
-    public func negotiated(_ proto: PPPProtocol) -> Bool {
-        !self.messages(proto, code: PPPControlFact.Code.configureAck, fromClient: true).isEmpty
-            && !self.messages(proto, code: PPPControlFact.Code.configureAck, fromClient: false).isEmpty
-    }
-    /// The authentication protocol the server asked for in its LCP Configure-Request.
-    public var authProtocol: PPPProtocol? {
-        self.messages.first { $0.protocolNumber == .lcp && $0.authProtocol != nil }?.authProtocol
-    }
-    public var authSucceeded: PPPMessageRecord? {
-        self.messages.first {
-            ($0.protocolNumber == .pap && $0.code == 2) || ($0.protocolNumber == .chap && $0.code == 3)
-                || ($0.protocolNumber == .eap && $0.code == 3)
+
+    mutating func addTCP(_ tcp: TCPFact, _ fact: PacketFact, _ context: TrackerContext) {
+        let pair = HostPair(fact.source, fact.destination)
+        let clientIsSource = ProtocolRegistry.isPort(fact.destinationPort, of: .pptpControl)
+        let key = EndpointPair(fact.sourceEndpoint, fact.destinationEndpoint)
+        if self.byEndpoints[key] == nil, context.knows(pair) {
+            guard self.connections.count < self.limits.records else { self.dropped.records &+= 1; return }
+            self.byEndpoints[key] = self.connections.count
+            self.byPair[pair, default: []].append(self.connections.count)
+            self.connections.append(Connection(
+                evidence: PPTPControlEvidence(client: clientIsSource ? fact.sourceEndpoint : fact.destinationEndpoint,
+                                              server: clientIsSource ? fact.destinationEndpoint : fact.sourceEndpoint),
+                span: Span(frame: fact.frame, time: context.time)))
+        }
+        guard let c = self.byEndpoints[key] else { return }
+        self.connections[c].span.extend(frame: fact.frame, time: context.time)
+        let limit = self.limits.framesPerList
+        if tcp.isSYN { self.connections[c].evidence.synFrames.append(fact.frame, limit: limit, dropped: &self.dropped.frames) }
+        if tcp.isSYNACK { self.connections[c].evidence.synAckFrames.append(fact.frame, limit: limit, dropped: &self.dropped.frames) }
+        if tcp.isFIN {
+            self.connections[c].evidence.finFrames.append(fact.frame, limit: limit, dropped: &self.dropped.frames)
+            if !clientIsSource { self.connections[c].evidence.finFromServer = true }
+        }
+        if tcp.isRST {
+            self.connections[c].evidence.resetFrames.append(fact.frame, limit: limit, dropped: &self.dropped.frames)
+            if !clientIsSource { self.connections[c].evidence.resetFromServer = true }
         }
     }
-    public var authFailed: PPPMessageRecord? {
-        self.messages.first {
-            ($0.protocolNumber == .pap && $0.code == 3) || ($0.protocolNumber == .chap && $0.code == 4)
-                || ($0.protocolNumber == .eap && $0.code == 4)
+
+    mutating func add(_ messages: [PPTPMessageFact], _ fact: PacketFact, time: Double) {
+        let fromClient = ProtocolRegistry.isPort(fact.destinationPort, of: .pptpControl)
+        guard let c = self.byEndpoints[EndpointPair(fact.sourceEndpoint, fact.destinationEndpoint)] else { return }
+        for m in messages {
+            guard self.connections[c].evidence.messages.count < self.limits.messagesPerSession else { self.dropped.messages &+= 1; continue }
+            self.connections[c].evidence.messages.append(PPTPMessageRecord(
+                frame: fact.frame, time: time, fromClient: fromClient, type: m.type, callID: m.callID,
+                peerCallID: m.peerCallID, resultCode: m.resultCode, errorCode: m.errorCode, resultText: m.resultText))
+            // The sender's own call ID: what GRE to it carries.
+            if let id = m.callID, [.outgoingCallRequest, .outgoingCallReply, .incomingCallRequest, .incomingCallReply].contains(m.type) {
+                self.calls[AssignedID(pair: HostPair(fact.source, fact.destination), receiver: fact.source, id: id)] = c
+            }
         }
+        self.connections[c].span.extend(frame: fact.frame, time: time)
     }
-    public var authStarted: PPPMessageRecord? {
-        self.messages.first { [.pap, .chap, .eap].contains($0.protocolNumber) }
+
+    /// The connections of the first of `owned` that has any.
+    func connections(on owned: [HostPair]) -> [Int] { owned.lazy.compactMap { self.byPair[$0] }.first ?? [] }
+
+    /// The connections of the session's pair as one (`split` parts them when IKE does not hold
+    /// them together).
+    func fill(_ sessions: inout [Session?], _ scope: FinishScope) {
+        scope.eachSession(&sessions) { session, owned in session.pptp = self.merged(self.connections(on: owned)) }
+    }
+
+    /// Connections as one: the first one's ends, every frame and message in capture order.
+    func merged(_ connections: [Int]) -> PPTPControlEvidence? {
+        let all = connections.map { self.connections[$0].evidence }
+        guard var merged = all.first else { return nil }
+        for e in all.dropFirst() {
+            merged.synFrames = (merged.synFrames + e.synFrames).sorted()
+            merged.synAckFrames = (merged.synAckFrames + e.synAckFrames).sorted()
+            merged.finFrames = (merged.finFrames + e.finFrames).sorted()
+            merged.resetFrames = (merged.resetFrames + e.resetFrames).sorted()
+            merged.finFromServer = merged.finFromServer || e.finFromServer
+            merged.resetFromServer = merged.resetFromServer || e.resetFromServer
+            merged.messages = (merged.messages + e.messages).sorted { $0.frame < $1.frame }
+        }
+        return merged
+    }
+
+    /// Without IKE to make them one attempt, control connections between the session's hosts at
+    /// the same time are separate sessions (`Span.attempts`; one after the other they are a client
+    /// retrying): each its messages, the GRE of its calls (by call ID), their PPP and its span. GRE
+    /// of no known call stays with the first.
+    func split(_ session: Session, owned: [HostPair]) -> [Session] {
+        let mine = self.connections(on: owned)
+        guard mine.count > 1, session.ike.isEmpty else { return [session] }
+        let groups = Span.attempts(mine.map { self.connections[$0].span }).map { $0.map { mine[$0] } }
+        guard groups.count > 1 else { return [session] }
+        return groups.enumerated().map { i, group in
+            var part = session.part(i, span: Span.union(group.map { self.connections[$0].span }),
+                                    pppFrames: group.reduce(into: Set<Int>()) { $0.formUnion(self.connections[$1].pppFrames) })
+            part.pptp = self.merged(group)
+            part.gre = session.gre.filter { g in
+                let call = self.calls[AssignedID(pair: HostPair(g.source, g.destination), receiver: g.destination, id: g.callID)]
+                return call.map(group.contains) ?? (i == 0)
+            }
+            return part
+        }
     }
 }

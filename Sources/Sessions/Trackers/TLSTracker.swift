@@ -48,10 +48,12 @@ public struct TLSConnection: Sendable, Codable, Hashable {
 /// plane); a connection is tracked from its first handshake record, at most `AnalysisLimits.records`
 /// of them (more are counted in `dropped`), and a data segment costs one table lookup.
 struct TLSTracker {
-    var limits = AnalysisLimits()
+    let limits: AnalysisLimits
     private(set) var connections: [TLSConnection] = []
     private var index: [EndpointPair: Int] = [:]
     var dropped = 0
+
+    init(limits: AnalysisLimits) { self.limits = limits }
 
     /// A FIN or RST of a tracked connection (they reach the decoder: `Classifier.wire`).
     mutating func addTCP(_ tcp: TCPFact, _ fact: PacketFact, time: Double) {

@@ -5,8 +5,8 @@ import Decoding
 /// initiation's sender index as its receiver), transport data counted per direction in place (no
 /// allocation per packet once the pair is known). Bounded by `AnalysisLimits`: pairs up to
 /// `hostPairs`, handshakes of a pair up to `messagesPerSession`; what goes over is counted as dropped.
-struct WireGuardTracker {
-    var limits = AnalysisLimits()
+struct WireGuardTracker: Tracker {
+    let limits: AnalysisLimits
     private(set) var pairs: [HostPair: Peers] = [:]
     var dropped = DroppedState()
 
@@ -18,6 +18,37 @@ struct WireGuardTracker {
         var cookieReplies: [Int] = []
     }
     struct Keepalives { var count = 0; var firstFrame = 0 }
+
+    init(limits: AnalysisLimits) { self.limits = limits }
+
+    mutating func record(_ fact: PacketFact, _ context: TrackerContext) {
+        guard case .wireguard(let w) = fact.kind else { return }
+        self.add(w, fact.sourceEndpoint, fact.destinationEndpoint, frame: fact.frame, time: fact.time, seconds: context.time,
+                 bytes: fact.ipLength)
+    }
+
+    @inline(__always)
+    mutating func record(_ d: DataPlaneFact, frame: Int, time: Timestamp, seconds: Double) {
+        guard case .wireguard(let w) = d.kind else { return }
+        self.add(w, Endpoint(d.source, d.sourcePort), Endpoint(d.destination, d.destinationPort), frame: frame, time: time,
+                 seconds: seconds, bytes: d.ipLength)
+    }
+
+    /// The evidence of each session's home pair, its low address taken as client until the roles
+    /// are known (`complete`).
+    func fill(_ sessions: inout [Session?], _ scope: FinishScope) {
+        for a in sessions.indices where sessions[a] != nil {
+            sessions[a]!.wireguard = self.evidence(scope.homes[a], client: scope.homes[a].low) {
+                Analyzer.summary($0, start: scope.start)
+            }
+        }
+    }
+
+    func complete(_ session: inout Session, _ scope: FinishScope, attempt: Int) {
+        guard var e = session.wireguard, session.client != scope.homes[attempt].low else { return }
+        (e.fromClient, e.fromServer) = (e.fromServer, e.fromClient)
+        session.wireguard = e
+    }
 
     /// One message at `time` (`seconds` into the capture).
     mutating func add(_ m: WireGuardFact, _ source: Endpoint, _ destination: Endpoint, frame: Int, time: Timestamp,
@@ -67,16 +98,6 @@ struct WireGuardTracker {
         }
         self.pairs[pair] = Peers()
         return self.pairs.index(forKey: pair)
-    }
-
-    /// Client and server of a pair: the first initiation's sender and its peer; else (the capture
-    /// began after the handshake) the peer on WireGuard's usual port is the server.
-    func roles(_ pair: HostPair) -> (client: IPAddress, server: IPAddress, from: String)? {
-        guard let peers = self.pairs[pair] else { return nil }
-        if let first = peers.handshakes.first {
-            return (first.initiator.address, first.responder.address, "WireGuard initiator")
-        }
-        return nil
     }
 
     /// The evidence of a pair, with `client` as the initiator side; `summary` makes a counter's report.
