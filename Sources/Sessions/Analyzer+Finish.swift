@@ -26,6 +26,7 @@ extension Analyzer {
         dropped.records += self.openvpn.dropped.records
         dropped.frames += self.openvpn.dropped.frames
         dropped.messages += self.openvpn.dropped.messages
+        dropped.frames += self.ikeTCP.dropped
         stats.stateDropped = dropped.named
         stats.flowsEvicted = self.flows.evicted
         stats.firstEvictionFrame = self.flows.firstEvictionFrame
@@ -92,7 +93,9 @@ extension Analyzer {
                   var state = self.state(of: a, home: home, owned: owned, attempts: attempts, sas: sas, flows: flows)
             else { continue }
             let openvpn = openvpnOf[a] ?? []
+            let ikeTCP = self.ikeTCP.connections.filter { attempts.owner($0.client, $0.server) == a }
             let roles = openvpn.first.map { (client: $0.client.address, server: $0.server.address, from: "OpenVPN client (hard reset sender)") }
+                ?? (sas.isEmpty ? ikeTCP.first.map { (client: $0.client.address, server: $0.server.address, from: "TCP client (IKE over TCP)") } : nil)
                 ?? self.roles(home, state, sas, flows)
             var session = Session(
                 id: 0, client: roles.client, server: roles.server, rolesFrom: roles.from,
@@ -110,6 +113,7 @@ extension Analyzer {
             session.noteAliases(pairs: Set(owned + sas.flatMap { $0.paths.map(\.hosts) }), tie: attempt.tie)
             session.wireguard = self.wireguard.evidence(home, client: roles.client) { Self.summary($0, start: start) }
             session.openvpn = openvpn
+            session.ikeTCP = ikeTCP
             if !state.ppp.messages.isEmpty {
                 for i in state.ppp.messages.indices { state.ppp.messages[i].fromClient = session.isClient(state.ppp.messages[i].source) }
                 session.ppp = state.ppp
@@ -225,10 +229,11 @@ extension Analyzer {
         if s.pptp != nil || (s.gre.contains { $0.version == 1 } && s.ike.isEmpty) { return .pptp }
         let l2tp = s.l2tp != nil || s.flows.contains { ProtocolRegistry.entry($0.ipProtocol, $0.a.port, $0.b.port)?.service == .l2tp }
         if let sa = s.primaryIKE {
-            if sa.version == 2 { return .ikev2 }
+            if sa.version == 2 { return sa.overTCP || !s.ikeTCP.isEmpty ? .ikev2TCP : .ikev2 }
             return l2tp ? .l2tpIPsec : .ikev1
         }
         if l2tp { return s.esp.isEmpty && !s.insideESP ? .l2tp : .l2tpIPsec }
+        if !s.ikeTCP.isEmpty { return .ikev2TCP }
         if !s.esp.isEmpty { return .ipsec }
         if !s.gre.isEmpty || s.greTunnel != nil { return .gre }
         if s.wireguard != nil { return .wireguard }
@@ -241,7 +246,7 @@ extension Analyzer {
         guard let p = s.vpnProtocol else { return "VPN" }
         let aggressive = s.primaryIKE?.phase1 == .aggressiveMode ? " Aggressive Mode" : ""
         switch p {
-        case .ikev1, .ikev2: return p.displayName + aggressive
+        case .ikev1, .ikev2, .ikev2TCP: return p.displayName + aggressive
         case .l2tpIPsec: return s.primaryIKE == nil ? p.displayName : "IKEv1\(aggressive) \(p.displayName)"
         case .l2tp: return "L2TP (no IPsec)"
         case .ipsec: return s.esp.allSatisfy(\.isAH) ? "IPsec AH" : "IPsec ESP"

@@ -24,6 +24,8 @@ public struct Analyzer {
     /// (Analyzer+TCPStreams.swift).
     var tcpStreams = TCPStreams()
     var openvpn = OpenVPNTracker()
+    /// IKE and ESP over TCP (RFC 8229; Analyzer+IKETCP.swift).
+    var ikeTCP = IKETCPTracker()
     var pairs: [HostPair: PairState] = [:]
     var pairOrder: [HostPair] = []
     var dns: [DNSQueryRecord] = []
@@ -70,6 +72,7 @@ public struct Analyzer {
         self.wireguard.limits = options.limits
         self.otherVPNs.limits = options.limits
         self.openvpn.limits = options.limits
+        self.ikeTCP.limits = options.limits
         self.stats.flowTableCapacity = self.flows.capacity
     }
 
@@ -89,7 +92,9 @@ public struct Analyzer {
     @inline(__always)
     public mutating func add(_ frame: RawFrame, decoder: inout PacketDecoder, into packet: inout DecodedPacket) -> Reading {
         // With keys (`decrypter`) ESP is decoded, to be decrypted, instead of counted from its header.
-        guard decoder.decrypter == nil, let reading = Classifier.wire(frame, limits: decoder.dissector.limits) else {
+        // A stream recognised by RFC 8229's prefix on a port of no protocol is read, not counted.
+        guard decoder.decrypter == nil, let reading = Classifier.wire(frame, limits: decoder.dissector.limits),
+              !self.ikeTCP.claims(reading.fact) else {
             decoder.decode(frame, into: &packet)
             self.add(packet, bytes: frame.bytes)
             return .decoded
@@ -134,6 +139,7 @@ public struct Analyzer {
         if fact.tcp != nil, ProtocolRegistry.tcp(fact.sourcePort, fact.destinationPort)?.service == .openvpn {
             self.readOpenVPNStream(packet, fact, bytes: bytes)
         }
+        if fact.tcp != nil { self.readIKETCPStream(packet, fact, bytes: bytes) }
         // What a plain GRE tunnel carries is analysed as its own packet (GRE in GRE: each level).
         var tunnel = HostPair(fact.source, fact.destination), next = carried
         while let i = next, let (inner, carried) = Classifier.fact(from: packet, ipAt: i) {
@@ -306,6 +312,8 @@ public struct Analyzer {
             self.addICMPError(e, fact, time: time)
         case .dtls(let version):
             self.otherVPNs.noteDTLS(fact, version: version)
+        case .ikeTCP:
+            break  // read from its stream (Analyzer+IKETCP.swift)
         case .icmpEcho(let request, _, _):
             let pair = HostPair(fact.source, fact.destination)
             if self.pairs[pair] == nil, let server = self.options.server, pair.contains(server) {
@@ -591,7 +599,7 @@ extension PacketFact {
     /// True when the packet belongs to a VPN protocol (IKE, ESP, AH, GRE, L2TP, PPTP, NAT-T, WireGuard).
     public var isVPN: Bool {
         switch self.kind {
-        case .ike, .esp, .ah, .natKeepalive, .gre, .pptp, .l2tpControl, .l2tpData, .pppControl, .wireguard, .openvpn: return true
+        case .ike, .esp, .ah, .natKeepalive, .gre, .pptp, .l2tpControl, .l2tpData, .pppControl, .wireguard, .openvpn, .ikeTCP: return true
         case .dns, .icmpError, .icmpEcho, .ipFragment, .dtls: return false
         // No VPN meaning of its own: VPN traffic by its IP protocol or ports.
         case .other: return ProtocolRegistry.isVPN(self.ipProtocol, self.sourcePort, self.destinationPort)

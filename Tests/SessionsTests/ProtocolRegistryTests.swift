@@ -24,6 +24,7 @@ struct ProtocolRegistryTests {
         case .ah: [.ah]
         case .wireguard: [.wireguard]
         case .openvpn: [.openvpn]
+        case .ikeTCP: [.tcpEncapsulation]
         }
     }
 

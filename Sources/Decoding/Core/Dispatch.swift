@@ -19,6 +19,8 @@ enum NextLayer {
     case udpEncapsulated
     /// ISAKMP or IKEv2, chosen by the major version (byte 17).
     case ike
+    /// IKE and ESP in a TCP stream (RFC 8229): the prefix, then length-framed messages.
+    case tcpEncapsulated
     /// GRE (RFC 2784/2890, PPTP's enhanced GRE RFC 2637).
     case gre
     case pptpMessage
@@ -189,6 +191,29 @@ enum Dispatch {
             packet.layers.append(.udpEncapsulation(h))
             return h.kind == .nonESPMarker ? .ike : .done
 
+        case .tcpEncapsulated:
+            // Messages wholly inside this segment, starting at its first byte (as for PPTP); the rest
+            // come whole out of `TCPStreams`.
+            guard state.tcpMessages < state.limits.maxTCPEncapsulatedPerSegment else {
+                throw r.limitExceeded("too many TCP-encapsulated messages in one segment")
+            }
+            state.tcpMessages += 1
+            guard let h = try TCPEncapsulation(from: &r) else {
+                state.stop = DecodeStop(reason: .fragment, layer: .tcpEncapsulation, offset: r.offset, note: .tcpEncapsulatedNotWhole)
+                return .done
+            }
+            packet.layers.append(.tcpEncapsulation(h))
+            switch h.kind {
+            case .streamPrefix: break
+            case .nonESPMarker:
+                var m = try r.sub(h.length - 6, source: .tcpEncapsulationLength)
+                _ = try Self.decode(.ike, &m, into: &packet, state: &state)
+            case .esp:
+                var m = try r.sub(h.length - 2, source: .tcpEncapsulationLength)
+                packet.layers.append(.esp(try ESP(from: &m)))
+            }
+            return r.isEmpty ? .done : .tcpEncapsulated
+
         case .ike:
             switch try r.peek(UInt8.self, at: 17) >> 4 {
             case 1:
@@ -226,7 +251,9 @@ enum Dispatch {
             case .pptpControl?: return .pptpMessage
             case .dns?: return .dnsOverTCP
             case .openvpn?: return .openvpn(tcp: true)
-            default: return .done
+            case .ikeTCP?: return .tcpEncapsulated
+            // RFC 8229's stream prefix names the stream on any port (443 above all).
+            default: return r.starts(with: TCPEncapsulation.streamPrefix) ? .tcpEncapsulated : .done
             }
 
         case .pptpMessage:
@@ -303,6 +330,7 @@ struct DissectorState {
     var tunnelDepth = 0
     var pptpMessages = 0
     var openvpnPackets = 0
+    var tcpMessages = 0
     var stop: DecodeStop?
 
     init(limits: DecodeLimits) { self.limits = limits }

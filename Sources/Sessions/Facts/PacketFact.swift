@@ -90,6 +90,9 @@ public enum FactKind: Sendable {
     case wireguard(WireGuardFact)
     /// A DTLS record on UDP 443 (its version): a TLS/DTLS VPN we do not diagnose, such as AnyConnect.
     case dtls(version: UInt16)
+    /// A TCP segment of an RFC 8229 stream: its IKE messages and ESP packets are read from the
+    /// reassembled stream (`Analyzer+IKETCP.swift`), not from this one segment.
+    case ikeTCP
     case icmpError(ICMPErrorFact)
     case icmpEcho(request: Bool, identifier: UInt16, sequence: UInt16)
     /// An IP fragment that was not (or not yet) reassembled.

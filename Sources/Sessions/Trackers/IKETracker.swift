@@ -71,6 +71,8 @@ public struct IKESA: Sendable, Codable, Hashable {
     public var paths: [EndpointPair] = []
     /// Frames of IKEv2 IKE_SA_INIT requests offering each KE group, in order.
     public var keGroupsOffered: [UInt16] = []
+    /// Its messages came over TCP (RFC 8229, `Analyzer+IKETCP.swift`).
+    public var overTCP = false
 
     /// Distinct (non-retransmitted) messages.
     public var distinctMessages: [IKEMessageRecord] { self.messages.filter { $0.retransmissionOf == nil } }
@@ -256,6 +258,7 @@ extension IKETracker.State {
     mutating func add(_ m: IKEMessageFact, _ fact: PacketFact, time: Double, limits: AnalysisLimits,
                       dropped: inout DroppedState) {
         self.lastFrame = fact.frame
+        if fact.ipProtocol == .tcp { self.sa.overTCP = true }
         let src = fact.sourceEndpoint, dst = fact.destinationEndpoint
         // Recorded past the message ceiling: a path taken late still ties its ESP to the SA.
         let path = EndpointPair(src, dst)

@@ -1,0 +1,34 @@
+import Capture
+import Decoding
+
+/// IKE and ESP over TCP (RFC 8229), read from the reassembled stream (`TCPStreams`, `.ikeTCP`
+/// framing): each message goes through the same IKE and ESP analysis as over UDP (same IKE SA,
+/// stages and rules); what only TCP can say (refused, never answered, closed mid-exchange) is
+/// `IKETCPTracker`'s. A message is read once, from the stream, whether or not one segment held it
+/// whole — the per-frame layers serve `packets` — so a retransmitted segment adds nothing.
+extension Analyzer {
+    /// Feeds a decoded TCP segment (and its fact) with the bytes it was decoded from.
+    mutating func readIKETCPStream(_ packet: DecodedPacket, _ fact: PacketFact, bytes: UnsafeRawBufferPointer) {
+        guard let tcp = fact.tcp, let start = self.stats.start else { return }
+        if let server = self.options.server, fact.source != server, fact.destination != server { return }
+        let time = fact.time.seconds(since: start)
+        if packet.tcpEncapsulation?.kind == .streamPrefix { self.ikeTCP.recognise(fact, time: time) }
+        guard self.ikeTCP.carries(fact.sourceEndpoint, fact.destinationEndpoint) else { return }
+        self.ikeTCP.addTCP(tcp, fact, time: time)
+        for message in self.tcpStreams.add(packet, bytes: bytes, framing: .ikeTCP) {
+            let layers = (try? TCPEncapsulation.decode(message.bytes, limits: self.tcpStreams.limits)) ?? []
+            var carried = fact
+            switch layers.last.flatMap({ Classifier.ipsecKind($0, udpEncapsulated: false) }) {
+            case .ike(let m)?:
+                carried.kind = .ike(m)
+                self.ike.add(m, carried, time: time)
+                self.ikeTCP.noteMessage(ike: true, carried, time: time)
+            case .esp(let e)?:
+                self.addESP(e, fact.sourceEndpoint, fact.destinationEndpoint, frame: fact.frame, time: fact.time,
+                            bytes: message.bytes.count - 2, isAH: false)
+                self.ikeTCP.noteMessage(ike: false, carried, time: time)
+            default: break  // the prefix, or a message that does not decode
+            }
+        }
+    }
+}
