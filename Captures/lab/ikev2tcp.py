@@ -76,11 +76,14 @@ def read_message(sock, first=False):
     if first and exactly(len(PREFIX)) != PREFIX:
         raise ValueError("no IKETCP prefix")
     length = struct.unpack("!H", exactly(2))[0]
-    return exactly(length - 2)
+    body = exactly(length - 2)
+    print(f"{time.time():.6f} received {'IKE' if body[:4] == MARKER else 'ESP'} message, length {length}", file=sys.stderr)
+    return body
 
 
 def send(sock, data, pieces=1):
     """Sends `data` in `pieces` segments (TCP_NODELAY and a pause between them)."""
+    print(f"{time.time():.6f} send {len(data)} bytes in {pieces} segment(s)", file=sys.stderr)
     step = (len(data) + pieces - 1) // pieces
     for i in range(0, len(data), step):
         sock.sendall(data[i:i + step])

@@ -48,7 +48,7 @@ nat-two-clients nat-rebinding-ok ikev2-ts-mismatch
 wireguard-ok wireguard-unknown-key wireguard-allowedips-one-way wireguard-no-data
 openvpn-udp-ok openvpn-tcp-ok openvpn-tls-auth-mismatch openvpn-unknown-ca
 natt-4500-blocked-taps esp-one-way-taps
-ikev2-tcp-ok ikev2-tcp-split ikev2-tcp-refused ikev2-tcp-silent ikev2-tcp-blocked"
+ikev2-tcp-ok ikev2-tcp-split ikev2-tcp-refused ikev2-tcp-silent ikev2-tcp-blocked ikev2-tcp-443-ok"
 
 PIDS=()
 WORK=""
@@ -436,7 +436,7 @@ scenario() { # name outdir
     l2tp-*|pptp-*) EXPECT=no-control-connection ;;
     wireguard-unknown-key) EXPECT=no-handshake ;;
     wireguard-allowedips-one-way|wireguard-no-data) EXPECT=handshake-noping ;;
-    ikev2-tcp-ok|ikev2-tcp-split) EXPECT=up ;;
+    ikev2-tcp-ok|ikev2-tcp-split|ikev2-tcp-443-ok) EXPECT=up ;;
     ikev2-tcp-refused) EXPECT=refused ;;
     ikev2-tcp-silent) EXPECT=no-auth-response ;;
     ikev2-tcp-blocked) EXPECT=no-connection ;;
@@ -486,7 +486,8 @@ scenario() { # name outdir
     openvpn-tcp-ok) run_openvpn "$sc" "$out" tcp ok; return ;;
     openvpn-tls-auth-mismatch) run_openvpn "$sc" "$out" udp tls-auth-mismatch; return ;;
     openvpn-unknown-ca) run_openvpn "$sc" "$out" udp unknown-ca; return ;;
-    ikev2-tcp-ok|ikev2-tcp-split|ikev2-tcp-silent|ikev2-tcp-refused|ikev2-tcp-blocked) run_ikev2tcp "$sc" "$out" "${base#ikev2-tcp-}"; return ;;
+    ikev2-tcp-ok|ikev2-tcp-split|ikev2-tcp-silent|ikev2-tcp-refused|ikev2-tcp-blocked) run_ikev2tcp "$sc" "$out" "${base#ikev2-tcp-}" 4500; return ;;
+    ikev2-tcp-443-ok) run_ikev2tcp "$sc" "$out" ok 443; return ;;
     *) die "unknown scenario '$sc' (try: $0 list)" ;;
   esac
   run_ipsec "$sc" "$out"
@@ -883,18 +884,19 @@ run_openvpn() { # scenario outdir proto(udp|tcp) mode(ok|tls-auth-mismatch|unkno
 # request in two segments, two ESP packets in one), silent (no IKE_AUTH answer; the client closes
 # after 8 s), refused (nothing listens on 4500: the server's kernel answers the SYN with a RST),
 # blocked (the router drops TCP 4500: the client's SYNs go unanswered and it gives up after 7 s).
-run_ikev2tcp() { # scenario outdir mode
-  local sc=$1 out=$2 mode=$3 src="$CAPTURES_DIR/lab-ikev2-psk-ok-client.pcap"
+# ikev2-tcp-443-ok: ok on TCP 443, a port without a registry entry (recognised by the prefix).
+run_ikev2tcp() { # scenario outdir mode port
+  local sc=$1 out=$2 mode=$3 port=$4 src="$CAPTURES_DIR/lab-ikev2-psk-ok-client.pcap"
   net_up 0
   start_captures "$sc" "$out"
   mkdir -p "$WORK/server" "$WORK/client"
   [ "$mode" = blocked ] && nsx $NS_R iptables -A FORWARD -p tcp --dport 4500 -j DROP
   if [ "$mode" != refused ]; then
-    nsx $NS_S python3 "$LAB_DIR/ikev2tcp.py" server "$mode" "$S_ADDR" 4500 "$src" "$C_PUB" >"$WORK/server/daemon.log" 2>&1 &
+    nsx $NS_S python3 "$LAB_DIR/ikev2tcp.py" server "$mode" "$S_ADDR" "$port" "$src" "$C_PUB" >"$WORK/server/daemon.log" 2>&1 &
     PIDS+=($!)
     sleep 0.5
   fi
-  OUTCOME=$(nsx $NS_C python3 "$LAB_DIR/ikev2tcp.py" client "$mode" "$S_ADDR" 4500 "$src" "$C_PUB" 2>"$WORK/client/daemon.log")
+  OUTCOME=$(nsx $NS_C python3 "$LAB_DIR/ikev2tcp.py" client "$mode" "$S_ADDR" "$port" "$src" "$C_PUB" 2>"$WORK/client/daemon.log")
   sleep 1.5   # tcpdump hands packets over in blocks (1 s timeout): let the closing segments through
   stop_captures
   stop_all

@@ -17,6 +17,12 @@ extension Analyzer {
         self.ikeTCP.addTCP(tcp, fact, time: time)
         for message in self.tcpStreams.add(packet, bytes: bytes, framing: .ikeTCP) {
             let layers = (try? TCPEncapsulation.decode(message.bytes, limits: self.tcpStreams.limits)) ?? []
+            if layers.first?.tcpEncapsulationKind == .streamPrefix { self.ikeTCP.recognise(fact, time: time) }
+            // A connection seen from its SYN whose client never sent the prefix is not RFC 8229.
+            guard self.ikeTCP.opened(fact) else { continue }
+            if !message.decodedPerFrame {
+                self.ikeTCP.noteReassembled(frame: fact.frame, from: message.firstFrame, layers.map(\.summary).joined(separator: " / "))
+            }
             var carried = fact
             switch layers.last.flatMap({ Classifier.ipsecKind($0, udpEncapsulated: false) }) {
             case .ike(let m)?:

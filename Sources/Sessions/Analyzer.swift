@@ -118,6 +118,13 @@ public struct Analyzer {
         self.ike.last?.frame == frame ? self.ike.last : nil
     }
 
+    /// The IKE messages and ESP packets of an RFC 8229 stream that `frame` completed but could not
+    /// show itself (split over segments), when it is the last frame added: each one's first frame
+    /// and summary. `packets` lists them under the frame's line.
+    public func reassembledMessages(frame: Int) -> [(firstFrame: Int, summary: String)] {
+        self.ikeTCP.reassembled.frame == frame ? self.ikeTCP.reassembled.messages : []
+    }
+
     /// Every decoded frame, in capture order, with the bytes it was decoded from (a PPTP message split
     /// over TCP segments is read from them).
     public mutating func add(_ packet: DecodedPacket, bytes: UnsafeRawBufferPointer) {

@@ -202,6 +202,9 @@ extension Classifier {
             let headerLength = Int(u8(offset + 12) >> 4) * 4
             guard headerLength >= 20, offset + headerLength <= payloadEnd,
                   ProtocolRegistry.tcp(sourcePort, destinationPort) == nil else { return nil }
+            // RFC 8229's stream prefix ("IKETCP", 0x494B4554 4350) names an IKE stream on any port.
+            if payloadEnd - (offset + headerLength) >= 6, u32(offset + headerLength) == 0x494B_4554,
+               u16(offset + headerLength + 4) == 0x4350 { return nil }
             layers.append(.tcp)
             reading.fact.sourcePort = sourcePort
             reading.fact.destinationPort = destinationPort

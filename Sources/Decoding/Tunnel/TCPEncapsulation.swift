@@ -67,3 +67,10 @@ public struct TCPEncapsulation: Hashable, Sendable, Codable {
         }
     }
 }
+
+extension DecodedLayer {
+    /// The kind of a `.tcpEncapsulation` layer; nil for other layers.
+    public var tcpEncapsulationKind: TCPEncapsulation.Kind? {
+        if case .tcpEncapsulation(let h) = self { h.kind } else { nil }
+    }
+}

@@ -37,6 +37,9 @@ struct IKETCPTracker {
     /// are decoded (not counted as bulk TCP) and their streams read (at most `limits.records`).
     private(set) var offPort: Set<EndpointPair> = []
     var dropped = 0
+    /// The messages the last segment completed that its own frame could not show (split over
+    /// segments), for `packets`: its frame, and each message's first frame and summary.
+    private(set) var reassembled: (frame: Int, messages: [(firstFrame: Int, summary: String)]) = (0, [])
 
     /// Whether a TCP segment between these endpoints belongs to an RFC 8229 stream.
     @inline(__always)
@@ -62,6 +65,18 @@ struct IKETCPTracker {
         }
         guard let i = self.connection(fact, client: fact.sourceEndpoint, time: time) else { return }
         if self.connections[i].prefixFrame == nil { self.connections[i].prefixFrame = fact.frame }
+    }
+
+    /// Whether the connection's stream may carry IKE: its client sent the prefix, or the capture
+    /// began after the connection's SYN (the stream then resynchronises on an IKE header).
+    func opened(_ fact: PacketFact) -> Bool {
+        guard let i = self.byEndpoints[EndpointPair(fact.sourceEndpoint, fact.destinationEndpoint)] else { return true }
+        return self.connections[i].prefixFrame != nil || self.connections[i].synFrames.isEmpty
+    }
+
+    mutating func noteReassembled(frame: Int, from firstFrame: Int, _ summary: String) {
+        if self.reassembled.frame != frame { self.reassembled = (frame, []) }
+        if self.reassembled.messages.count < 16 { self.reassembled.messages.append((firstFrame, summary)) }
     }
 
     /// The handshake and closing segments of a connection `carries`.

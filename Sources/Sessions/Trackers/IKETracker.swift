@@ -275,7 +275,8 @@ extension IKETracker.State {
             default: break
             }
         }
-        let onNATT = ProtocolRegistry.udp(fact.sourcePort, fact.destinationPort)?.service == .natTraversal
+        // UDP 4500 only: IKE on TCP 4500 (RFC 8229) is no NAT-T float.
+        let onNATT = fact.ipProtocol == .udp && ProtocolRegistry.udp(fact.sourcePort, fact.destinationPort)?.service == .natTraversal
         if onNATT, self.sa.natTFloatFrame == nil { self.sa.natTFloatFrame = fact.frame }
 
         // INVALID_KE_PAYLOAD and COOKIE ask the initiator to try again (RFC 7296 §1.2, §2.6): the
