@@ -20,7 +20,8 @@ extension Analyzer {
             if layers.first?.tcpEncapsulationKind == .streamPrefix { self.ikeTCP.recognise(fact, time: time) }
             // A connection seen from its SYN whose client never sent the prefix is not RFC 8229.
             guard self.ikeTCP.opened(fact) else { continue }
-            if !message.decodedPerFrame {
+            // Split over segments, or on a port where only the prefix's segment names the stream.
+            if !message.decodedPerFrame || packet.tcpEncapsulation == nil {
                 self.ikeTCP.noteReassembled(frame: fact.frame, from: message.firstFrame, layers.map(\.summary).joined(separator: " / "))
             }
             var carried = fact

@@ -24,8 +24,10 @@ public struct Analyzer {
     /// (Analyzer+TCPStreams.swift).
     var tcpStreams = TCPStreams()
     var openvpn = OpenVPNTracker()
-    /// IKE and ESP over TCP (RFC 8229; Analyzer+IKETCP.swift).
+    /// IKE and ESP over TCP (RFC 8229; Analyzer+IKETCP.swift), and the connections on other ports the
+    /// header-byte path leaves to the decoder.
     var ikeTCP = IKETCPTracker()
+    var prefixedStreams = PrefixedStreams()
     var pairs: [HostPair: PairState] = [:]
     var pairOrder: [HostPair] = []
     var dns: [DNSQueryRecord] = []
@@ -92,9 +94,8 @@ public struct Analyzer {
     @inline(__always)
     public mutating func add(_ frame: RawFrame, decoder: inout PacketDecoder, into packet: inout DecodedPacket) -> Reading {
         // With keys (`decrypter`) ESP is decoded, to be decrypted, instead of counted from its header.
-        // A stream recognised by RFC 8229's prefix on a port of no protocol is read, not counted.
-        guard decoder.decrypter == nil, let reading = Classifier.wire(frame, limits: decoder.dissector.limits),
-              !self.ikeTCP.claims(reading.fact) else {
+        guard decoder.decrypter == nil,
+              let reading = Classifier.wire(frame, limits: decoder.dissector.limits, prefixed: &self.prefixedStreams) else {
             decoder.decode(frame, into: &packet)
             self.add(packet, bytes: frame.bytes)
             return .decoded
@@ -119,7 +120,7 @@ public struct Analyzer {
     }
 
     /// The IKE messages and ESP packets of an RFC 8229 stream that `frame` completed but could not
-    /// show itself (split over segments), when it is the last frame added: each one's first frame
+    /// show itself (split over segments, or off TCP 4500 after the prefix), when it is the last frame added: each one's first frame
     /// and summary. `packets` lists them under the frame's line.
     public func reassembledMessages(frame: Int) -> [(firstFrame: Int, summary: String)] {
         self.ikeTCP.reassembled.frame == frame ? self.ikeTCP.reassembled.messages : []

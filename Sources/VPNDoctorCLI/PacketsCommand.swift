@@ -51,7 +51,8 @@ struct PacketsCommand: ParsableCommand {
                 }
                 // IKE/ESP over TCP split over segments: one line each where the stream completes them.
                 for m in analyzer.reassembledMessages(frame: packet.frame.number) where !self.output.json {
-                    print(TerminalText.escape(PacketLine.continuation + "reassembled from frames \(m.firstFrame)-\(packet.frame.number): \(m.summary)"))
+                    let from = m.firstFrame == packet.frame.number ? "read from the stream" : "reassembled from frames \(m.firstFrame)-\(packet.frame.number)"
+                    print(TerminalText.escape(PacketLine.continuation + "\(from): \(m.summary)"))
                 }
             }))
             outcome.printKeyNotes()

@@ -75,14 +75,14 @@ import TestSupport
     }
 
     /// The client's stream of the ok capture as one segment after the SYN (real bytes), with the
-    /// first message's length field replaced.
-    static func clientStream(length: UInt16?) throws -> [UInt8] {
+    /// length field at `at` replaced (6: IKE_SA_INIT's, after the prefix; 786: the first ESP's).
+    static func clientStream(length: UInt16?, at: Int = 6) throws -> [UInt8] {
         var stream: [UInt8] = []
         for (bytes, packet) in try Self.frames("lab-ikev2-tcp-ok-client.pcap") where packet.tcp?.destinationPort == 4500 {
             if let tcp = packet.tcp { stream += bytes[tcp.payload.start..<tcp.payload.end] }
         }
         #expect(Array(stream.prefix(6)) == TCPEncapsulation.streamPrefix)
-        if let length { (stream[6], stream[7]) = (UInt8(length >> 8), UInt8(length & 0xFF)) }
+        if let length { (stream[at], stream[at + 1]) = (UInt8(length >> 8), UInt8(length & 0xFF)) }
         return stream
     }
 
@@ -104,18 +104,20 @@ import TestSupport
     }
 
     /// Lengths no message can have stop the stream (a framing error) instead of reading on: below
-    /// the length field and an ESP header (0, 1, 9), below an IKE header after the marker (33). The
-    /// per-frame dissector reads none of them as a message either (the bytes wrapped in a synthetic
-    /// TCP segment: no capture has such a length).
-    @Test(arguments: [0, 1, 9, 33] as [UInt16])
-    func hostileLengthsStopTheStream(_ length: UInt16) throws {
-        let stream = try Self.clientStream(length: length)
+    /// the length field and an ESP header (0, 1, 9: a 0 would otherwise be an endless run of empty
+    /// messages), below an IKE header after the marker (33). The per-frame dissector reads none of
+    /// them as a message either (the bytes wrapped in a synthetic TCP segment: no capture has such
+    /// a length).
+    @Test(arguments: zip([6, 6, 6, 6, 786, 786, 786], [0, 1, 9, 33, 0, 1, 9] as [UInt16]))
+    func hostileLengthsStopTheStream(_ at: Int, _ length: UInt16) throws {
+        let stream = try Self.clientStream(length: length, at: at)
         let (messages, streams) = Self.read(stream)
-        #expect(messages.map(Self.meaning) == ["prefix"])
+        #expect(messages.map(Self.meaning) == ["prefix"] + (at == 6 ? [] : ["IKE_SA_INIT request", "IKE_AUTH request"]))
         #expect(streams.framingErrors == 1)
         let packet = decodeBytes(PacketBuilder.ethernet(PacketBuilder.ipv4(src: "192.0.2.10", dst: "203.0.113.20", protocol: .tcp,
             PacketBuilder.tcp(40000, 4500, flags: 0x18, Array(stream.prefix(1400))))))
-        #expect(packet.layers.compactMap(\.tcpEncapsulationKind) == [.streamPrefix], "\(packet.layers.map(\.kind))")
+        #expect(packet.layers.compactMap(\.tcpEncapsulationKind) == [.streamPrefix] + (at == 6 ? [] : [.nonESPMarker, .nonESPMarker]),
+                "\(packet.layers.map(\.kind))")
         #expect(packet.stop?.reason == .fragment)
     }
 

@@ -33,36 +33,22 @@ struct IKETCPTracker {
     var limits = AnalysisLimits()
     private(set) var connections: [IKETCPConnection] = []
     private var byEndpoints: [EndpointPair: Int] = [:]
-    /// Connections recognised by their prefix on a port without a registry entry: their segments
-    /// are decoded (not counted as bulk TCP) and their streams read (at most `limits.records`).
-    private(set) var offPort: Set<EndpointPair> = []
     var dropped = 0
     /// The messages the last segment completed that its own frame could not show (split over
     /// segments), for `packets`: its frame, and each message's first frame and summary.
     private(set) var reassembled: (frame: Int, messages: [(firstFrame: Int, summary: String)]) = (0, [])
 
-    /// Whether a TCP segment between these endpoints belongs to an RFC 8229 stream.
+    /// Whether a TCP segment between these endpoints belongs to an RFC 8229 stream: on TCP 4500, or
+    /// a connection `recognise` made (its prefix seen, on any port).
     @inline(__always)
     func carries(_ source: Endpoint, _ destination: Endpoint) -> Bool {
         ProtocolRegistry.tcp(source.port, destination.port)?.service == .ikeTCP
-            || (!self.offPort.isEmpty && self.offPort.contains(EndpointPair(source, destination)))
-    }
-
-    /// Whether a frame the fast path read from its headers is TCP of a connection recognised off-port.
-    @inline(__always)
-    func claims(_ d: DataPlaneFact) -> Bool {
-        !self.offPort.isEmpty && d.ipProtocol == .tcp
-            && self.offPort.contains(EndpointPair(Endpoint(d.source, d.sourcePort), Endpoint(d.destination, d.destinationPort)))
+            || (!self.byEndpoints.isEmpty && self.byEndpoints[EndpointPair(source, destination)] != nil)
     }
 
     /// A segment whose payload starts with the stream prefix: its connection is an RFC 8229 stream
     /// whatever its port, and the prefix's sender the client.
     mutating func recognise(_ fact: PacketFact, time: Double) {
-        let pair = EndpointPair(fact.sourceEndpoint, fact.destinationEndpoint)
-        if ProtocolRegistry.tcp(fact.sourcePort, fact.destinationPort)?.service != .ikeTCP, !self.offPort.contains(pair) {
-            guard self.offPort.count < self.limits.records else { self.dropped &+= 1; return }
-            self.offPort.insert(pair)
-        }
         guard let i = self.connection(fact, client: fact.sourceEndpoint, time: time) else { return }
         if self.connections[i].prefixFrame == nil { self.connections[i].prefixFrame = fact.frame }
     }
