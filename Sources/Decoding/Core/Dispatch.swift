@@ -253,7 +253,7 @@ enum Dispatch {
             case .openvpn?: return .openvpn(tcp: true)
             case .ikeTCP?: return .tcpEncapsulated
             // RFC 8229's stream prefix names the stream on any port (443 above all).
-            default: return r.starts(with: TCPEncapsulation.streamPrefix) ? .tcpEncapsulated : .done
+            default: return TCPEncapsulation.startsWithPrefix(r) ? .tcpEncapsulated : .done
             }
 
         case .pptpMessage:

@@ -32,7 +32,7 @@ public struct TCPEncapsulation: Hashable, Sendable, Codable {
     /// one split over segments, a segment starting mid-message, or a length no message can have.
     public init?(from r: inout ByteReader) throws(DecodeError) {
         r.layer = .tcpEncapsulation
-        if r.starts(with: Self.streamPrefix) {
+        if Self.startsWithPrefix(r) {
             try r.skip(Self.streamPrefix.count)
             (self.kind, self.length) = (.streamPrefix, Self.streamPrefix.count)
             return
@@ -52,6 +52,13 @@ public struct TCPEncapsulation: Hashable, Sendable, Codable {
             return .nonESPMarker
         }
         return word > 255 ? .esp : nil
+    }
+
+    /// Whether `r` starts with the whole stream prefix (two integer reads: the generic
+    /// `ByteReader.starts(with:)` allocates in an unoptimised build, and every TCP segment is asked).
+    @inline(__always)
+    public static func startsWithPrefix(_ r: ByteReader) -> Bool {
+        (try? r.peek(UInt32.self)) == 0x494B_4554 && (try? r.peek(UInt16.self, at: 4)) == 0x4350
     }
 
     /// Whether `bytes` starts with the stream prefix (all of it, or as much as there is).
