@@ -12,7 +12,10 @@ extension Analyzer {
         guard let tcp = fact.tcp, let start = self.stats.start else { return }
         if let server = self.options.server, fact.source != server, fact.destination != server { return }
         let time = fact.time.seconds(since: start)
-        if packet.tcpEncapsulation?.kind == .streamPrefix { self.ikeTCP.recognise(fact, time: time) }
+        // Index loop: `packet.tcpEncapsulation` iterates `layers`, which allocates in an unoptimised build.
+        var i = 0
+        while i < packet.layers.count, packet.layers[i].tcpEncapsulationKind != .streamPrefix { i += 1 }
+        if i < packet.layers.count { self.ikeTCP.recognise(fact, time: time) }
         guard self.ikeTCP.carries(fact.sourceEndpoint, fact.destinationEndpoint) else { return }
         self.ikeTCP.addTCP(tcp, fact, time: time)
         for message in self.tcpStreams.add(packet, bytes: bytes, framing: .ikeTCP) {

@@ -199,6 +199,7 @@ enum Dispatch {
             }
             state.tcpMessages += 1
             guard let h = try TCPEncapsulation(from: &r) else {
+                if packet.frame.isTruncatedBySnaplen { throw r.truncated(max(1, TCPEncapsulation.minimumLength - r.remaining)) }
                 state.stop = DecodeStop(reason: .fragment, layer: .tcpEncapsulation, offset: r.offset, note: .tcpEncapsulatedNotWhole)
                 return .done
             }
@@ -212,6 +213,8 @@ enum Dispatch {
                 var m = try r.sub(h.length - 2, source: .tcpEncapsulationLength)
                 packet.layers.append(.esp(try ESP(from: &m)))
             }
+            // Cut by the snaplen right after a message: the segment's next messages are missing.
+            if state.cutShort(r, packet) { throw r.truncated(2) }
             return r.isEmpty ? .done : .tcpEncapsulated
 
         case .ike:
