@@ -135,6 +135,7 @@ final class FramePipeline: @unchecked Sendable {
     private func read<Source: FrameSource>(_ source: Source, limits: DecodeLimits, captured: ((RawFrame) -> Bool)?) {
         var batch = self.take(from: \.free)
         var source = source
+        var prefixed = PrefixedStreams()
         while true {
             var poll = FramePoll.stopped
             do {
@@ -156,7 +157,7 @@ final class FramePipeline: @unchecked Sendable {
                 self.put(batch, into: \.full)
                 return
             }
-            if let reading = Classifier.wire(frame, limits: limits) {
+            if let reading = Classifier.wire(frame, limits: limits, prefixed: &prefixed) {
                 batch.items.append(.wire(reading, frame.info))
             } else if !batch.keep(frame.bytes, frame.info) {
                 batch.position = source.bytesRead

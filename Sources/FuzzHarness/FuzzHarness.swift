@@ -225,6 +225,7 @@ public enum FuzzHarness {
             case .pptp: work += (try? PPTP.decode(message.bytes))?.summary.utf8.count ?? 0
             case .dns: work += (try? DNS.decode(message.bytes))?.summary.utf8.count ?? 0
             case .openvpn: work += (try? OpenVPN.decode(message.bytes))?.summary.utf8.count ?? 0
+            case .ikeTCP: work += ((try? TCPEncapsulation.decode(message.bytes)) ?? []).map(\.summary.utf8.count).reduce(0, +)
             }
         }
         return work

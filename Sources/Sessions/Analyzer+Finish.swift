@@ -127,6 +127,7 @@ extension Analyzer {
     func roles(_ pair: HostPair, _ s: Session) -> (client: IPAddress, server: IPAddress, from: String) {
         let sas = s.ike, flows = s.flows
         if let o = s.openvpn.first { return (o.client.address, o.server.address, "OpenVPN client (hard reset sender)") }
+        if sas.isEmpty, let c = s.ikeTCP.first { return (c.client.address, c.server.address, "TCP client (IKE over TCP)") }
         if let server = self.options.server, pair.contains(server) { return (pair.other(than: server), server, "--server") }
         if let sa = sas.filter({ !$0.startedMidExchange || $0.version == 2 }).max(by: { $0.progress < $1.progress }) {
             return (sa.initiator.address, sa.responder.address, "IKE initiator")
@@ -174,10 +175,11 @@ extension Analyzer {
         if s.pptp != nil || (s.gre.contains { $0.version == 1 } && s.ike.isEmpty) { return .pptp }
         let l2tp = s.l2tp != nil || s.flows.contains { ProtocolRegistry.entry($0.ipProtocol, $0.a.port, $0.b.port)?.service == .l2tp }
         if let sa = s.primaryIKE {
-            if sa.version == 2 { return .ikev2 }
+            if sa.version == 2 { return sa.overTCP || !s.ikeTCP.isEmpty ? .ikev2TCP : .ikev2 }
             return l2tp ? .l2tpIPsec : .ikev1
         }
         if l2tp { return s.esp.isEmpty && !s.insideESP ? .l2tp : .l2tpIPsec }
+        if !s.ikeTCP.isEmpty { return .ikev2TCP }
         if !s.esp.isEmpty { return .ipsec }
         if !s.gre.isEmpty || s.greTunnel != nil { return .gre }
         if s.wireguard != nil { return .wireguard }
@@ -190,7 +192,7 @@ extension Analyzer {
         guard let p = s.vpnProtocol else { return "VPN" }
         let aggressive = s.primaryIKE?.phase1 == .aggressiveMode ? " Aggressive Mode" : ""
         switch p {
-        case .ikev1, .ikev2: return p.displayName + aggressive
+        case .ikev1, .ikev2, .ikev2TCP: return p.displayName + aggressive
         case .l2tpIPsec: return s.primaryIKE == nil ? p.displayName : "IKEv1\(aggressive) \(p.displayName)"
         case .l2tp: return "L2TP (no IPsec)"
         case .ipsec: return s.esp.allSatisfy(\.isAH) ? "IPsec AH" : "IPsec ESP"

@@ -20,6 +20,9 @@ public struct Analyzer {
     /// PPTP's TCP 1723 and OpenVPN over TCP reassembled, for messages split over segments
     /// (Analyzer+TCPStreams.swift).
     var tcpStreams = TCPStreams()
+    /// Connections on ports other than TCP 4500 that opened with RFC 8229's prefix: the header-byte
+    /// path leaves them to the decoder (Analyzer+IKETCP.swift).
+    var prefixedStreams = PrefixedStreams()
     var pairs: [HostPair: PairState] = [:]
     var pairOrder: [HostPair] = []
     var serverPackets = 0
@@ -61,7 +64,8 @@ public struct Analyzer {
     @inline(__always)
     public mutating func add(_ frame: RawFrame, decoder: inout PacketDecoder, into packet: inout DecodedPacket) -> Reading {
         // With keys (`decrypter`) ESP is decoded, to be decrypted, instead of counted from its header.
-        guard decoder.decrypter == nil, let reading = Classifier.wire(frame, limits: decoder.dissector.limits) else {
+        guard decoder.decrypter == nil,
+              let reading = Classifier.wire(frame, limits: decoder.dissector.limits, prefixed: &self.prefixedStreams) else {
             decoder.decode(frame, into: &packet)
             self.add(packet, bytes: frame.bytes)
             return .decoded
@@ -85,6 +89,13 @@ public struct Analyzer {
         self.trackers.ike.last?.frame == frame ? self.trackers.ike.last : nil
     }
 
+    /// The IKE messages and ESP packets of an RFC 8229 stream that `frame` completed but could not
+    /// show itself (split over segments, or off TCP 4500 after the prefix), when it is the last frame added: each one's first frame
+    /// and summary. `packets` lists them under the frame's line.
+    public func reassembledMessages(frame: Int) -> [(firstFrame: Int, summary: String)] {
+        self.trackers.ikeTCP.reassembled.frame == frame ? self.trackers.ikeTCP.reassembled.messages : []
+    }
+
     /// Every decoded frame, in capture order, with the bytes it was decoded from (a PPTP message split
     /// over TCP segments is read from them).
     public mutating func add(_ packet: DecodedPacket, bytes: UnsafeRawBufferPointer) {
@@ -106,6 +117,7 @@ public struct Analyzer {
         if fact.tcp != nil, ProtocolRegistry.tcp(fact.sourcePort, fact.destinationPort)?.service == .openvpn {
             self.readOpenVPNStream(packet, fact, bytes: bytes)
         }
+        if fact.tcp != nil { self.readIKETCPStream(packet, fact, bytes: bytes) }
         // What a plain GRE tunnel carries is analysed as its own packet (GRE in GRE: each level).
         var tunnel = HostPair(fact.source, fact.destination), next = carried
         while let i = next, let (inner, carried) = Classifier.fact(from: packet, ipAt: i) {
@@ -280,7 +292,7 @@ extension PacketFact {
     /// True when the packet belongs to a VPN protocol (IKE, ESP, AH, GRE, L2TP, PPTP, NAT-T, WireGuard).
     public var isVPN: Bool {
         switch self.kind {
-        case .ike, .esp, .ah, .natKeepalive, .gre, .pptp, .l2tpControl, .l2tpData, .pppControl, .wireguard, .openvpn: return true
+        case .ike, .esp, .ah, .natKeepalive, .gre, .pptp, .l2tpControl, .l2tpData, .pppControl, .wireguard, .openvpn, .ikeTCP: return true
         case .dns, .icmpError, .icmpEcho, .ipFragment, .dtls, .tls: return false
         // No VPN meaning of its own: VPN traffic by its IP protocol or ports.
         case .other: return ProtocolRegistry.isVPN(self.ipProtocol, self.sourcePort, self.destinationPort)

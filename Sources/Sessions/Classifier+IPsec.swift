@@ -8,6 +8,7 @@ extension Classifier {
         case .esp(let h): return .esp(ESPFact(spi: h.spi, sequence: h.sequence, udpEncapsulated: udpEncapsulated))
         case .ah(let h): return .ah(spi: h.spi, sequence: h.sequence)
         case .udpEncapsulation(let h): return h.kind == .natKeepalive ? .natKeepalive : nil
+        case .tcpEncapsulation: return .ikeTCP
         case .isakmp(let m): return .ike(self.fact(m))
         case .ikev2(let m): return .ike(self.fact(m))
         default: return nil

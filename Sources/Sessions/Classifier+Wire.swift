@@ -66,6 +66,14 @@ extension Classifier {
     /// bytes are not kept).
     @inline(__always)
     public static func wire(_ frame: RawFrame, limits: DecodeLimits) -> WireReading? {
+        var none = PrefixedStreams()
+        return self.wire(frame, limits: limits, prefixed: &none)
+    }
+
+    /// The same, by a reader that keeps `prefixed`: the TCP connections seen opening with RFC 8229's
+    /// prefix on a port of no protocol (443…), whose every later segment is left to the decoder too.
+    @inline(__always)
+    public static func wire(_ frame: RawFrame, limits: DecodeLimits, prefixed: inout PrefixedStreams) -> WireReading? {
         let info = frame.info
         guard !info.isTruncatedBySnaplen else { return nil }
         let bytes = frame.bytes
@@ -203,6 +211,13 @@ extension Classifier {
             let headerLength = Int(u8(offset + 12) >> 4) * 4
             let service = ProtocolRegistry.tcp(sourcePort, destinationPort)?.service
             guard headerLength >= 20, offset + headerLength <= payloadEnd, service == nil || service == .tls else { return nil }
+            // RFC 8229's stream prefix ("IKETCP", 0x494B4554 4350) names an IKE stream on any port.
+            if payloadEnd - (offset + headerLength) >= 6, u32(offset + headerLength) == 0x494B_4554,
+               u16(offset + headerLength + 4) == 0x4350 {
+                prefixed.insert(Endpoint(source, sourcePort), Endpoint(destination, destinationPort))
+                return nil
+            }
+            if prefixed.contains(Endpoint(source, sourcePort), Endpoint(destination, destinationPort)) { return nil }
             layers.append(.tcp)
             reading.fact.sourcePort = sourcePort
             reading.fact.destinationPort = destinationPort
@@ -259,5 +274,26 @@ extension Classifier {
         guard layers.count < limits.maxLayers else { return nil }
         reading.layers = layers
         return reading
+    }
+}
+
+/// The TCP connections a frame reader saw open with RFC 8229's "IKETCP" prefix on a port without a
+/// registry entry: `Classifier.wire` leaves their segments to the decoder, so their IKE and ESP are
+/// read from the stream instead of counted as bulk TCP. One per reader (the analyzer's thread, or the
+/// engine's reader thread), at most `capacity` connections: past it a connection's later segments
+/// are counted as bulk TCP.
+public struct PrefixedStreams: Sendable {
+    public static let capacity = 1_024
+    private var connections: Set<EndpointPair> = []
+
+    public init() {}
+
+    mutating func insert(_ a: Endpoint, _ b: Endpoint) {
+        if self.connections.count < Self.capacity { self.connections.insert(EndpointPair(a, b)) }
+    }
+
+    @inline(__always)
+    func contains(_ a: Endpoint, _ b: Endpoint) -> Bool {
+        !self.connections.isEmpty && self.connections.contains(EndpointPair(a, b))
     }
 }

@@ -49,6 +49,11 @@ struct PacketsCommand: ParsableCommand {
                 } else {
                     print(PacketLine.text(packet, start: origin))
                 }
+                // IKE/ESP over TCP split over segments: one line each where the stream completes them.
+                for m in analyzer.reassembledMessages(frame: packet.frame.number) where !self.output.json {
+                    let from = m.firstFrame == packet.frame.number ? "read from the stream" : "reassembled from frames \(m.firstFrame)-\(packet.frame.number)"
+                    print(TerminalText.escape(PacketLine.continuation + "\(from): \(m.summary)"))
+                }
             }))
             outcome.printKeyNotes()
             if let error = outcome.error {
@@ -85,16 +90,19 @@ enum PacketLine {
         let time = packet.frame.timestamp.seconds(since: start)
         var line = "\(pad(String(packet.frame.number), 6)) \(String(format: "%10.6f", time))  "
         line += endpoints(packet)
-        let meaning = describe(packet)
-        if !meaning.isEmpty { line += "  " + meaning }
+        let meanings = describe(packet)
+        if let meaning = meanings.first, !meaning.isEmpty { line += "  " + meaning }
         if let stop = packet.stop {
             line += "  [\(stop.reason.rawValue): \(stop.explanation)]"
         }
         if !packet.reassembledFrom.isEmpty {
             line += "  [reassembled from frames \(packet.reassembledFrom.map(String.init).joined(separator: ","))]"
         }
-        return TerminalText.escape(line)
+        return ([line] + meanings.dropFirst().map { continuation + $0 }).map(TerminalText.escape).joined(separator: "\n")
     }
+
+    /// The start of a line that goes on with the frame above it (a segment's further messages).
+    static let continuation = String(repeating: " ", count: 19) + "↳ "
 
     /// `src:port > dst:port` from the outermost IP layer and the transport layer above it.
     static func endpoints(_ packet: DecodedPacket) -> String {
@@ -112,15 +120,24 @@ enum PacketLine {
         return "\(join(ip.source, ports?.source)) > \(join(ip.destination, ports?.destination))"
     }
 
-    /// Summaries of the layers above the outermost transport (or IP) layer: the VPN meaning.
-    static func describe(_ packet: DecodedPacket) -> String {
-        guard let ipIndex = packet.layers.firstIndex(where: { $0.ipEndpoints != nil }) else { return "" }
+    /// Summaries of the layers above the outermost transport (or IP) layer: the VPN meaning. One
+    /// line's worth, or one per message when a TCP segment carries several RFC 8229 messages.
+    static func describe(_ packet: DecodedPacket) -> [String] {
+        guard let ipIndex = packet.layers.firstIndex(where: { $0.ipEndpoints != nil }) else { return [""] }
         var first = ipIndex + 1
         if first < packet.layers.count, packet.layers[first].ports != nil, first + 1 < packet.layers.count {
             first += 1
         }
-        guard first < packet.layers.count else { return packet.layers[ipIndex].summary }
-        return Self.withoutRestatedHeaders(packet.layers[first...].map(\.summary)).joined(separator: " / ")
+        guard first < packet.layers.count else { return [packet.layers[ipIndex].summary] }
+        var groups: [[DecodedLayer]] = [[]]
+        var hasMessage = false
+        for layer in packet.layers[first...] {
+            let isMessage = layer.tcpEncapsulationKind.map { $0 != .streamPrefix } ?? false
+            if isMessage, hasMessage { groups.append([]) }
+            hasMessage = hasMessage || isMessage
+            groups[groups.count - 1].append(layer)
+        }
+        return groups.map { Self.withoutRestatedHeaders($0.map(\.summary)).joined(separator: " / ") }
     }
 
     /// The summaries, leaving out a header the next layer restates (an L2TP control message repeats

@@ -42,6 +42,10 @@ import TestSupport
         Case(name: "maxOpenVPNPacketsPerSegment", file: "nDPI/openvpn_nohmac_tcp.pcapng", frame: 4, layer: .tcp) {
             $0.maxOpenVPNPacketsPerSegment = 0
         },
+        // lab-ikev2-tcp-ok-client.pcap frame 4: the IKETCP prefix and IKE_SA_INIT on TCP 4500 (synthetic framing).
+        Case(name: "maxTCPEncapsulatedPerSegment", file: "lab-ikev2-tcp-ok-client.pcap", frame: 4, layer: .tcp) {
+            $0.maxTCPEncapsulatedPerSegment = 0
+        },
         // PcapPlusPlus/GrePackets.cap frame 11: IPv4 / GRE v1 / PPP (one tunnel level).
         Case(name: "maxTunnelDepth", file: "PcapPlusPlus/GrePackets.cap", frame: 11, layer: .ipv4) { $0.maxTunnelDepth = 0 },
     ]
@@ -54,7 +58,7 @@ import TestSupport
 
     /// The bytes and link type of frame `number` of a public corpus file.
     static func corpusBytes(_ file: String, _ number: Int) throws -> ([UInt8], LinkType) {
-        let source = try PcapFile(path: Corpus.publicPath(file))
+        let source = try PcapFile(path: file.contains("/") ? Corpus.publicPath(file) : Corpus.capturePath(file))
         while let frame = try source.next(), frame.info.number <= number {
             if frame.info.number == number { return (Array(frame.bytes), source.linkType) }
         }

@@ -25,6 +25,7 @@ struct ProtocolRegistryTests {
         case .wireguard: [.wireguard]
         case .openvpn: [.openvpn]
         case .tls: [.tls]
+        case .ikeTCP: [.tcpEncapsulation]
         }
     }
 

@@ -36,6 +36,9 @@ struct WireReadingTests {
         var wireDecoder = PacketDecoder(), plainDecoder = PacketDecoder(), checkDecoder = PacketDecoder()
         var wireAnalyzer = Analyzer(options: AnalysisOptions()), plainAnalyzer = Analyzer(options: AnalysisOptions())
         var wirePacket: DecodedPacket, plainPacket: DecodedPacket
+        /// The RFC 8229 connections on other ports whose segments the analyzer's wire entry leaves
+        /// to the decoder: the check reads each frame as that entry does.
+        var prefixed = PrefixedStreams()
 
         init(linkType: LinkType) {
             self.wirePacket = DecodedPacket(linkType: linkType)
@@ -43,7 +46,7 @@ struct WireReadingTests {
         }
 
         mutating func add(_ frame: RawFrame, tally: Tally, _ where_: String) {
-            let read = WireReadingTests.check(frame, decoder: &self.checkDecoder, tally: tally, where_)
+            let read = WireReadingTests.check(frame, decoder: &self.checkDecoder, prefixed: &self.prefixed, tally: tally, where_)
             let reading = self.wireAnalyzer.add(frame, decoder: &self.wireDecoder, into: &self.wirePacket)
             if case .dataPlane = reading { tally.fast += 1 } else if read { tally.decodedThoughRead += 1 }
             self.plainDecoder.decode(frame, into: &self.plainPacket)
@@ -58,9 +61,10 @@ struct WireReadingTests {
 
     /// Compares the wire reading of `frame` (when there is one) with its decode; true when there is.
     @discardableResult
-    static func check(_ frame: RawFrame, decoder: inout PacketDecoder, tally: Tally, _ where_: String) -> Bool {
+    static func check(_ frame: RawFrame, decoder: inout PacketDecoder, prefixed: inout PrefixedStreams, tally: Tally,
+                      _ where_: String) -> Bool {
         tally.frames += 1
-        guard let wire = Classifier.wire(frame, limits: decoder.dissector.limits) else { return false }
+        guard let wire = Classifier.wire(frame, limits: decoder.dissector.limits, prefixed: &prefixed) else { return false }
         // A fresh decoder state matters only for fragments, which the wire path never accepts.
         let packet = decoder.decode(frame)
         var kinds: [LayerKind] = []

@@ -33,6 +33,8 @@ public enum RegistrySamples {
         Sample(carrier: .udp(1194), file: "nDPI/openvpn_nohmac.pcapng", frame: 1),  // P_CONTROL_HARD_RESET_CLIENT_V2
         Sample(carrier: .udp(1194), file: "nDPI/openvpn_nohmac.pcapng", frame: 102),  // P_DATA_V2
         Sample(carrier: .tcp(1194), file: "nDPI/openvpn_nohmac_tcp.pcapng", frame: 4),  // hard reset, length-prefixed
+        Sample(carrier: .tcp(4500), file: "lab-ikev2-tcp-ok-client.pcap", frame: 4),  // IKETCP prefix + IKE_SA_INIT (synthetic framing)
+        Sample(carrier: .tcp(4500), file: "lab-ikev2-tcp-ok-client.pcap", frame: 10),  // ESP in TCP (synthetic framing)
         Sample(carrier: .udp(53), file: "john-samples/lulu-password-pptp.pcap", frame: 1),
         Sample(carrier: .tcp(53), file: "tcpdump/dns_tcp.pcap", frame: 4),
         Sample(carrier: .tcp(443), file: "nDPI/anyconnect-vpn.pcap", frame: 26),  // ClientHello

@@ -91,6 +91,7 @@ public enum LengthSource: String, Sendable, Codable {
     case ikeLength, ikePayloadLength, ikeAttributeLength
     case dnsLength, dnsName
     case openvpnLength
+    case tcpEncapsulationLength
     case reassembly
 }
 
@@ -99,6 +100,7 @@ public enum LayerKind: String, Sendable, Codable, CaseIterable {
     case link, ethernet, vlan, linuxSLL, linuxSLL2, null, pppoe, ppp
     case ipv4, ipv6, icmp, icmpv6, udp, tcp
     case esp, ah, udpEncapsulation, isakmp, ikev2
+    case tcpEncapsulation
     case gre, pptp, l2tp, pppControl, dns
     case wireguard, dtls
     case openvpn

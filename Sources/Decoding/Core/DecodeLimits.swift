@@ -27,6 +27,8 @@ public struct DecodeLimits: Sendable {
     public var maxPPTPMessagesPerSegment = 32
     /// OpenVPN packets found in one TCP segment (bulk data: many small packets per segment).
     public var maxOpenVPNPacketsPerSegment = 512
+    /// IKE messages and ESP packets found in one TCP segment of an RFC 8229 stream (ESP is bulk data).
+    public var maxTCPEncapsulatedPerSegment = 512
     /// Tunnel nesting (IP in GRE in IP…): a packet that tunnels deeper stops with `.limitExceeded`.
     public var maxTunnelDepth = 3
     /// RFC 1701 source route entries in one GRE header.

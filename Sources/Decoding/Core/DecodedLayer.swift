@@ -21,6 +21,7 @@ public enum DecodedLayer: Sendable {
     case esp(ESP)
     case ah(AH)
     case udpEncapsulation(UDPEncapsulation)
+    case tcpEncapsulation(TCPEncapsulation)
     indirect case isakmp(IKEv1Message)
     indirect case ikev2(IKEv2Message)
     // Tunnels, PPP and DNS (control-plane cases are indirect so the enum stays small).
@@ -53,6 +54,7 @@ public enum DecodedLayer: Sendable {
         case .esp: .esp
         case .ah: .ah
         case .udpEncapsulation: .udpEncapsulation
+        case .tcpEncapsulation: .tcpEncapsulation
         case .isakmp: .isakmp
         case .ikev2: .ikev2
         case .gre: .gre
@@ -88,6 +90,7 @@ extension ICMPv6: LayerHeader {}
 extension ESP: LayerHeader {}
 extension AH: LayerHeader {}
 extension UDPEncapsulation: LayerHeader {}
+extension TCPEncapsulation: LayerHeader {}
 extension IKEv1Message: LayerHeader {}
 extension IKEv2Message: LayerHeader {}
 extension GRE: LayerHeader {}
@@ -120,6 +123,7 @@ extension DecodedLayer {
         case .esp(let h): h
         case .ah(let h): h
         case .udpEncapsulation(let h): h
+        case .tcpEncapsulation(let h): h
         case .isakmp(let h): h
         case .ikev2(let h): h
         case .gre(let h): h
@@ -186,6 +190,7 @@ extension DecodedPacket {
     public var esp: ESP? { self.first { if case .esp(let h) = $0 { h } else { nil } } }
     public var ah: AH? { self.first { if case .ah(let h) = $0 { h } else { nil } } }
     public var udpEncapsulation: UDPEncapsulation? { self.first { if case .udpEncapsulation(let h) = $0 { h } else { nil } } }
+    public var tcpEncapsulation: TCPEncapsulation? { self.first { if case .tcpEncapsulation(let h) = $0 { h } else { nil } } }
     public var isakmp: IKEv1Message? { self.first { if case .isakmp(let h) = $0 { h } else { nil } } }
     public var ikev2: IKEv2Message? { self.first { if case .ikev2(let h) = $0 { h } else { nil } } }
     public var gre: GRE? { self.first { if case .gre(let h) = $0 { h } else { nil } } }

@@ -53,6 +53,7 @@ public struct DecodeStop: Hashable, Sendable, Codable {
         case pptpNotWhole
         case dnsNotWhole
         case openvpnNotWhole
+        case tcpEncapsulatedNotWhole
 
         public var description: String {
             switch self {
@@ -68,6 +69,7 @@ public struct DecodeStop: Hashable, Sendable, Codable {
             case .pptpNotWhole: "PPTP message not wholly in this TCP segment (reassemble with TCPStreams)"
             case .dnsNotWhole: "DNS message not wholly in this TCP segment"
             case .openvpnNotWhole: "OpenVPN packet not wholly in this TCP segment (reassemble with TCPStreams)"
+            case .tcpEncapsulatedNotWhole: "IKE/ESP message not wholly in this TCP segment (reassemble with TCPStreams)"
             }
         }
     }

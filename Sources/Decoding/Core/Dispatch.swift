@@ -19,6 +19,8 @@ enum NextLayer {
     case udpEncapsulated
     /// ISAKMP or IKEv2, chosen by the major version (byte 17).
     case ike
+    /// IKE and ESP in a TCP stream (RFC 8229): the prefix, then length-framed messages.
+    case tcpEncapsulated
     /// GRE (RFC 2784/2890, PPTP's enhanced GRE RFC 2637).
     case gre
     case pptpMessage
@@ -189,6 +191,32 @@ enum Dispatch {
             packet.layers.append(.udpEncapsulation(h))
             return h.kind == .nonESPMarker ? .ike : .done
 
+        case .tcpEncapsulated:
+            // Messages wholly inside this segment, starting at its first byte (as for PPTP); the rest
+            // come whole out of `TCPStreams`.
+            guard state.tcpMessages < state.limits.maxTCPEncapsulatedPerSegment else {
+                throw r.limitExceeded("too many TCP-encapsulated messages in one segment")
+            }
+            state.tcpMessages += 1
+            guard let h = try TCPEncapsulation(from: &r) else {
+                if packet.frame.isTruncatedBySnaplen { throw r.truncated(max(1, TCPEncapsulation.minimumLength - r.remaining)) }
+                state.stop = DecodeStop(reason: .fragment, layer: .tcpEncapsulation, offset: r.offset, note: .tcpEncapsulatedNotWhole)
+                return .done
+            }
+            packet.layers.append(.tcpEncapsulation(h))
+            switch h.kind {
+            case .streamPrefix: break
+            case .nonESPMarker:
+                var m = try r.sub(h.length - 6, source: .tcpEncapsulationLength)
+                _ = try Self.decode(.ike, &m, into: &packet, state: &state)
+            case .esp:
+                var m = try r.sub(h.length - 2, source: .tcpEncapsulationLength)
+                packet.layers.append(.esp(try ESP(from: &m)))
+            }
+            // Cut by the snaplen right after a message: the segment's next messages are missing.
+            if state.cutShort(r, packet) { throw r.truncated(2) }
+            return r.isEmpty ? .done : .tcpEncapsulated
+
         case .ike:
             switch try r.peek(UInt8.self, at: 17) >> 4 {
             case 1:
@@ -228,13 +256,17 @@ enum Dispatch {
             case .dns?: return .dnsOverTCP
             case .openvpn?: return .openvpn(tcp: true)
             case .tls?:
+                // RFC 8229 on 443: the stream's prefix, before any TLS record.
+                if TCPEncapsulation.startsWithPrefix(r) { return .tcpEncapsulated }
                 if let h = try TLSSegment(from: &r) {
                     packet.layers.append(.tls(h))
                 } else if r.remaining < 5, r.lengthSource == .captureLength, packet.frame.isTruncatedBySnaplen {
                     throw r.truncated(5)  // cut before a record header could be read
                 }
                 return .done
-            default: return .done
+            case .ikeTCP?: return .tcpEncapsulated
+            // RFC 8229's stream prefix names the stream on any port (443 above all).
+            default: return TCPEncapsulation.startsWithPrefix(r) ? .tcpEncapsulated : .done
             }
 
         case .pptpMessage:
@@ -311,6 +343,7 @@ struct DissectorState {
     var tunnelDepth = 0
     var pptpMessages = 0
     var openvpnPackets = 0
+    var tcpMessages = 0
     var stop: DecodeStop?
 
     init(limits: DecodeLimits) { self.limits = limits }

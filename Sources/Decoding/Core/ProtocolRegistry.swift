@@ -35,6 +35,8 @@ public enum ProtocolRegistry {
         /// record header (`Classifier.wire`). SoftEther's own 992 and 5555 have no real sample yet and
         /// are named from their flows alone (`OtherVPNTracker`).
         case tls
+        /// IKE and ESP over TCP — RFC 8229 (`TCPEncapsulation`); on other ports by its stream prefix.
+        case ikeTCP
     }
 
     /// How a packet reaches a service.
@@ -69,6 +71,7 @@ public enum ProtocolRegistry {
         Entry(carrier: .udp(51820), service: .wireguard, isVPN: true, name: "WireGuard (UDP 51820)"),
         Entry(carrier: .udp(1194), service: .openvpn, isVPN: true, name: "OpenVPN (UDP 1194)"),
         Entry(carrier: .tcp(1194), service: .openvpn, isVPN: true, name: "OpenVPN (TCP 1194)"),
+        Entry(carrier: .tcp(4500), service: .ikeTCP, isVPN: true, name: "IKE/ESP over TCP 4500"),
         Entry(carrier: .udp(53), service: .dns, isVPN: false, name: "DNS (UDP 53)"),
         Entry(carrier: .tcp(53), service: .dns, isVPN: false, name: "DNS (TCP 53)"),
         Entry(carrier: .tcp(443), service: .tls, isVPN: false, name: "TLS (TCP 443)"),

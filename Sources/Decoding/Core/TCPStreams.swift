@@ -29,6 +29,9 @@ public struct TCPStreams {
         /// OpenVPN over TCP: a 2-byte length that counts the packet after it, whose first byte is
         /// a known opcode.
         case openvpn
+        /// IKE and ESP over TCP — RFC 8229: the "IKETCP" prefix (a 6-byte message of its own here),
+        /// then a 2-byte length that counts the whole message (`TCPEncapsulation`).
+        case ikeTCP
 
         /// Total bytes of the message starting at `buffer`'s first byte, nil when unknown yet;
         /// throws on a framing error.
@@ -47,6 +50,15 @@ public struct TCPStreams {
                 guard field >= 1 else { return .failure(.badLength) }
                 if buffer.count >= 3, !Self.hasOpcode(buffer) { return .failure(.notAtBoundary) }
                 return .success(field + 2)
+            case .ikeTCP:
+                if TCPEncapsulation.startsWithPrefix(buffer) {
+                    return .success(buffer.count >= TCPEncapsulation.streamPrefix.count ? TCPEncapsulation.streamPrefix.count : nil)
+                }
+                guard field >= TCPEncapsulation.minimumLength else { return .failure(.badLength) }
+                if buffer.count >= 6, Self.word(buffer, at: 2) == 0, field < TCPEncapsulation.minimumIKELength {
+                    return .failure(.badLength)
+                }
+                return .success(field)
             }
         }
 
@@ -57,12 +69,22 @@ public struct TCPStreams {
             // DNS has no marker: a plausible length prefix is the best one can do.
             case .dns: bytes.count >= 2 && (Int(bytes[bytes.startIndex]) << 8 | Int(bytes[bytes.startIndex + 1])) >= 12
             case .openvpn: bytes.count >= 3 && (bytes[bytes.startIndex] != 0 || bytes[bytes.startIndex + 1] != 0) && Self.hasOpcode(bytes)
+            // The prefix, or an IKE message whose own length agrees (ESP has nothing to check).
+            case .ikeTCP:
+                bytes.count >= TCPEncapsulation.streamPrefix.count && TCPEncapsulation.startsWithPrefix(bytes)
+                    || bytes.count >= TCPEncapsulation.minimumIKELength && Self.word(bytes, at: 2) == 0
+                    && Int(Self.word(bytes, at: 30)) == (Int(bytes[bytes.startIndex]) << 8 | Int(bytes[bytes.startIndex + 1])) - 6
             }
         }
 
         static func hasMagic(_ b: ArraySlice<UInt8>) -> Bool {
             let i = b.startIndex + 4
             return b[i] == 0x1A && b[i + 1] == 0x2B && b[i + 2] == 0x3C && b[i + 3] == 0x4D
+        }
+
+        /// The big-endian 32-bit word at `offset`.
+        static func word(_ b: ArraySlice<UInt8>, at offset: Int) -> UInt32 {
+            b[(b.startIndex + offset)..<(b.startIndex + offset + 4)].reduce(0) { $0 << 8 | UInt32($1) }
         }
 
         static func hasOpcode(_ b: ArraySlice<UInt8>) -> Bool {
@@ -124,14 +146,16 @@ public struct TCPStreams {
         case .pptpControl?: .pptp
         case .dns?: .dns
         case .openvpn?: .openvpn
+        case .ikeTCP?: .ikeTCP
         default: nil
         }
     }
 
     /// Feeds one decoded packet (with the bytes it was decoded from); returns the messages it
-    /// completed. Packets that are not TCP on a reassembled port return [].
-    public mutating func add(_ packet: DecodedPacket, bytes: UnsafeRawBufferPointer) -> [Message] {
-        guard let ip = packet.ipv4, let tcp = packet.tcp, let framing = Self.framing(of: tcp) else { return [] }
+    /// completed. Packets that are not TCP on a reassembled port return [], unless `framing` names the
+    /// stream's framing (a stream recognised by its content: RFC 8229's prefix on any port).
+    public mutating func add(_ packet: DecodedPacket, bytes: UnsafeRawBufferPointer, framing: Framing? = nil) -> [Message] {
+        guard let ip = packet.ipv4, let tcp = packet.tcp, let framing = framing ?? Self.framing(of: tcp) else { return [] }
         let key = Key(source: ip.source, sourcePort: tcp.sourcePort, destination: ip.destination,
                       destinationPort: tcp.destinationPort)
         let range = max(0, tcp.payload.start)..<min(bytes.count, max(tcp.payload.start, tcp.payload.end))
@@ -207,7 +231,11 @@ public struct TCPStreams {
 
         var messages: [Message] = []
         var consumed = 0
-        let most = framing == .openvpn ? self.limits.maxOpenVPNPacketsPerSegment : self.limits.maxPPTPMessagesPerSegment
+        let most = switch framing {
+        case .openvpn: self.limits.maxOpenVPNPacketsPerSegment
+        case .ikeTCP: self.limits.maxTCPEncapsulatedPerSegment
+        case .pptp, .dns: self.limits.maxPPTPMessagesPerSegment
+        }
         while messages.count < most {  // each pass takes ≥ 3 bytes
             let rest = stream.buffer[consumed...]
             switch framing.messageLength(rest) {
@@ -270,5 +298,18 @@ extension DNS {
     /// Decodes a reassembled DNS-over-TCP message (`TCPStreams.Message.bytes`, prefix included).
     public static func decode(_ bytes: [UInt8]) throws(DecodeError) -> DNS {
         try PPTP.withReader(bytes) { (r: inout ByteReader) throws(DecodeError) in try DNS(tcp: &r) }
+    }
+}
+
+extension TCPEncapsulation {
+    /// Decodes a reassembled message (`TCPStreams.Message.bytes`, length included) into the layers
+    /// the dissector gives one whole in a segment: `.tcpEncapsulation`, then IKE or `.esp`.
+    public static func decode(_ bytes: [UInt8], limits: DecodeLimits = .standard) throws(DecodeError) -> [DecodedLayer] {
+        try PPTP.withReader(bytes) { (r: inout ByteReader) throws(DecodeError) in
+            var packet = DecodedPacket(linkType: .raw)
+            var state = DissectorState(limits: limits)
+            _ = try Dispatch.decode(.tcpEncapsulated, &r, into: &packet, state: &state)
+            return packet.layers
+        }
     }
 }

@@ -12,6 +12,7 @@ let allRules: [any DiagnosisRule.Type] = [
     ESPNoneAfterSA.self, ESPOneWay.self, ESPLoss.self, ESPTiedByInference.self,
     PPTPPortBlocked.self, PPTPRefused.self, PPTPCallFailed.self, PPTPGREBlocked.self,
     L2TPNoResponse.self, L2TPStopped.self, L2TPCleartext.self,
+    IKETCPPortBlocked.self, IKETCPRefused.self, IKETCPNoResponse.self,
     OpenVPNNoResponse.self, OpenVPNRefused.self, OpenVPNTLSAlert.self, OpenVPNTLSNotFinished.self, OpenVPNDataOneWay.self, OpenVPNReconnectLoop.self,
     LCPNoResponse.self, PPPAuthFailed.self, IPCPFailed.self, PPPDataOneWay.self,
     WireGuardNoResponse.self, WireGuardCookieReply.self, WireGuardDataOneWay.self, WireGuardNoData.self, WireGuardResponseNotReceived.self,

@@ -92,6 +92,9 @@ public enum FactKind: Sendable {
     case dtls(version: UInt16)
     /// TLS records starting a TCP segment on a TLS-VPN port (`TLSTracker`).
     case tls(TLSSegment)
+    /// A TCP segment of an RFC 8229 stream: its IKE messages and ESP packets are read from the
+    /// reassembled stream (`Analyzer+IKETCP.swift`), not from this one segment.
+    case ikeTCP
     case icmpError(ICMPErrorFact)
     case icmpEcho(request: Bool, identifier: UInt16, sequence: UInt16)
     /// An IP fragment that was not (or not yet) reassembled.

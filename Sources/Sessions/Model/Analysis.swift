@@ -257,6 +257,8 @@ public struct Session: Sendable, Codable {
     public var wireguard: WireGuardEvidence?
     /// OpenVPN attempts between the pair (each client hard reset with a new session ID is one).
     public var openvpn: [OpenVPNEvidence] = []
+    /// TCP connections carrying (or meant to carry) IKE and ESP — RFC 8229.
+    public var ikeTCP: [IKETCPConnection] = []
     public var dns: [DNSQueryRecord] = []
     public var icmpErrors: [ICMPErrorRecord] = []
     public var echoRequests: [Int] = []

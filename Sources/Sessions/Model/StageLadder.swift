@@ -32,6 +32,8 @@ enum StageLadder {
             ladder += self.openvpn(s, captureEnd: captureEnd)
         } else if s.vpnProtocol == .gre {
             ladder += self.greTunnel(s, captureEnd: captureEnd)
+        } else if s.vpnProtocol == .ikev2TCP {
+            ladder += self.ikeTCP(s, captureEnd: captureEnd)
         } else if s.vpnProtocol == .wireguard, let w = s.wireguard {
             ladder += self.wireguard(w, captureEnd: captureEnd)
         } else if !s.ike.isEmpty || !s.esp.isEmpty {

@@ -2,6 +2,8 @@
 public enum VPNProtocol: String, Sendable, Codable, CaseIterable {
     case ikev1
     case ikev2
+    /// IKEv2 (and its ESP) over TCP — RFC 8229.
+    case ikev2TCP = "ikev2-tcp"
     /// L2TP protected by IPsec (IKEv1 transport mode, or ESP with L2TP seen).
     case l2tpIPsec = "l2tp-ipsec"
     /// L2TP in the clear.
@@ -21,6 +23,7 @@ public enum VPNProtocol: String, Sendable, Codable, CaseIterable {
         switch self {
         case .ikev1: "IKEv1"
         case .ikev2: "IKEv2"
+        case .ikev2TCP: "IKEv2 over TCP"
         case .l2tpIPsec: "L2TP/IPsec"
         case .l2tp: "L2TP"
         case .pptp: "PPTP"

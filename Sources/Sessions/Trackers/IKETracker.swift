@@ -74,6 +74,8 @@ public struct IKESA: Sendable, Codable, Hashable {
     public var paths: [EndpointPair] = []
     /// Frames of IKEv2 IKE_SA_INIT requests offering each KE group, in order.
     public var keGroupsOffered: [UInt16] = []
+    /// Its messages came over TCP (RFC 8229, `Analyzer+IKETCP.swift`).
+    public var overTCP = false
 
     /// Distinct (non-retransmitted) messages.
     public var distinctMessages: [IKEMessageRecord] { self.messages.filter { $0.retransmissionOf == nil } }
@@ -293,6 +295,7 @@ extension IKETracker.State {
     mutating func add(_ m: IKEMessageFact, _ fact: PacketFact, time: Double, limits: AnalysisLimits,
                       dropped: inout DroppedState) {
         self.lastFrame = fact.frame
+        if fact.ipProtocol == .tcp { self.sa.overTCP = true }
         let src = fact.sourceEndpoint, dst = fact.destinationEndpoint
         // Recorded past the message ceiling: a path taken late still ties its ESP to the SA.
         let path = EndpointPair(src, dst)
@@ -309,7 +312,8 @@ extension IKETracker.State {
             default: break
             }
         }
-        let onNATT = ProtocolRegistry.udp(fact.sourcePort, fact.destinationPort)?.service == .natTraversal
+        // UDP 4500 only: IKE on TCP 4500 (RFC 8229) is no NAT-T float.
+        let onNATT = fact.ipProtocol == .udp && ProtocolRegistry.udp(fact.sourcePort, fact.destinationPort)?.service == .natTraversal
         if onNATT, self.sa.natTFloatFrame == nil { self.sa.natTFloatFrame = fact.frame }
 
         // INVALID_KE_PAYLOAD and COOKIE ask the initiator to try again (RFC 7296 §1.2, §2.6): the

@@ -13,6 +13,7 @@ struct Trackers {
     var ppp: PPPTracker
     var wireguard: WireGuardTracker
     var openvpn: OpenVPNTracker
+    var ikeTCP: IKETCPTracker
     var otherVPNs: OtherVPNTracker
     var dns: DNSTracker
     var icmp: ICMPTracker
@@ -27,6 +28,7 @@ struct Trackers {
         self.ppp = .init(limits: limits)
         self.wireguard = .init(limits: limits)
         self.openvpn = .init(limits: limits)
+        self.ikeTCP = .init(limits: limits)
         self.otherVPNs = .init(limits: limits)
         self.dns = .init(limits: limits)
         self.icmp = .init(limits: limits)
@@ -44,6 +46,7 @@ struct Trackers {
         visitor.visit(&self.ppp)
         visitor.visit(&self.wireguard)
         visitor.visit(&self.openvpn)
+        visitor.visit(&self.ikeTCP)
         visitor.visit(&self.otherVPNs)
         visitor.visit(&self.dns)
         visitor.visit(&self.icmp)
