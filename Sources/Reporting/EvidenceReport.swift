@@ -10,6 +10,8 @@ public struct EvidenceReport: Codable, Sendable {
     public var gre: [GREStreamReport]
     public var pptp: PPTPReport?
     public var openvpn: [OpenVPNEvidence]?
+    /// The TCP connections of IKE over TCP (RFC 8229): the handshake and who closed it.
+    public var ikeTCP: [IKETCPConnection]?
     public var l2tp: L2TPReport?
     public var ppp: [PPPMessageReport]?
     public var wireguard: WireGuardEvidence?
@@ -28,6 +30,7 @@ public struct EvidenceReport: Codable, Sendable {
         self.gre = s.gre.map(GREStreamReport.init)
         self.pptp = s.pptp.map(PPTPReport.init)
         self.openvpn = s.openvpn.isEmpty ? nil : s.openvpn
+        self.ikeTCP = s.ikeTCP.isEmpty ? nil : s.ikeTCP
         self.l2tp = s.l2tp.map(L2TPReport.init)
         self.ppp = s.ppp.map { $0.messages.map(PPPMessageReport.init) }
         self.wireguard = s.wireguard

@@ -74,6 +74,11 @@ extension Ladder {
     init(_ s: SessionReport) {
         var builder = LadderBuilder(s)
         if let e = s.evidence {
+            for (n, c) in (e.ikeTCP ?? []).enumerated() {
+                builder.addTCPOpening("IKE over TCP", port: Int(c.server.port), route: "\(c.client.address) → \(c.server.address):\(c.server.port)",
+                                      syn: c.synFrames, synAck: c.synAckFrames, reset: c.resetFrames,
+                                      resetFromServer: c.resetFromServer, attempt: n)
+            }
             builder.addIKE(e.ike)
             builder.addPPTP(e.pptp)
             builder.addL2TP(e.l2tp)
@@ -311,7 +316,7 @@ struct LadderBuilder {
         let first = m.frames.min() ?? 0
         let later = all.filter { $0.from == m.to && $0.to == m.from && ($0.frames.min() ?? 0) > first }
         let k = m.key
-        if k.family == "tcp" { return all.contains { $0.key == MessageKey(family: "tcp", a: 0, b: 1) } }
+        if k.family == "tcp" { return all.contains { $0.key == MessageKey(family: "tcp", a: k.a, b: 1) } }
         if k.family == "l2tp" { return !later.filter { $0.key.family == "l2tp" }.isEmpty }
         if k.family == "pptp" {
             let answer = k.a == 12 ? 13 : k.a + 1

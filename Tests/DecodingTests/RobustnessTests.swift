@@ -81,11 +81,11 @@ enum SweepFrames {
                     heuristicCut += 1
                     break
                 }
-                // Accepted: IKE over TCP on a port without a registry entry (443) is named by its
+                // Accepted: IKE over TCP off TCP 4500 (443, a TLS port in the registry) is named by its
                 // IKETCP prefix; cut before the prefix, the segment is TCP like any other port's.
                 // Bound: the off-port frames carrying the prefix (measured 1: lab-ikev2-tcp-443-ok frame 4).
                 if whole.tcpEncapsulation?.kind == .streamPrefix, let tcp = whole.tcp,
-                   ProtocolRegistry.tcp(tcp.sourcePort, tcp.destinationPort) == nil,
+                   ProtocolRegistry.tcp(tcp.sourcePort, tcp.destinationPort)?.service != .ikeTCP,
                    p.stop == nil, p.layers.map(\.kind) == [.ethernet, .ipv4, .tcp] {
                     prefixCut += 1
                     break

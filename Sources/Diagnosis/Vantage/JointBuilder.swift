@@ -272,15 +272,22 @@ struct JointBuilder {
     /// it: the sender of the first refusal (`StopSignal.refusal`), or the client when it opened a
     /// new attempt (new SPI, index or session ID) after the server's answer had reached it: it gave
     /// up on what the server said. Nil when the packets do not say (a refusal inside encryption).
+    ///
+    /// A refusal (a TCP FIN after a timeout, above all) from a side still waiting for the answer to
+    /// its own IKEv2 request is giving up waiting: the attempt stalled at the other side.
     static func stopper(_ messages: [JointSession.Message]) -> Bool? {
         var opened: UInt64?
         var answered = false
-        for m in messages {
+        var waiting: Bool?
+        for m in messages where m.signal != .acknowledgment {
+            if let w = waiting, w != m.fromClient { waiting = nil }
             switch m.signal {
-            case .refusal: return m.fromClient
+            case .refusal: return waiting == m.fromClient ? !m.fromClient : m.fromClient
+            case .request: waiting = m.fromClient
             case .opening(let id) where m.fromClient:
                 if let opened, id != opened, answered { return true }
                 opened = opened ?? id
+                waiting = true
             default: break
             }
             if !m.fromClient { answered = true }

@@ -26,6 +26,8 @@ struct WireIdentity {
                 self.signal = .refusal
             } else if m.exchangeType == .ikeSAInit, m.isRequest, m.responderSPI == 0 {
                 self.signal = .opening(m.initiatorSPI)
+            } else if m.isRequest {
+                self.signal = .request
             }
         } else if let m = packet.isakmp {
             self.message = .ike(m.initiatorCookie, m.messageID, m.flags.rawValue, m.exchangeType.rawValue, m.length, Int(m.nextPayload.rawValue))
@@ -66,6 +68,8 @@ struct WireIdentity {
             self.signal = .refusal
         } else if let t = packet.tcp, t.flags.contains(.rst) || t.flags.contains(.fin) {
             self.signal = .refusal
+        } else if let t = packet.tcp, t.flags == .ack, t.payload.count == 0, packet.layers.last?.kind == .tcp {
+            self.signal = .acknowledgment
         } else if let icmp = packet.icmp, icmp.type == .destinationUnreachable {
             self.signal = .refusal
         }
@@ -117,4 +121,8 @@ enum StopSignal: Hashable {
     /// The first message of an attempt (IKE_SA_INIT request, Main/Aggressive Mode's first, a
     /// WireGuard initiation, an OpenVPN client hard reset), with the identifier it opens.
     case opening(UInt64)
+    /// An IKEv2 request (RFC 7296: every request is answered): its sender waits for the answer.
+    case request
+    /// A bare TCP acknowledgment: the bytes arrived; it says nothing of what the receiver made of them.
+    case acknowledgment
 }
