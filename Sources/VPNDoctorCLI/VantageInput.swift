@@ -40,10 +40,23 @@ struct VantageInput {
         let sessions = analysis.sessions.map { s in
             VantageCapture.SessionSide(id: s.id, client: s.client, server: s.server, protocolLabel: s.protocolLabel,
                                        failed: judgement.verdict(of: s.id)?.verdict == .failed, keys: SessionKey.of(s))
-        }
+        } + Self.named(analysis, failed: judgement.verdict == .failed)
         self.captures.append(VantageCapture(file: path, sessions: sessions, prints: printer.prints, printsDropped: printer.dropped,
                                             named: self.names[path],
                                             span: Self.span(analysis.capture)))
+    }
+
+    /// The VPNs named but not diagnosed (`Analysis.otherVPNs`) as sessions of the join, numbered
+    /// after the capture's sessions: they have no `Session`, but their client and server say which
+    /// packets are theirs (TLS, DTLS) and which file is the client's, so a datagram lost on the way
+    /// or the client's reset is placed as for any session. Failed when the capture's verdict is
+    /// (no verdict of their own).
+    static func named(_ analysis: Analysis, failed: Bool) -> [VantageCapture.SessionSide] {
+        let first = (analysis.sessions.map(\.id).max() ?? -1) + 1
+        // One with a diagnosed part (Tailscale's WireGuard) already has its session.
+        return analysis.otherVPNs.filter { $0.diagnosedPart == nil }.enumerated().map { i, v in
+            VantageCapture.SessionSide(id: first + i, client: v.client, server: v.server.address, protocolLabel: v.name, failed: failed, keys: [])
+        }
     }
 
     /// When the capture ran: its first and last frame's times, in either order (a capture's clock

@@ -50,11 +50,7 @@ import TestSupport
             .map { String($0.dropFirst(4).dropLast("-client.pcap".count)) }
         #expect(Set(scenarios) == Set(Self.rows.map(\.scenario)))
         #expect(Self.rows.count >= 24)
-        // Scope and bound of the accepted misses: at most 3 scenarios, each named with its cause in
-        // VANTAGE.tsv (the two anyconnect-* ones: the join places losses within sessions, and a VPN
-        // named but not diagnosed has none; ikev2-responder-id-mismatch: the client's refusal is
-        // inside SK, and the join reads no keys).
-        #expect(Self.rows.filter { $0.join == "known-limit" }.count <= 3)
+        #expect(Self.rows.allSatisfy { $0.join == "shared" || $0.join == "named" })
     }
 
     @Test(arguments: rows)
@@ -66,14 +62,6 @@ import TestSupport
         let vantages = attempt["vantages"] as? [[String: Any]] ?? []
         let ordered = vantages.map { $0["file"] as? String } == [row.client, row.server]
             && vantages.map { $0["vantage"] as? String } == ["client", "server"]
-        // `known-limit` rows: the ground truth the join does not reach yet (see VANTAGE.tsv's notes);
-        // without a session (anyconnect-*) it cannot tell the client's file either.
-        guard row.join != "known-limit" else {
-            withKnownIssue("\(row.scenario): the join cannot tell this place yet") {
-                #expect(ordered && Self.loss(attempt) == row.lossLocation)
-            }
-            return
-        }
         #expect(ordered, "\(row.scenario): vantages \(vantages)")
         #expect(Self.loss(attempt) == row.lossLocation, "\(row.scenario): \(attempt["sessions"] ?? [])")
         if row.join == "shared" { #expect((attempt["matchedPackets"] as? Int ?? 0) >= 2) }
@@ -259,13 +247,19 @@ import TestSupport
     /// Who gave up, read from the protocol when both captures end unfinished: the IKEv1 initiator's
     /// Informational after QM2, the OpenVPN client's new hard reset (new session ID) after the
     /// server's answers reached it: at-client, with the stopped-at-client finding.
-    @Test(arguments: ["ikev1-qm-initiator-abort", "openvpn-unknown-ca"])
+    /// The AnyConnect client's TCP reset after the server's certificate reached it: a VPN named but
+    /// not diagnosed is a joint session too. And without keys, the IKEv2 client's refusal of the
+    /// server's identity (inside SK) is inferred from its INFORMATIONAL request right after the
+    /// IKE_AUTH response: the finding says it is an inference, and only there.
+    @Test(arguments: ["ikev1-qm-initiator-abort", "openvpn-unknown-ca", "anyconnect-wrong-ca", "ikev2-responder-id-mismatch"])
     func theClientGaveUp(_ scenario: String) throws {
         let (_, document, _) = try Self.analyze(["lab-\(scenario)-client.pcap", "lab-\(scenario)-server.pcap"])
         let sessions = try Self.attempt(document)["sessions"] as? [[String: Any]] ?? []
         #expect(sessions.map { $0["lossLocation"] as? String } == ["at-client"])
         let findings = sessions.flatMap { $0["findings"] as? [[String: Any]] ?? [] }
         #expect(findings.map { $0["rule"] as? String } == ["vantage.stopped-at-client"])
+        let inferred = findings.contains { ($0["summary"] as? String ?? "").contains("This is an inference") }
+        #expect(inferred == (scenario == "ikev2-responder-id-mismatch"), "\(findings)")
     }
 
     /// Captures that share an attempt but not one identical packet (the server's cut to a snaplen

@@ -33,6 +33,8 @@ public struct JointSession: Sendable {
     /// With three vantage points or more, the segment where the first loss happened.
     public var lossSegment: (from: String, to: String)?
     public var findings: [JointFinding]
+    /// Who stopped was inferred (`JointBuilder.initiatorLeftAfterAuth`), not read: its finding says so.
+    var inferredStop = false
 }
 
 /// Builds one `JointAttempt` from the messages of a group of captures.
@@ -211,9 +213,10 @@ struct JointBuilder {
         let sides = members.sorted { position[$0.capture]! < position[$1.capture]! }.compactMap { n in
             self.captures[n.capture].sessions.first { $0.id == n.session }
         }
-        let location = Self.location(messages, sides: members.compactMap { n in
-            self.captures[n.capture].sessions.first { $0.id == n.session }.map { (position[n.capture]!, $0.failed) }
-        }, last: order.count - 1)
+        let verdicts = members.compactMap { n in
+            self.captures[n.capture].sessions.first { $0.id == n.session }.map { (position: position[n.capture]!, failed: $0.failed) }
+        }
+        let location = Self.location(messages, sides: verdicts, last: order.count - 1)
         let firstLost = messages.first { $0.lostAfter != nil }
         let segment = firstLost.flatMap { m -> (String, String)? in
             guard order.count > 2, let at = m.lostAfter else { return nil }
@@ -221,7 +224,8 @@ struct JointBuilder {
         }
         var session = JointSession(members: memberIDs, client: sides.first?.client ?? .v4(0), server: sides.first?.server ?? .v4(0),
                                    protocolLabel: sides.first?.protocolLabel ?? "", messages: messages, lossLocation: location,
-                                   lossSegment: segment, findings: [])
+                                   lossSegment: segment, findings: [],
+                                   inferredStop: location == .atClient && !verdicts.contains(where: \.failed))
         session.findings = JointFindings.make(session, files: order.map { self.captures[$0].file }, names: names)
             .filter { !self.ignoring.contains($0.rule) }
         return session
@@ -262,10 +266,21 @@ struct JointBuilder {
     /// client.
     static func location(_ messages: [JointSession.Message], sides: [(position: Int, failed: Bool)], last: Int) -> LossLocation {
         if let lost = messages.first(where: { $0.lostAfter != nil }) { return lost.fromClient ? .clientToServer : .serverToClient }
-        guard sides.contains(where: \.failed) else { return .none }
+        guard sides.contains(where: \.failed) else { return Self.initiatorLeftAfterAuth(messages) ? .atClient : .none }
         if let client = Self.stopper(messages) { return client ? .atClient : .atServer }
         let serverSide = sides.filter { $0.position == last }
         return !serverSide.isEmpty && !serverSide.contains(where: \.failed) ? .atClient : .atServer
+    }
+
+    /// An inference for IKEv2 without keys, when neither capture saw a failure: the client's first
+    /// packet after the IKE_AUTH response reached it is an INFORMATIONAL request, not CHILD_SA
+    /// traffic: the initiator refused what the response said (RFC 7296 §2.21.2: it reports an
+    /// unacceptable responder identity or AUTH in a separate INFORMATIONAL, then deletes the SA).
+    /// A client that closes a working SA before using it reads the same.
+    static func initiatorLeftAfterAuth(_ messages: [JointSession.Message]) -> Bool {
+        guard let answer = messages.lastIndex(where: { !$0.fromClient && $0.signal == .authAnswer && $0.frames.first! != nil }),
+              let next = messages[(answer + 1)...].first(where: \.fromClient) else { return false }
+        return next.signal == .initiatorInformational
     }
 
     /// Who stopped an attempt in which nothing was lost (true: the client), as the protocol tells
@@ -283,7 +298,7 @@ struct JointBuilder {
             if let w = waiting, w != m.fromClient { waiting = nil }
             switch m.signal {
             case .refusal: return waiting == m.fromClient ? !m.fromClient : m.fromClient
-            case .request: waiting = m.fromClient
+            case .request, .initiatorInformational: waiting = m.fromClient
             case .opening(let id) where m.fromClient:
                 if let opened, id != opened, answered { return true }
                 opened = opened ?? id

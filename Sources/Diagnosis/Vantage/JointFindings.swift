@@ -43,7 +43,9 @@ enum JointFindings {
                 rule: rule.id.rawValue, severity: rule.severity,
                 summary: atServer
                     ? "Nothing was lost on the way: the \(names[last]) received the client's packets and refused them or did not answer."
-                    : "Nothing was lost on the way: the \(names[0]) received the server's answers and stopped on its own.",
+                    : "Nothing was lost on the way: the \(names[0]) received the server's answers and stopped on its own."
+                        + (s.inferredStop
+                           ? " This is an inference: the client's first packet after the IKE_AUTH response reached it is an INFORMATIONAL request, before any CHILD_SA traffic, and its payloads are encrypted (with --keys each capture reads the refusal itself)." : ""),
                 lossLocation: s.lossLocation, segment: nil,
                 frames: [.init(file: files[at], vantage: names[at], frames: arrived.compactMap { $0.frames[at] })],
                 advice: rule.advice))

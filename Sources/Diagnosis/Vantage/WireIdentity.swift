@@ -26,6 +26,10 @@ struct WireIdentity {
                 self.signal = .refusal
             } else if m.exchangeType == .ikeSAInit, m.isRequest, m.responderSPI == 0 {
                 self.signal = .opening(m.initiatorSPI)
+            } else if m.exchangeType == .ikeAuth, m.isResponse {
+                self.signal = .authAnswer
+            } else if m.exchangeType == .informational, m.isRequest, m.isInitiator {
+                self.signal = .initiatorInformational
             } else if m.isRequest {
                 self.signal = .request
             }
@@ -121,6 +125,11 @@ enum StopSignal: Hashable {
     /// The first message of an attempt (IKE_SA_INIT request, Main/Aggressive Mode's first, a
     /// WireGuard initiation, an OpenVPN client hard reset), with the identifier it opens.
     case opening(UInt64)
+    /// An IKEv2 IKE_AUTH response without a visible refusal (one inside SK is hidden without keys).
+    case authAnswer
+    /// An IKEv2 INFORMATIONAL request from the IKE SA's initiator whose payloads are not visible
+    /// (inside SK): a delete, an error notify or a liveness check (RFC 7296 §1.4, §2.21.2).
+    case initiatorInformational
     /// An IKEv2 request (RFC 7296: every request is answered): its sender waits for the answer.
     case request
     /// A bare TCP acknowledgment: the bytes arrived; it says nothing of what the receiver made of them.
