@@ -23,9 +23,11 @@ public final class PcapFile: FrameSource {
     public private(set) var cutShort: CaptureError?
     private let input: CaptureBytes
     private let records: any RecordReader
-    private var filter: Filter?
-    private var frameCount = 0
-    private var finished = false
+    // One reader uses a source at a time (`FrameSource`), so the per-frame state needs no dynamic
+    // exclusivity check: on the 2M bench the checks were 15% of the reader thread's instructions.
+    @exclusivity(unchecked) private var filter: Filter?
+    @exclusivity(unchecked) private var frameCount = 0
+    @exclusivity(unchecked) private var finished = false
 
     /// Opens `path` ("-" for standard input). Throws a one-line `CaptureError` for a missing,
     /// unreadable or non-capture file, or a bad filter expression.

@@ -3,20 +3,30 @@ import Decoding
 import Foundation
 import Sessions
 
-/// The engine on two cores. A reader thread runs the source's read loop and reads each data-plane
-/// frame from its header bytes (`Classifier.wire`); it hands the analyzer's thread batches of those
-/// readings, with copies of the other frames' bytes, which the analyzer's thread decodes. Every
-/// frame reaches the analyzer once, in capture order: the analysis is the one a single thread
-/// makes, and the wall time is the slower side's instead of the sum of both. On a live interface
-/// the reader only reads, so the kernel's buffer is drained while the analyzer's thread judges.
+/// The engine on two cores. A reader thread runs the source's read loop, reads each data-plane
+/// frame from its header bytes (`Classifier.wire`) and decodes the others (`PacketDecoder`); it hands
+/// the analyzer's thread batches of those readings and decoded packets, with copies of the decoded
+/// frames' bytes (PPTP, OpenVPN and IKE over TCP are read from them as streams). Every frame reaches
+/// the analyzer once, in capture order: the analysis is the one a single thread makes, and the wall
+/// time is the slower side's instead of the sum of both. On a live interface the reader only reads
+/// and decodes, so the kernel's buffer is drained while the analyzer's thread judges.
 ///
-/// Batches (a few, reused) bound the memory: a reader ahead of the analyzer waits for a free one.
+/// Batches (a few, reused with their storage) bound the memory: a reader ahead of the analyzer
+/// waits for a free one.
 final class FramePipeline: @unchecked Sendable {
     /// One frame as the reader hands it over.
     enum Item {
         case wire(WireReading, FrameInfo)
-        /// A frame to decode: its bytes are `arena[start ..< start + count]`.
-        case raw(FrameInfo, start: Int, count: Int)
+        /// A decoded frame: `packets[slot]`, decoded from `arena.bytes[start ..< start + count]`.
+        case decoded(slot: Int, start: Int, count: Int)
+    }
+
+    /// The decoded frames' bytes of one batch (a class: its memory is freed with the last batch
+    /// holding it, and the batch moves between threads without copying it).
+    final class Arena: @unchecked Sendable {
+        let bytes: UnsafeMutableRawBufferPointer
+        init(count: Int) { self.bytes = .allocate(byteCount: count, alignment: 16) }
+        deinit { self.bytes.deallocate() }
     }
 
     /// Frames handed over together. A value: the thread holding it appends to and reads its arrays
@@ -24,10 +34,15 @@ final class FramePipeline: @unchecked Sendable {
     struct Batch {
         static let items = 2_048
         static let arenaBytes = 1 << 20
+        /// Decoded packets one batch holds (each keeps its layers' storage for the next use).
+        static let packets = 256
 
         var items: [Item] = []
-        var arena = [UInt8](repeating: 0, count: Batch.arenaBytes)
+        var arena = Arena(count: Batch.arenaBytes)
         var used = 0
+        /// Decoded packets, reused: `packets[0 ..< decoded]` are this batch's.
+        var packets: [DecodedPacket] = []
+        var decoded = 0
         /// Bytes of the file read when the batch was handed over (for the progress bar).
         var position: Int?
         var error: CaptureError?
@@ -38,23 +53,33 @@ final class FramePipeline: @unchecked Sendable {
         mutating func reset() {
             self.items.removeAll(keepingCapacity: true)
             self.used = 0
+            self.decoded = 0
             self.position = nil
             self.error = nil
             self.isLast = false
         }
 
-        /// Copies `bytes` into the arena; false when the batch must go first (an empty batch grows).
-        mutating func keep(_ bytes: UnsafeRawBufferPointer, _ info: FrameInfo) -> Bool {
-            if self.used + bytes.count > self.arena.count {
+        /// Copies `frame`'s bytes into the arena and decodes them into the next packet; false when
+        /// the batch must go first (an empty batch grows its arena).
+        mutating func decode(_ frame: RawFrame, with decoder: inout PacketDecoder) -> Bool {
+            let count = frame.bytes.count
+            guard self.decoded < Self.packets else { return false }
+            if self.used + count > self.arena.bytes.count {
                 guard self.used == 0 else { return false }
-                self.arena = [UInt8](repeating: 0, count: bytes.count)
+                self.arena = Arena(count: count)
             }
-            if let from = bytes.baseAddress, !bytes.isEmpty {
-                let used = self.used
-                self.arena.withUnsafeMutableBytes { $0.baseAddress!.advanced(by: used).copyMemory(from: from, byteCount: bytes.count) }
+            let start = self.used
+            let bytes = UnsafeMutableRawBufferPointer(rebasing: self.arena.bytes[start ..< start + count])
+            if let from = frame.bytes.baseAddress, count > 0 { bytes.baseAddress!.copyMemory(from: from, byteCount: count) }
+            if self.decoded == self.packets.count {
+                var packet = DecodedPacket(linkType: frame.info.linkType)
+                packet.layers = []  // grown to what the frames need, not to the most layers any frame has
+                self.packets.append(packet)
             }
-            self.items.append(.raw(info, start: self.used, count: bytes.count))
-            self.used += bytes.count
+            decoder.decode(RawFrame(info: frame.info, bytes: UnsafeRawBufferPointer(bytes)), into: &self.packets[self.decoded])
+            self.items.append(.decoded(slot: self.decoded, start: start, count: count))
+            self.decoded += 1
+            self.used += count
             return true
         }
     }
@@ -103,20 +128,15 @@ final class FramePipeline: @unchecked Sendable {
         reader.stackSize = 1 << 20
         reader.start()
 
-        var decoder = PacketDecoder(dissector: Dissector(limits: limits))
-        var packet = DecodedPacket(linkType: source.linkType)
         while true {
             var batch = pipeline.take(from: \.full)
-            batch.arena.withUnsafeBytes { arena in
-                for i in batch.items.indices {
-                    switch batch.items[i] {
-                    case .wire(let reading, let info):
-                        analyzer.add(reading, frame: info)
-                    case .raw(let info, let start, let count):
-                        let bytes = UnsafeRawBufferPointer(rebasing: arena[start ..< start + count])
-                        decoder.decode(RawFrame(info: info, bytes: bytes), into: &packet)
-                        analyzer.add(packet, bytes: bytes)
-                    }
+            let arena = UnsafeRawBufferPointer(batch.arena.bytes)
+            for i in batch.items.indices {
+                switch batch.items[i] {
+                case .wire(let reading, let info):
+                    analyzer.add(reading, frame: info)
+                case .decoded(let slot, let start, let count):
+                    analyzer.add(batch.packets[slot], bytes: UnsafeRawBufferPointer(rebasing: arena[start ..< start + count]))
                 }
             }
             handed(&analyzer, batch.position, batch.items.count)
@@ -136,6 +156,7 @@ final class FramePipeline: @unchecked Sendable {
         var batch = self.take(from: \.free)
         var source = source
         var prefixed = PrefixedStreams()
+        var decoder = PacketDecoder(dissector: Dissector(limits: limits))
         while true {
             var poll = FramePoll.stopped
             do {
@@ -159,11 +180,11 @@ final class FramePipeline: @unchecked Sendable {
             }
             if let reading = Classifier.wire(frame, limits: limits, prefixed: &prefixed) {
                 batch.items.append(.wire(reading, frame.info))
-            } else if !batch.keep(frame.bytes, frame.info) {
+            } else if !batch.decode(frame, with: &decoder) {
                 batch.position = source.bytesRead
                 self.put(batch, into: \.full)
                 batch = self.take(from: \.free)
-                _ = batch.keep(frame.bytes, frame.info)
+                _ = batch.decode(frame, with: &decoder)
             }
             if batch.items.count >= Batch.items {
                 batch.position = source.bytesRead

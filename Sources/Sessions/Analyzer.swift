@@ -38,6 +38,13 @@ public struct Analyzer {
         var end: Double
         /// This pair's packets came out of ESP decrypted with the user's keys (L2TP/IPsec's inner hosts).
         var insideESP = false
+
+        /// One access to the table's entry per packet, not one per field.
+        @inline(__always)
+        mutating func extend(frame: Int, time: Double) {
+            self.lastFrame = frame
+            self.end = time
+        }
     }
 
     public init(options: AnalysisOptions) {
@@ -233,8 +240,7 @@ public struct Analyzer {
         guard !destination.isGroup else { return }
         let pair = HostPair(source, destination)
         if let index = self.pairs.index(forKey: pair) {
-            self.pairs.values[index].lastFrame = frame
-            self.pairs.values[index].end = time
+            self.pairs.values[index].extend(frame: frame, time: time)
         } else if self.pairs.count < self.limits.hostPairs {
             self.pairs[pair] = PairState(firstFrame: frame, lastFrame: frame, start: time, end: time)
             self.pairOrder.append(pair)
