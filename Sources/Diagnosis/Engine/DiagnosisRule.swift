@@ -27,8 +27,14 @@ public protocol SessionRule: DiagnosisRule {
 }
 
 extension SessionRule {
+    /// Each session borrowed in place: `flatMap` (and the array's subscript) copied it, a large
+    /// struct of dozens of references, once per rule.
     public func evaluate(_ analysis: Analysis) -> [Finding] {
-        analysis.sessions.flatMap { self.evaluate($0, in: analysis) }
+        analysis.sessions.withUnsafeBufferPointer { sessions in
+            var findings: [Finding] = []
+            for i in sessions.indices { findings += self.evaluate(sessions[i], in: analysis) }
+            return findings
+        }
     }
 }
 

@@ -61,6 +61,8 @@ struct TrackerContext {
 /// order they first showed VPN traffic), its home pair, and the capture's first timestamp.
 struct FinishScope {
     var attempts: Attempts
+    /// Every IKE SA (`IKETracker.all`), as `attempts` indexes them.
+    var sas: [IKESA]
     var owned: [[HostPair]]
     var homes: [HostPair]
     var start: Timestamp
