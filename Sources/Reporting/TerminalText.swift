@@ -36,8 +36,18 @@ public enum TerminalText {
     /// or "…" (E2 too), so going scalar by scalar cost more than the rest of the text renderer.
     static func isSafe(_ text: String) -> Bool {
         let safe = text.utf8.withContiguousStorageIfAvailable { b -> Bool in
+            let raw = UnsafeRawPointer(b.baseAddress)
             var i = 0
             while i < b.count {
+                // Eight printable ASCII bytes at a time: none below 0x20, none 0x7F or above.
+                if let raw, i + 8 <= b.count {
+                    let w = raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+                    let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
+                    if (w &- ones &* 0x20) & ~w & highs == 0, ((w &+ ones) | w) & highs == 0 {
+                        i += 8
+                        continue
+                    }
+                }
                 let c = b[i]
                 if c < 0x20 || c == 0x7F { return false }
                 if c == 0xC2 || c == 0xD8, i + 1 < b.count,

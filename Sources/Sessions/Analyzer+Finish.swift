@@ -242,7 +242,10 @@ struct Filling: TrackerVisitor {
 struct Splitting: TrackerVisitor {
     var parts: [Session]
     let owned: [HostPair]
-    mutating func visit<T: Tracker>(_ tracker: inout T) { self.parts = self.parts.flatMap { tracker.split($0, owned: self.owned) } }
+    mutating func visit<T: Tracker>(_ tracker: inout T) {
+        guard T.splits else { return }
+        self.parts = self.parts.flatMap { tracker.split($0, owned: self.owned) }
+    }
 }
 
 /// Each tracker's evidence that needs the session's client and server.

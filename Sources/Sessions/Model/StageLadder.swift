@@ -118,10 +118,10 @@ enum StageLadder {
             return rungs
         }
         let errors = s.ike.flatMap(\.errorNotifies)
-        let lastIKE = s.ike.flatMap(\.messages).map(\.time).max() ?? 0
+        let lastIKE = s.ike.lazy.compactMap { $0.messages.lazy.map(\.time).max() }.max() ?? 0
         let v1 = sa.version == 1
         let retried = sa.messages.contains { $0.retransmissionOf != nil }
-        let icmp = !s.icmpErrors.filter(\.isPortUnreachable).isEmpty
+        let icmp = s.icmpErrors.contains { $0.error.isPortUnreachable }
 
         // Phase 1 (SA negotiation + key exchange).
         let p1Label: String, p1Done: Bool, p1Started: Bool

@@ -206,6 +206,7 @@ struct IKETracker: Tracker {
 
     /// A session made only of an evicted SA's host pair (its flows, nothing any tracker recorded)
     /// is no session: the ceiling's count (`stateDropped`) says what went.
+    static let splits = true
     func split(_ session: Session, owned: [HostPair]) -> [Session] {
         guard session.ike.isEmpty, !owned.isEmpty, owned.allSatisfy(self.evictedPairs.contains), session.esp.isEmpty,
               session.gre.isEmpty, session.pptp == nil, session.l2tp == nil, session.ppp == nil, session.wireguard == nil,
