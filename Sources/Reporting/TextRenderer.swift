@@ -157,8 +157,13 @@ struct Renderer {
         return out.map(self.safe)  // no colour in these lines
     }
 
+    /// "1,2,3" (the first eight, then ",…"), written into one string.
     static func frames(_ frames: [Int]) -> String {
-        let list = frames.prefix(8).map(String.init).joined(separator: ",")
+        var list = ""
+        for (i, frame) in frames.prefix(8).enumerated() {
+            if i > 0 { list += "," }
+            list += String(frame)
+        }
         return frames.count > 8 ? list + ",…" : list
     }
 
