@@ -80,16 +80,31 @@ struct Renderer {
         case .notSeen: ("–", .dim)
         case .notObservable: ("◌", .dim)
         }
-        var line = self.paint(mark, style) + " " + Self.column(self.safe(r.stage.title), 24) + " " + Self.column(self.safe(r.label), 24)
+        // One string with room for the whole line, appended to: concatenating grew it piece by piece.
+        var line = ""
+        line.reserveCapacity(192)
+        line += self.paint(mark, style)
+        line += " "
+        line += Self.column(self.safe(r.stage.title), 24)
+        line += " "
+        line += Self.column(self.safe(r.label), 24)
         switch r.status {
         case .notReached: line += self.paint(" not reached", .dim)
         case .notSeen: line += self.paint(" not in capture", .dim)
         case .notObservable: line += self.paint(" inside encryption (not visible)", .dim)
         default:
-            if !r.frames.isEmpty { line += " frames \(Self.frames(r.frames))" }
+            if !r.frames.isEmpty {
+                line += " frames "
+                line += Self.frames(r.frames)
+            }
             if let start = r.start {
                 let end = r.end ?? start
-                line += "  " + (end > start ? "\(Self.time(start))–\(Self.time(end))" : Self.time(start))
+                line += "  "
+                line += Self.time(start)
+                if end > start {
+                    line += "–"
+                    line += Self.time(end)
+                }
             }
         }
         if let detail = r.detail, r.status != .notReached {
