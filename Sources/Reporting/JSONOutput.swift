@@ -24,9 +24,15 @@ public enum JSONText {
     }
 
     static func appendEscaped(_ bytes: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) -> Bool {
+        // Eight bytes at a time up to the first word that may need escaping (most text needs none):
+        // a report's explanations and advice are most of its bytes.
+        var clean = 0
+        if let base = UnsafeRawPointer(bytes.baseAddress) {
+            while clean + 8 <= bytes.count, !Self.mayNeedEscaping(base.loadUnaligned(fromByteOffset: clean, as: UInt64.self)) { clean += 8 }
+        }
         var mark = 0
         var escaped = false
-        for i in 0..<bytes.count {
+        for i in clean..<bytes.count {
             let byte = bytes[i]
             if byte >= 0x20, byte != 0x22, byte != 0x5C { continue }
             escaped = true
@@ -51,6 +57,15 @@ public enum JSONText {
         }
         if mark < bytes.count { out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[mark...])) }
         return escaped
+    }
+
+    /// Whether one of the eight bytes of `w` is a control character, `"` or `\` (exact: the
+    /// classic "has a zero byte" and "has a byte less than n" word tests).
+    @inline(__always)
+    static func mayNeedEscaping(_ w: UInt64) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
+        func hasZero(_ v: UInt64) -> Bool { (v &- ones) & ~v & highs != 0 }
+        return (w &- ones &* 0x20) & ~w & highs != 0 || hasZero(w ^ (ones &* 0x22)) || hasZero(w ^ (ones &* 0x5C))
     }
 
     /// Appends an integer in decimal.

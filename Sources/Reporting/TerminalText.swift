@@ -13,9 +13,8 @@ public enum TerminalText {
     /// escaping twice changes nothing. Invalid UTF-8 never gets here: it became U+FFFD (�) when the
     /// bytes became a `String` (`ByteReader.readText`, `CommandLine.arguments`).
     public static func escape(_ text: String) -> String {
-        // Most text is printable ASCII: no copy.
-        if text.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) { return text }
-        guard text.unicodeScalars.contains(where: Self.isUnsafe) else { return text }
+        // Most text is safe: no copy.
+        guard !Self.isSafe(text) else { return text }
         var out = ""
         out.reserveCapacity(text.utf8.count + 16)
         for scalar in text.unicodeScalars {
@@ -29,6 +28,37 @@ public enum TerminalText {
             }
         }
         return out
+    }
+
+    /// No `isUnsafe` scalar in `text`, read from its UTF-8 bytes in one pass: an unsafe scalar is an
+    /// ASCII control or DEL, or starts with C2 (C1 controls), D8 (U+061C) or E2 (the bidi marks and
+    /// separators), and only those are decoded. A report escapes every line, most holding "⇄", "→"
+    /// or "…" (E2 too), so going scalar by scalar cost more than the rest of the text renderer.
+    static func isSafe(_ text: String) -> Bool {
+        let safe = text.utf8.withContiguousStorageIfAvailable { b -> Bool in
+            let raw = UnsafeRawPointer(b.baseAddress)
+            var i = 0
+            while i < b.count {
+                // Eight printable ASCII bytes at a time: none below 0x20, none 0x7F or above.
+                if let raw, i + 8 <= b.count {
+                    let w = raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+                    let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
+                    if (w &- ones &* 0x20) & ~w & highs == 0, ((w &+ ones) | w) & highs == 0 {
+                        i += 8
+                        continue
+                    }
+                }
+                let c = b[i]
+                if c < 0x20 || c == 0x7F { return false }
+                if c == 0xC2 || c == 0xD8, i + 1 < b.count,
+                   Self.isUnsafe(Unicode.Scalar(UInt32(c & 0x1F) << 6 | UInt32(b[i + 1] & 0x3F))!) { return false }
+                if c == 0xE2, i + 2 < b.count,
+                   Self.isUnsafe(Unicode.Scalar(0x2000 | UInt32(b[i + 1] & 0x3F) << 6 | UInt32(b[i + 2] & 0x3F))!) { return false }
+                i += 1
+            }
+            return true
+        }
+        return safe ?? !text.unicodeScalars.contains(where: Self.isUnsafe)
     }
 
     /// C0 controls, DEL, C1 controls, the bidi formatting characters and the line/paragraph separators.

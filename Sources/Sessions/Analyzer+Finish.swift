@@ -56,7 +56,7 @@ extension Analyzer {
             session.espTie = attempt.tie
             drafts.append(session)
         }
-        let scope = FinishScope(attempts: attempts, owned: owned, homes: homes, start: start)
+        let scope = FinishScope(attempts: attempts, sas: allSAs, owned: owned, homes: homes, start: start)
         var filling = Filling(sessions: drafts, scope: scope)
         trackers.each(&filling)
 
@@ -80,8 +80,10 @@ extension Analyzer {
                 built.append((pairIndex[homes[a]] ?? Int.max, session))
             }
         }
-        let sessions = built.sorted { ($0.0, $0.1.firstFrame) < ($1.0, $1.1.firstFrame) }.enumerated().map { i, s in
-            var session = s.1
+        // The places are sorted, not the sessions (large structs).
+        let order = built.indices.sorted { (built[$0].0, built[$0].1.firstFrame) < (built[$1].0, built[$1].1.firstFrame) }
+        let sessions = order.enumerated().map { i, b in
+            var session = built[b].1
             session.id = i + 1
             return session
         }
@@ -240,7 +242,10 @@ struct Filling: TrackerVisitor {
 struct Splitting: TrackerVisitor {
     var parts: [Session]
     let owned: [HostPair]
-    mutating func visit<T: Tracker>(_ tracker: inout T) { self.parts = self.parts.flatMap { tracker.split($0, owned: self.owned) } }
+    mutating func visit<T: Tracker>(_ tracker: inout T) {
+        guard T.splits else { return }
+        self.parts = self.parts.flatMap { tracker.split($0, owned: self.owned) }
+    }
 }
 
 /// Each tracker's evidence that needs the session's client and server.

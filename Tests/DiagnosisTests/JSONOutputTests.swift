@@ -81,6 +81,8 @@ import TestSupport
         all += ["", "\"", "\\", "/", "a/b\\c\"d", "\u{7F}", "é", "e\u{301}", "日本語", "😀", "a😀b", "\u{2028}\u{2029}", "\u{FEFF}",
                 "\u{10FFFF}", "tab\there\nnew\r\u{8}\u{C}", "</script>", String(repeating: "long ", count: 100)]
         all.append((0..<0x20).map { String(UnicodeScalar(UInt8($0))) }.joined())
+        // Past the first eight-byte words `appendEscaped` skips while nothing in them needs escaping.
+        all += ["0123456789\"abcdefghij", "0123456789ab\\cdefghij", "012345678\u{1F}abcdefghij", "abcdefgh" + String(repeating: "\u{7F}/é", count: 5)]
         return all
     }()
 

@@ -18,10 +18,15 @@ public struct DiagnosisEngine: Sendable {
 
     /// Every rule's findings (but the ignored rules'), judged: verdicts, primary finding, exit code.
     public func diagnose(_ analysis: Analysis) -> Judgement {
-        var findings: [Finding] = []
-        for rule in Self.rules where !self.ignoring.contains(rule.id.rawValue) {
-            findings += rule.init().evaluate(analysis)
+        // The session rules run session by session: each session leaves the array once, not once per
+        // rule (a copy of a large struct each time, a quarter of the judging). Each rule's findings
+        // go in its own slot, so they come out in the rules' order as before.
+        let rules = Self.rules.filter { !self.ignoring.contains($0.id.rawValue) }.map { $0.init() }
+        var byRule = rules.map { $0.sessionRule == nil ? $0.evaluate(analysis) : [] }
+        for session in analysis.sessions {
+            for (r, rule) in rules.enumerated() { if let rule = rule.sessionRule { byRule[r] += rule.evaluate(session, in: analysis) } }
         }
+        let findings = byRule.flatMap { $0 }
         return Judge.judge(analysis, Self.certify(findings, analysis))
     }
 

@@ -19,6 +19,13 @@ public protocol DescribedRule: Sendable {
 public protocol DiagnosisRule: DescribedRule {
     init()
     func evaluate(_ analysis: Analysis) -> [Finding]
+    /// Itself when it is a `SessionRule` (asked instead of a dynamic cast, which scans the
+    /// conformance tables: ~300k instructions the first time for each rule).
+    var sessionRule: (any SessionRule)? { get }
+}
+
+extension DiagnosisRule {
+    public var sessionRule: (any SessionRule)? { nil }
 }
 
 /// A rule that looks at one session at a time.
@@ -27,6 +34,7 @@ public protocol SessionRule: DiagnosisRule {
 }
 
 extension SessionRule {
+    public var sessionRule: (any SessionRule)? { self }
     public func evaluate(_ analysis: Analysis) -> [Finding] {
         analysis.sessions.flatMap { self.evaluate($0, in: analysis) }
     }

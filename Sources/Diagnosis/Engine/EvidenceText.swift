@@ -8,7 +8,7 @@ enum Text {
     }
 
     static func seconds(_ t: Double) -> String {
-        t < 10 ? String(format: "%.2f s", t) : String(format: "%.0f s", t)
+        Printf.fixed(t, t < 10 ? 2 : 0) + " s"
     }
 
     /// "0.5 s, 1.0 s, 2.0 s" between consecutive times; past eight, "… and N more" (a request

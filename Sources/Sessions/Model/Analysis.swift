@@ -282,7 +282,26 @@ public struct Session: Sendable, Codable {
     /// The IKE SA that tells the session's story: the one that got furthest.
     public var primaryIKE: IKESA? { self.ike.max { $0.progress < $1.progress } }
     /// Every IKE message of the session, in capture order.
-    public var allIKEMessages: [IKEMessageRecord] { self.ike.flatMap(\.messages).sorted { $0.frame < $1.frame } }
+    public var allIKEMessages: [IKEMessageRecord] { self.ikeMessages { _ in true } }
+    /// `allIKEMessages.filter(isIncluded)` without copying (and sorting) the messages it leaves out:
+    /// the rules look for a rare notify among every message, once per session each. The SAs' messages
+    /// one after the other are in capture order already (one SA, or SAs one after the other): then
+    /// there is nothing to sort (the sort is stable, so the order of equal frames is the same).
+    public func ikeMessages(where isIncluded: (IKEMessageRecord) -> Bool) -> [IKEMessageRecord] {
+        var hits: [IKEMessageRecord] = []
+        var inOrder = true
+        self.ike.withUnsafeBufferPointer { sas in
+            for sa in sas.indices {
+                sas[sa].messages.withUnsafeBufferPointer { messages in
+                    for m in messages.indices where isIncluded(messages[m]) {
+                        if let last = hits.last, last.frame > messages[m].frame { inOrder = false }
+                        hits.append(messages[m])
+                    }
+                }
+            }
+        }
+        return inOrder ? hits : hits.sorted { $0.frame < $1.frame }
+    }
     public var isIPsec: Bool { !self.ike.isEmpty || !self.esp.isEmpty }
     public var espFromClient: [ESPStream] { self.esp.filter { self.isClient($0.source) } }
     public var espFromServer: [ESPStream] { self.esp.filter { self.isServer($0.source) } }
@@ -309,8 +328,15 @@ public struct Session: Sendable, Codable {
     /// The frame from which data (ESP/AH or GRE) has flowed both ways: the later of each direction's
     /// first data frame; nil when data did not flow both ways.
     public var dataBothWaysFrame: Int? {
-        let out = (self.espFromClient.map(\.traffic) + self.greFromClient.map(\.traffic)).compactMap(\.firstFrame).min()
-        let back = (self.espFromServer.map(\.traffic) + self.greFromServer.map(\.traffic)).compactMap(\.firstFrame).min()
+        // One pass, no arrays: the judge asks it of every connected session.
+        var out: Int?, back: Int?
+        func note(_ source: IPAddress, _ frame: Int?) {
+            guard let frame else { return }
+            if self.isClient(source) { out = min(out ?? frame, frame) }
+            if self.isServer(source) { back = min(back ?? frame, frame) }
+        }
+        for e in self.esp { note(e.source, e.traffic.firstFrame) }
+        for g in self.gre { note(g.source, g.traffic.firstFrame) }
         guard let out, let back else { return self.stage(.connected)?.frames.first }
         return max(out, back)
     }

@@ -118,10 +118,10 @@ enum StageLadder {
             return rungs
         }
         let errors = s.ike.flatMap(\.errorNotifies)
-        let lastIKE = s.ike.flatMap(\.messages).map(\.time).max() ?? 0
+        let lastIKE = s.ike.lazy.compactMap { $0.messages.lazy.map(\.time).max() }.max() ?? 0
         let v1 = sa.version == 1
         let retried = sa.messages.contains { $0.retransmissionOf != nil }
-        let icmp = !s.icmpErrors.filter(\.isPortUnreachable).isEmpty
+        let icmp = s.icmpErrors.contains { $0.error.isPortUnreachable }
 
         // Phase 1 (SA negotiation + key exchange).
         let p1Label: String, p1Done: Bool, p1Started: Bool
@@ -490,7 +490,7 @@ enum StageLadder {
         return rung
     }
 
-    static func milliseconds(_ t: Double) -> String { t < 1 ? "\(Int((t * 1000).rounded())) ms" : String(format: "%.1f s", t) }
+    static func milliseconds(_ t: Double) -> String { t < 1 ? "\(Int((t * 1000).rounded())) ms" : Printf.fixed(t, 1) + " s" }
 
     static func ppp(_ s: Session) -> [StageResult] {
         guard let p = s.ppp else {
@@ -561,7 +561,7 @@ enum StageLadder {
         guard !traffic.isEmpty, let first = traffic.compactMap(\.start).min(), let last = traffic.compactMap(\.end).max(),
               captureEnd - last >= idleDataSeconds, last - first < idleDataSeconds else { return nil }
         let name = s.esp.allSatisfy(\.isAH) ? "AH" : "ESP"
-        return "\(name) both ways for \(Self.milliseconds(last - first)) (\(packets) packets), then nothing for \(String(format: "%.1f", captureEnd - last)) s"
+        return "\(name) both ways for \(Self.milliseconds(last - first)) (\(packets) packets), then nothing for \(Printf.fixed(captureEnd - last, 1)) s"
     }
 
     /// Only one direction captured although the protocol progressed (a peer answered packets we never see).

@@ -53,14 +53,16 @@ struct ESPTracker: Tracker {
     }
 
     /// Every stream as reported, by first frame (`Attempts` ties ESP on other hosts with them).
+    /// By first frame; the places are sorted, not the streams (large).
     func list(start: Timestamp) -> [ESPStream] {
-        self.streams.map { key, s in
+        let list = self.streams.map { key, s in
             ESPStream(source: key.source, destination: key.destination, spi: key.spi, udpEncapsulated: s.udpEncapsulated,
                       sourcePort: UInt16(truncatingIfNeeded: key.ports >> 16), destinationPort: UInt16(truncatingIfNeeded: key.ports),
                       isAH: s.isAH, traffic: Analyzer.summary(s.counter, start: start), firstSequence: s.firstSequence,
                       highestSequence: s.highestSequence, missing: s.missing, gaps: s.gaps, reordered: s.reordered,
                       firstGapFrame: s.firstGapFrame == 0 ? nil : s.firstGapFrame)
-        }.sorted { ($0.traffic.firstFrame ?? 0) < ($1.traffic.firstFrame ?? 0) }
+        }
+        return list.indices.sorted { (list[$0].traffic.firstFrame ?? 0) < (list[$1].traffic.firstFrame ?? 0) }.map { list[$0] }
     }
 
     func fill(_ sessions: inout [Session?], _ scope: FinishScope) {

@@ -112,11 +112,14 @@ public struct IKESA: Sendable, Codable, Hashable {
 
     /// How far the SA got: answered phase-1 messages count most, so an SA abandoned in a collision
     /// (both peers initiating at once) loses to the one that completed.
+    /// One pass, no array: `Session.primaryIKE` asks it of every SA, and the rules ask that often.
     public var progress: Int {
-        let distinct = self.distinctMessages
-        return Self.progress(answered: distinct.contains { !$0.fromInitiator },
-                             furthest: distinct.map { Self.progress(of: $0.step) }.max() ?? 0,
-                             startedMidExchange: self.startedMidExchange)
+        var answered = false, furthest = 0
+        for m in self.messages where m.retransmissionOf == nil {
+            answered = answered || !m.fromInitiator
+            furthest = max(furthest, Self.progress(of: m.step))
+        }
+        return Self.progress(answered: answered, furthest: furthest, startedMidExchange: self.startedMidExchange)
     }
 
     /// `progress` from its parts (the tracker keeps them up to date per message, for eviction).
@@ -203,6 +206,7 @@ struct IKETracker: Tracker {
 
     /// A session made only of an evicted SA's host pair (its flows, nothing any tracker recorded)
     /// is no session: the ceiling's count (`stateDropped`) says what went.
+    static let splits = true
     func split(_ session: Session, owned: [HostPair]) -> [Session] {
         guard session.ike.isEmpty, !owned.isEmpty, owned.allSatisfy(self.evictedPairs.contains), session.esp.isEmpty,
               session.gre.isEmpty, session.pptp == nil, session.l2tp == nil, session.ppp == nil, session.wireguard == nil,
@@ -216,8 +220,7 @@ struct IKETracker: Tracker {
 
     /// Each attempt's SAs (the attempts are made of them, `Attempts`).
     func fill(_ sessions: inout [Session?], _ scope: FinishScope) {
-        let all = self.all
-        for a in sessions.indices where sessions[a] != nil { sessions[a]!.ike = scope.attempts.list[a].sas.map { all[$0] } }
+        for a in sessions.indices where sessions[a] != nil { sessions[a]!.ike = scope.attempts.list[a].sas.map { scope.sas[$0] } }
     }
 
     /// NAT as the SAs' NAT-D payloads show it, from the client's side.
@@ -288,7 +291,11 @@ struct IKETracker: Tracker {
         }
     }
 
-    var all: [IKESA] { self.states.values.sorted { $0.sequence < $1.sequence }.map(\.sa) }
+    /// In creation order. The places are sorted, not the states (large: moving them cost more than the rest of `finish`).
+    var all: [IKESA] {
+        let values = self.states.values
+        return values.indices.sorted { values[$0].sequence < values[$1].sequence }.map { values[$0].sa }
+    }
 }
 
 extension IKETracker.State {

@@ -157,6 +157,7 @@ struct L2TPTracker: Tracker {
     /// Without IKE to make them one attempt, tunnels between the session's hosts at the same time
     /// are separate sessions (`Span.attempts`; one after the other they are a client retrying):
     /// each its own messages, data, PPP and span.
+    static let splits = true
     func split(_ session: Session, owned: [HostPair]) -> [Session] {
         let mine = self.tunnels(on: owned)
         guard mine.count > 1, session.ike.isEmpty else { return [session] }

@@ -151,6 +151,7 @@ struct PPTPTracker: Tracker {
     /// the same time are separate sessions (`Span.attempts`; one after the other they are a client
     /// retrying): each its messages, the GRE of its calls (by call ID), their PPP and its span. GRE
     /// of no known call stays with the first.
+    static let splits = true
     func split(_ session: Session, owned: [HostPair]) -> [Session] {
         let mine = self.connections(on: owned)
         guard mine.count > 1, session.ike.isEmpty else { return [session] }

@@ -26,6 +26,9 @@ protocol Tracker {
     /// The sessions one session holds by the protocol's own identifiers (L2TP tunnels, PPTP
     /// control connections), each with its part of the evidence; `[session]` when it holds one.
     func split(_ session: Session, owned: [HostPair]) -> [Session]
+    /// Whether `split` can return other than `[session]`: the others are not asked (asking copied
+    /// every session once per tracker).
+    static var splits: Bool { get }
     /// What needs the session's client and server (orientation, the server's name lookups).
     func complete(_ session: inout Session, _ scope: FinishScope, attempt: Int)
     /// What it says of the whole capture once the sessions are made.
@@ -39,6 +42,7 @@ extension Tracker {
     mutating func record(_ d: DataPlaneFact, frame: Int, time: Timestamp, seconds: Double) {}
     func fill(_ sessions: inout [Session?], _ scope: FinishScope) {}
     func split(_ session: Session, owned: [HostPair]) -> [Session] { [session] }
+    static var splits: Bool { false }
     func complete(_ session: inout Session, _ scope: FinishScope, attempt: Int) {}
     func conclude(_ analysis: inout Analysis, flows: FlowTable) {}
 }
@@ -61,6 +65,8 @@ struct TrackerContext {
 /// order they first showed VPN traffic), its home pair, and the capture's first timestamp.
 struct FinishScope {
     var attempts: Attempts
+    /// Every IKE SA (`IKETracker.all`), as `attempts` indexes them.
+    var sas: [IKESA]
     var owned: [[HostPair]]
     var homes: [HostPair]
     var start: Timestamp

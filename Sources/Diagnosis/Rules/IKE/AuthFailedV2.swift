@@ -17,7 +17,7 @@ struct AuthFailedV2: SessionRule {
 
     func evaluate(_ s: Session, in a: Analysis) -> [Finding] {
         guard let rung = s.stage(.ikeAuth), rung.status == .failed, s.primaryIKE?.version == 2 else { return [] }
-        let auth = s.allIKEMessages.filter { $0.step.exchange == .ikeAuth }
+        let auth = s.ikeMessages { $0.step.exchange == .ikeAuth }
         guard let response = auth.last(where: \.step.isResponse) else { return [] }
         let request = auth.first { !$0.step.isResponse }
         return [self.finding(s, stage: .ikeAuth,

@@ -22,7 +22,7 @@ struct IKENoResponse: SessionRule {
         if let lost = self.answersLost(s) { return [lost] }
         // A peer that answers another SA is reachable: an abandoned SA (e.g. both peers initiating at
         // once, an SA collision) is not a blocked path.
-        guard !s.allIKEMessages.contains(where: { $0.source.address == s.server }) else { return [] }
+        guard !s.ike.contains(where: { $0.messages.contains { $0.source.address == s.server } }) else { return [] }
         var findings: [Finding] = []
         for sa in s.ike where !sa.startedMidExchange {
             guard sa.messages.allSatisfy(\.fromInitiator) else { continue }

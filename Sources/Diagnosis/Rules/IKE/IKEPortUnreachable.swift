@@ -22,7 +22,7 @@ struct IKEPortUnreachable: SessionRule {
         }
         guard let first = errors.first else { return [] }
         let who = first.reporter == s.server ? "the server" : "router \(first.reporter)"
-        let requests = s.allIKEMessages.filter(\.fromInitiator)
+        let requests = s.ikeMessages(where: \.fromInitiator)
         return [self.finding(s, stage: .ikeSAInit,
                              "\(who.prefix(1).uppercased() + who.dropFirst()) answers IKE on UDP \(first.quotedDestinationPort) with ICMP port unreachable: no IKE service listens there.",
                              evidence: [Evidence("\(Text.plural(errors.count, "ICMP port unreachable")) from \(first.reporter) quoting \(first.quotedWhat) \(first.quotedSource) → \(first.quotedDestination)",

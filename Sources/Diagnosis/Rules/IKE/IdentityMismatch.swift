@@ -32,8 +32,11 @@ struct IdentityMismatch: SessionRule {
     }
 
     static func refusal(in s: Session) -> Refusal? {
-        let all = s.allIKEMessages.filter { $0.retransmissionOf == nil }
-        let refusals = all.filter { $0.notifies.contains(.authenticationFailed) || $0.notifies.contains(.invalidIDInformation) }
+        let refusals = s.ikeMessages {
+            $0.retransmissionOf == nil && ($0.notifies.contains(.authenticationFailed) || $0.notifies.contains(.invalidIDInformation))
+        }
+        guard !refusals.isEmpty else { return nil }
+        let all = s.ikeMessages { $0.retransmissionOf == nil }
         for refuser in refusals {
             let earlier = all.filter { $0.frame < refuser.frame && $0.fromInitiator != refuser.fromInitiator && !$0.identities.isEmpty }
             guard let other = earlier.last, let sent = other.identities.first else { continue }

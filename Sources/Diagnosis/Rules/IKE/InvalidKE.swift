@@ -17,7 +17,7 @@ struct InvalidKE: SessionRule {
     ]
 
     func evaluate(_ s: Session, in a: Analysis) -> [Finding] {
-        let hits = s.allIKEMessages.filter { $0.notifies.contains(.invalidKEPayload) && $0.exchange == .ikeSAInit }
+        let hits = s.ikeMessages { $0.notifies.contains(.invalidKEPayload) && $0.exchange == .ikeSAInit }
         guard let first = hits.first else { return [] }
         let wanted = Set(hits.compactMap(\.requestedGroup)).sorted().map {
             IKEAlgorithmNames.name(IKEAlgorithm(.dhGroup, $0), version: 2)

@@ -14,7 +14,7 @@ struct InvalidMajorVersion: SessionRule {
     ]
 
     func evaluate(_ s: Session, in a: Analysis) -> [Finding] {
-        let hits = s.allIKEMessages.filter { $0.notifies.contains(.invalidMajorVersion) }
+        let hits = s.ikeMessages { $0.notifies.contains(.invalidMajorVersion) }
         if let first = hits.first {
             return [self.finding(s, stage: .ikeSAInit, "The \(first.fromInitiator ? "client" : "server") answered INVALID_MAJOR_VERSION: the peers speak different IKE versions.",
                                  evidence: [Evidence("INVALID_MAJOR_VERSION", frames: hits.map(\.frame), time: first.time)])]

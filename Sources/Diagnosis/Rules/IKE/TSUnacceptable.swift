@@ -18,8 +18,8 @@ struct TSUnacceptable: SessionRule {
     ]
 
     func evaluate(_ s: Session, in a: Analysis) -> [Finding] {
+        guard let refusal = s.ikeMessages(where: { $0.notifies.contains(.tsUnacceptable) && $0.retransmissionOf == nil }).first else { return [] }
         let all = s.allIKEMessages
-        guard let refusal = all.first(where: { $0.notifies.contains(.tsUnacceptable) && $0.retransmissionOf == nil }) else { return [] }
         let request = all.last { !$0.step.isResponse && $0.messageID == refusal.messageID && !$0.trafficSelectors.isEmpty }
         let answered = all.last { $0.step.isResponse && !$0.trafficSelectors.isEmpty }
         var evidence = [Evidence("TS_UNACCEPTABLE from \(refusal.source) in \(refusal.step)", frames: [refusal.frame], time: refusal.time)]

@@ -17,9 +17,10 @@ struct VirtualIPOther: SessionRule {
     ]
 
     func evaluate(_ s: Session, in a: Analysis) -> [Finding] {
-        let all = s.allIKEMessages.filter { $0.retransmissionOf == nil }
-        guard let reply = all.first(where: { !$0.fromInitiator && $0.configuration?.isRequest == false && !($0.configuration?.specific.isEmpty ?? true) }),
-              let request = all.last(where: { $0.frame < reply.frame && $0.fromInitiator && $0.messageID == reply.messageID }),
+        guard let reply = s.ikeMessages(where: {
+                  $0.retransmissionOf == nil && !$0.fromInitiator && $0.configuration?.isRequest == false && !($0.configuration?.specific.isEmpty ?? true)
+              }).first,
+              let request = s.ikeMessages(where: { $0.retransmissionOf == nil }).last(where: { $0.frame < reply.frame && $0.fromInitiator && $0.messageID == reply.messageID }),
               let asked = request.configuration?.specific, !asked.isEmpty,
               let given = reply.configuration?.specific, Set(given).isDisjoint(with: asked) else { return [] }
         return [self.finding(s, stage: .childSA,

@@ -22,10 +22,10 @@ struct VirtualIPRefused: SessionRule {
     static let failedCPRequired = IKENotifyType(rawValue: 37)
 
     func evaluate(_ s: Session, in a: Analysis) -> [Finding] {
-        let all = s.allIKEMessages.filter { $0.retransmissionOf == nil }
-        guard let refusal = all.first(where: { $0.notifies.contains(Self.internalAddressFailure) || $0.notifies.contains(Self.failedCPRequired) }) else {
-            return []
-        }
+        guard let refusal = s.ikeMessages(where: {
+            $0.retransmissionOf == nil && ($0.notifies.contains(Self.internalAddressFailure) || $0.notifies.contains(Self.failedCPRequired))
+        }).first else { return [] }
+        let all = s.ikeMessages { $0.retransmissionOf == nil }
         let required = refusal.notifies.contains(Self.failedCPRequired)
         let request = all.last { $0.frame < refusal.frame && $0.fromInitiator && $0.messageID == refusal.messageID }
         var evidence = [Evidence("\(required ? "FAILED_CP_REQUIRED" : "INTERNAL_ADDRESS_FAILURE") from \(refusal.source) in \(refusal.step)",
