@@ -48,7 +48,7 @@ public enum Classifier {
             return nil
         }
         // Reassembly is of the outermost packet.
-        if ipIndex == self.firstIP(layers) { fact.reassembledFrom = packet.reassembledFrom }
+        if !packet.reassembledFrom.isEmpty, ipIndex == self.firstIP(layers) { fact.reassembledFrom = packet.reassembledFrom }
         if isFragment, packet.stop?.reason == .fragment {
             fact.kind = .ipFragment(identification: fragmentID, offset: fragmentOffset, moreFragments: moreFragments)
             return (fact, nil)
