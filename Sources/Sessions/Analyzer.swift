@@ -104,10 +104,12 @@ public struct Analyzer {
         // One pass: each layer's kind counted, and the outermost IP header found (reading a layer
         // copies it out of the array; once is enough).
         var ipIndex = packet.layers.count
+        var mayBeDecrypted = false  // only IKE and ESP are (`noteDecrypted`)
         for i in packet.layers.indices {
             let kind = packet.layers[i].kind
             self.layerCounts[caseIndex(kind)] &+= 1
             if ipIndex == packet.layers.count, kind == .ipv4 || kind == .ipv6 { ipIndex = i }
+            if kind == .isakmp || kind == .ikev2 || kind == .esp { mayBeDecrypted = true }
         }
         if let stop = packet.stop { self.noteStop(stop, frame: frame.number) }
         guard let (fact, carried) = Classifier.fact(from: packet, ipAt: ipIndex) else { return }
@@ -115,7 +117,7 @@ public struct Analyzer {
             self.stats.truncatedVPNFrames.append(frame.number)
         }
         self.record(fact)
-        self.noteDecrypted(packet)
+        if mayBeDecrypted { self.noteDecrypted(packet) }
         if fact.tcp != nil, ProtocolRegistry.tcp(fact.sourcePort, fact.destinationPort)?.service == .pptpControl {
             self.readPPTPStream(packet, fact, bytes: bytes)
         }

@@ -54,16 +54,22 @@ public enum Classifier {
             return (fact, nil)
         }
         guard ipIndex + 1 < layers.count else { return (fact, nil) }
+        // Where the VPN protocol is looked for: after the transport header, which has no VPN kind of
+        // its own (each layer looked at is copied out of the array).
+        var index = ipIndex + 1
         switch layers[ipIndex + 1] {
         case .udp(let udp):
+            index += 1
             fact.sourcePort = udp.sourcePort
             fact.destinationPort = udp.destinationPort
         case .tcp(let tcp):
+            index += 1
             fact.sourcePort = tcp.sourcePort
             fact.destinationPort = tcp.destinationPort
             fact.tcp = TCPFact(flags: UInt8(truncatingIfNeeded: tcp.flags.rawValue), sequence: tcp.sequenceNumber,
                                acknowledgment: tcp.acknowledgmentNumber, payloadLength: tcp.payload.count)
         case .icmp(let icmp):
+            index += 1
             if let quote = icmp.quote {
                 fact.kind = self.icmpError(quote, isV6: false, type: icmp.type.rawValue, code: icmp.code,
                                            mtu: icmp.nextHopMTU.map(Int.init))
@@ -72,6 +78,7 @@ public enum Classifier {
                                       sequence: icmp.echoSequence ?? 0)
             }
         case .icmpv6(let icmp):
+            index += 1
             if let quote = icmp.quote {
                 fact.kind = self.icmpError(quote, isV6: true, type: icmp.type.rawValue, code: icmp.code,
                                            mtu: icmp.type == .packetTooBig ? Int(icmp.rest) : nil)
@@ -83,7 +90,6 @@ public enum Classifier {
             break
         }
         // The VPN protocol carried by the outer header (stopping at a tunnelled inner IP header).
-        var index = ipIndex + 1
         while index < layers.count, !layers[index].isIP {
             if let kind = self.ipsecKind(layers[index], udpEncapsulated: fact.ipProtocol == .udp) ?? self.tunnelKind(layers, at: index) {
                 fact.kind = kind
