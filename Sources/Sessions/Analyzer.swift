@@ -112,7 +112,7 @@ public struct Analyzer {
             if kind == .isakmp || kind == .ikev2 || kind == .esp { mayBeDecrypted = true }
         }
         if let stop = packet.stop { self.noteStop(stop, frame: frame.number) }
-        guard let (fact, carried) = Classifier.fact(from: packet, ipAt: ipIndex) else { return }
+        guard let fact = Classifier.fact(from: packet, ipAt: ipIndex) else { return }
         if packet.stop?.reason == .truncated, fact.isVPN, self.stats.truncatedVPNFrames.count < 50 {
             self.stats.truncatedVPNFrames.append(frame.number)
         }
@@ -126,12 +126,12 @@ public struct Analyzer {
         }
         if fact.tcp != nil { self.readIKETCPStream(packet, fact, bytes: bytes) }
         // What a plain GRE tunnel carries is analysed as its own packet (GRE in GRE: each level).
-        var tunnel = HostPair(fact.source, fact.destination), next = carried
-        while let i = next, let (inner, carried) = Classifier.fact(from: packet, ipAt: i) {
+        var tunnel = HostPair(fact.source, fact.destination), next = Classifier.carried(by: fact, in: packet, ipAt: ipIndex)
+        while let i = next, let inner = Classifier.fact(from: packet, ipAt: i) {
             self.record(inner, carriedIn: tunnel)
             if case .esp = fact.kind { self.pairs[HostPair(inner.source, inner.destination)]?.insideESP = true }
             tunnel = HostPair(inner.source, inner.destination)
-            next = carried
+            next = Classifier.carried(by: inner, in: packet, ipAt: i)
         }
     }
 
