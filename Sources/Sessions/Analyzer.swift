@@ -108,16 +108,23 @@ public struct Analyzer {
     public mutating func add(_ packet: DecodedPacket, bytes: UnsafeRawBufferPointer) {
         let frame = packet.frame
         self.count(frame)
-        for i in packet.layers.indices { self.layerCounts[caseIndex(packet.layers[i].kind)] &+= 1 }
+        // One pass: each layer's kind counted, and the outermost IP header found (reading a layer
+        // copies it out of the array; once is enough).
+        var ipIndex = packet.layers.count
+        var mayBeDecrypted = false  // only IKE and ESP are (`noteDecrypted`)
+        for i in packet.layers.indices {
+            let kind = packet.layers[i].kind
+            self.layerCounts[caseIndex(kind)] &+= 1
+            if ipIndex == packet.layers.count, kind == .ipv4 || kind == .ipv6 { ipIndex = i }
+            if kind == .isakmp || kind == .ikev2 || kind == .esp { mayBeDecrypted = true }
+        }
         if let stop = packet.stop { self.noteStop(stop, frame: frame.number) }
-        var ipIndex = 0
-        while ipIndex < packet.layers.count, !packet.layers[ipIndex].isIP { ipIndex += 1 }
-        guard let (fact, carried) = Classifier.fact(from: packet, ipAt: ipIndex) else { return }
+        guard let fact = Classifier.fact(from: packet, ipAt: ipIndex) else { return }
         if packet.stop?.reason == .truncated, fact.isVPN, self.stats.truncatedVPNFrames.count < 50 {
             self.stats.truncatedVPNFrames.append(frame.number)
         }
         self.record(fact)
-        self.noteDecrypted(packet)
+        if mayBeDecrypted { self.noteDecrypted(packet) }
         if fact.tcp != nil, ProtocolRegistry.tcp(fact.sourcePort, fact.destinationPort)?.service == .pptpControl {
             self.readPPTPStream(packet, fact, bytes: bytes)
         }
@@ -126,12 +133,12 @@ public struct Analyzer {
         }
         if fact.tcp != nil { self.readIKETCPStream(packet, fact, bytes: bytes) }
         // What a plain GRE tunnel carries is analysed as its own packet (GRE in GRE: each level).
-        var tunnel = HostPair(fact.source, fact.destination), next = carried
-        while let i = next, let (inner, carried) = Classifier.fact(from: packet, ipAt: i) {
+        var tunnel = HostPair(fact.source, fact.destination), next = Classifier.carried(by: fact, in: packet, ipAt: ipIndex)
+        while let i = next, let inner = Classifier.fact(from: packet, ipAt: i) {
             self.record(inner, carriedIn: tunnel)
             if case .esp = fact.kind { self.pairs[HostPair(inner.source, inner.destination)]?.insideESP = true }
             tunnel = HostPair(inner.source, inner.destination)
-            next = carried
+            next = Classifier.carried(by: inner, in: packet, ipAt: i)
         }
     }
 
@@ -214,8 +221,7 @@ public struct Analyzer {
         if let server = self.options.server, fact.source != server, fact.destination != server {
             // Off-server traffic still matters when it resolves the server's name or reports an
             // error about a packet to it.
-            var visit = FactVisit(fact: fact, context: self.context(time, tunnel), offServer: true)
-            return self.trackers.each(&visit)
+            return self.visitTrackers(fact, self.context(time, tunnel), offServer: true)
         }
         self.countTraffic(fact.sourceEndpoint, fact.destinationEndpoint, fact.ipProtocol, isVPN: fact.isVPN,
                           frame: fact.frame, time: fact.time, bytes: fact.ipLength)
@@ -224,8 +230,16 @@ public struct Analyzer {
            HostPair(fact.source, fact.destination).contains(server) {
             self.touchPair(fact.source, fact.destination, frame: fact.frame, time: time)
         }
-        var visit = FactVisit(fact: fact, context: self.context(time, tunnel), offServer: false)
-        self.trackers.each(&visit)
+        self.visitTrackers(fact, self.context(time, tunnel), offServer: false)
+    }
+
+    /// The fact to every tracker, lent by address: a `FactVisit` holding a copy of it cost a copy
+    /// and a destroy of the whole fact each packet.
+    private mutating func visitTrackers(_ fact: PacketFact, _ context: TrackerContext, offServer: Bool) {
+        withUnsafePointer(to: fact) { fact in
+            var visit = FactVisit(fact: fact, context: context, offServer: offServer)
+            self.trackers.each(&visit)
+        }
     }
 
     func context(_ time: Double, _ tunnel: HostPair?) -> TrackerContext {
@@ -271,14 +285,18 @@ public struct Analyzer {
     }
 }
 
-/// A decoded packet's fact to each tracker.
+/// A decoded packet's fact to each tracker (the fact lent for the visit, `Analyzer.visitTrackers`).
 struct FactVisit: TrackerVisitor {
-    let fact: PacketFact
+    let fact: UnsafePointer<PacketFact>
     let context: TrackerContext
     let offServer: Bool
     @inline(__always)
     mutating func visit<T: Tracker>(_ tracker: inout T) {
-        if self.offServer { tracker.recordOffServer(self.fact, self.context) } else { tracker.record(self.fact, self.context) }
+        if self.offServer {
+            tracker.recordOffServer(self.fact.pointee, self.context)
+        } else {
+            tracker.record(self.fact.pointee, self.context)
+        }
     }
 }
 

@@ -12,13 +12,12 @@ public enum Classifier {
         // heap in an unoptimised build (and the allocation guard runs there).
         var ipIndex = 0
         while ipIndex < packet.layers.count, !packet.layers[ipIndex].isIP { ipIndex += 1 }
-        return self.fact(from: packet, ipAt: ipIndex)?.fact
+        return self.fact(from: packet, ipAt: ipIndex)
     }
 
-    /// The fact of the IP packet whose header is layer `ipIndex`, and the layer of the IP packet it
-    /// carries through a plain GRE tunnel (version 0, not a keepalive), which has a fact of its own:
-    /// IKE or ESP inside GRE is a VPN session of its own.
-    public static func fact(from packet: DecodedPacket, ipAt ipIndex: Int) -> (fact: PacketFact, carried: Int?)? {
+    /// The fact of the IP packet whose header is layer `ipIndex` (what it carries through a tunnel
+    /// has a fact of its own: `carried(by:in:ipAt:)`).
+    public static func fact(from packet: DecodedPacket, ipAt ipIndex: Int) -> PacketFact? {
         let layers = packet.layers
         guard ipIndex < layers.count, layers[ipIndex].isIP else { return nil }
         let info = packet.frame
@@ -48,22 +47,28 @@ public enum Classifier {
             return nil
         }
         // Reassembly is of the outermost packet.
-        if ipIndex == self.firstIP(layers) { fact.reassembledFrom = packet.reassembledFrom }
+        if !packet.reassembledFrom.isEmpty, ipIndex == self.firstIP(layers) { fact.reassembledFrom = packet.reassembledFrom }
         if isFragment, packet.stop?.reason == .fragment {
             fact.kind = .ipFragment(identification: fragmentID, offset: fragmentOffset, moreFragments: moreFragments)
-            return (fact, nil)
+            return fact
         }
-        guard ipIndex + 1 < layers.count else { return (fact, nil) }
+        guard ipIndex + 1 < layers.count else { return fact }
+        // Where the VPN protocol is looked for: after the transport header, which has no VPN kind of
+        // its own (each layer looked at is copied out of the array).
+        var index = ipIndex + 1
         switch layers[ipIndex + 1] {
         case .udp(let udp):
+            index += 1
             fact.sourcePort = udp.sourcePort
             fact.destinationPort = udp.destinationPort
         case .tcp(let tcp):
+            index += 1
             fact.sourcePort = tcp.sourcePort
             fact.destinationPort = tcp.destinationPort
             fact.tcp = TCPFact(flags: UInt8(truncatingIfNeeded: tcp.flags.rawValue), sequence: tcp.sequenceNumber,
                                acknowledgment: tcp.acknowledgmentNumber, payloadLength: tcp.payload.count)
         case .icmp(let icmp):
+            index += 1
             if let quote = icmp.quote {
                 fact.kind = self.icmpError(quote, isV6: false, type: icmp.type.rawValue, code: icmp.code,
                                            mtu: icmp.nextHopMTU.map(Int.init))
@@ -72,6 +77,7 @@ public enum Classifier {
                                       sequence: icmp.echoSequence ?? 0)
             }
         case .icmpv6(let icmp):
+            index += 1
             if let quote = icmp.quote {
                 fact.kind = self.icmpError(quote, isV6: true, type: icmp.type.rawValue, code: icmp.code,
                                            mtu: icmp.type == .packetTooBig ? Int(icmp.rest) : nil)
@@ -83,7 +89,6 @@ public enum Classifier {
             break
         }
         // The VPN protocol carried by the outer header (stopping at a tunnelled inner IP header).
-        var index = ipIndex + 1
         while index < layers.count, !layers[index].isIP {
             if let kind = self.ipsecKind(layers[index], udpEncapsulated: fact.ipProtocol == .udp) ?? self.tunnelKind(layers, at: index) {
                 fact.kind = kind
@@ -91,10 +96,18 @@ public enum Classifier {
             }
             index += 1
         }
-        if case .gre(let g) = fact.kind, g.version == 0, g.keepalive == nil { return (fact, self.carriedIP(layers, after: ipIndex)) }
+        return fact
+    }
+
+    /// The layer of the IP packet that `fact`'s packet (IP header at layer `ipIndex`) carries through
+    /// a plain GRE tunnel (version 0, not a keepalive), which has a fact of its own: IKE or ESP inside
+    /// GRE is a VPN session of its own. (Not returned with the fact as a tuple: an optional tuple
+    /// was destroyed through the runtime's generic value witness, ~300 instructions a frame.)
+    public static func carried(by fact: PacketFact, in packet: DecodedPacket, ipAt ipIndex: Int) -> Int? {
+        if case .gre(let g) = fact.kind, g.version == 0, g.keepalive == nil { return self.carriedIP(packet.layers, after: ipIndex) }
         // ESP decrypted with the user's keys (`--keys`): the packet inside is analysed as its own.
-        if case .esp = fact.kind { return (fact, self.carriedIP(layers, after: ipIndex)) }
-        return (fact, nil)
+        if case .esp = fact.kind { return self.carriedIP(packet.layers, after: ipIndex) }
+        return nil
     }
 
     static func firstIP(_ layers: [DecodedLayer]) -> Int {

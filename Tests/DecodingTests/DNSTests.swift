@@ -66,6 +66,26 @@ import TestSupport
         #expect(p.dns == nil && p.stop?.reason == .malformed)
     }
 
+    /// Synthetic (the corpus has no name this long): a name of exactly 255 bytes on the wire is read
+    /// whole, its 253 bytes of text filling most of `readName`'s stack buffer.
+    @Test func longestNameIsRead() throws {
+        var message: [UInt8] = [0, 1, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0]
+        for _ in 0..<3 { message += [63] + Array(repeating: 0x61, count: 63) }
+        message += [61] + Array(repeating: 0x62, count: 61) + [0, 0, 1, 0, 1]
+        let d = try #require(decodeBytes(Self.udp53(message)).dns)
+        let a = String(repeating: "a", count: 63)
+        #expect(d.questions.first?.name == "\(a).\(a).\(a).\(String(repeating: "b", count: 61))")
+    }
+
+    /// Synthetic (no capture in the corpus has bad UTF-8 in a name): a label ending inside a UTF-8
+    /// sequence and the next starting with a continuation byte each get their own U+FFFD, as when
+    /// each label was decoded on its own; the bytes are never joined across the dot into "é".
+    @Test func badUTF8IsRepairedPerLabel() throws {
+        let message: [UInt8] = [0, 1, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 2, 0x61, 0xC3, 2, 0xA9, 0x62, 0, 0, 1, 0, 1]
+        let d = try #require(decodeBytes(Self.udp53(message)).dns)
+        #expect(d.questions.first?.name == "a\u{FFFD}.\u{FFFD}b")
+    }
+
     /// Wraps a DNS message in Ethernet/IPv4/UDP 53 (addresses and checksums zero).
     static func udp53(_ dns: [UInt8]) -> [UInt8] {
         let udpLength = 8 + dns.count, ipLength = 20 + udpLength

@@ -155,41 +155,49 @@ public struct DNS: Hashable, Sendable, Codable {
 
     /// Reads a domain name (RFC 1035 §3.1, §4.1.4) and leaves `r` after it (after the first
     /// pointer when the name is compressed). The root name is ".".
+    ///
+    /// The labels are gathered in one stack buffer (a name's text is at most 254 bytes) and become a
+    /// String once: a String per label, joined, cost more than the rest of the message's decoding.
+    /// Decoding the whole text at once repairs bad UTF-8 as decoding each label did, since a dot
+    /// (ASCII) ends any sequence a label left open.
     static func readName(_ r: inout ByteReader, message: ByteRange, limits: DecodeLimits) throws(DecodeError) -> String {
-        var cursor = r
-        var segmentStart = cursor.offset
-        var jumped = false
-        var hops = 0
-        var wireLength = 1  // the final zero byte
-        var name = ""
-        while true {  // each pass consumes ≥ 1 byte, or follows a pointer strictly backwards
-            let length = Int(try cursor.read(UInt8.self))
-            switch length >> 6 {
-            case 0:
-                if length == 0 {
+        try withUnsafeTemporaryAllocation(byteCount: Self.maxNameLength, alignment: 1) { text throws(DecodeError) in
+            var cursor = r
+            var segmentStart = cursor.offset
+            var jumped = false
+            var hops = 0
+            var wireLength = 1  // the final zero byte
+            var count = 0  // bytes of text gathered
+            while true {  // each pass consumes ≥ 1 byte, or follows a pointer strictly backwards
+                let length = Int(try cursor.read(UInt8.self))
+                switch length >> 6 {
+                case 0:
+                    if length == 0 {
+                        if !jumped { r = cursor }
+                        return count == 0 ? "." : String(decoding: UnsafeRawBufferPointer(rebasing: text[..<count]), as: UTF8.self)
+                    }
+                    wireLength += length + 1
+                    guard wireLength <= Self.maxNameLength else {
+                        throw cursor.malformed("DNS name longer than 255 bytes", source: .dnsName)
+                    }
+                    if count > 0 { text[count] = UInt8(ascii: "."); count += 1 }
+                    try cursor.copy(length, into: UnsafeMutableRawBufferPointer(rebasing: text[count..<(count + length)]))
+                    count += length
+                case 3:
+                    let target = message.start + ((length & 0x3F) << 8 | Int(try cursor.read(UInt8.self)))
+                    guard hops < limits.maxDNSPointerHops else { throw cursor.limitExceeded("too many DNS compression pointers") }
+                    guard target < segmentStart else {
+                        throw cursor.malformed("DNS compression pointer does not point backwards", source: .dnsName)
+                    }
+                    hops += 1
                     if !jumped { r = cursor }
-                    return name.isEmpty ? "." : name
+                    jumped = true
+                    cursor = ByteReader(base: cursor.base, offset: target, end: message.end, layer: .dns,
+                                        lengthSource: .dnsName)
+                    segmentStart = target
+                default:
+                    throw cursor.malformed("DNS label type 0x40/0x80 (extended labels) not supported", source: .dnsName)
                 }
-                wireLength += length + 1
-                guard wireLength <= Self.maxNameLength else {
-                    throw cursor.malformed("DNS name longer than 255 bytes", source: .dnsName)
-                }
-                if !name.isEmpty { name += "." }
-                name += try cursor.readText(length)
-            case 3:
-                let target = message.start + ((length & 0x3F) << 8 | Int(try cursor.read(UInt8.self)))
-                guard hops < limits.maxDNSPointerHops else { throw cursor.limitExceeded("too many DNS compression pointers") }
-                guard target < segmentStart else {
-                    throw cursor.malformed("DNS compression pointer does not point backwards", source: .dnsName)
-                }
-                hops += 1
-                if !jumped { r = cursor }
-                jumped = true
-                cursor = ByteReader(base: cursor.base, offset: target, end: message.end, layer: .dns,
-                                    lengthSource: .dnsName)
-                segmentStart = target
-            default:
-                throw cursor.malformed("DNS label type 0x40/0x80 (extended labels) not supported", source: .dnsName)
             }
         }
     }

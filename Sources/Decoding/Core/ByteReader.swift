@@ -130,6 +130,13 @@ public struct ByteReader {
         return bytes
     }
 
+    /// Copies `n` bytes into `buffer` (exactly `n` bytes long), storage the caller owns: no allocation.
+    public mutating func copy(_ n: Int, into buffer: UnsafeMutableRawBufferPointer) throws(DecodeError) {
+        guard n >= 0, n <= self.remaining else { throw self.truncated(n) }
+        buffer.copyMemory(from: UnsafeRawBufferPointer(rebasing: self.base[self.offset..<(self.offset + n)]))
+        self.offset += n
+    }
+
     /// Copies everything left (control plane only).
     public mutating func readRemainingBytes() -> [UInt8] {
         let bytes = Array(self.base[self.offset..<self.end])

@@ -68,7 +68,9 @@ public struct PacketFact: Sendable {
 public enum FactKind: Sendable {
     /// Traffic with no VPN meaning of its own (bulk TCP/UDP, other IP protocols).
     case other
-    case ike(IKEMessageFact)
+    /// Indirect: an IKE message's fact is twice the size of any other kind's, and every fact (each
+    /// copied several times on its way to the trackers) was as large as the largest kind.
+    indirect case ike(IKEMessageFact)
     case esp(ESPFact)
     case ah(spi: UInt32, sequence: UInt32)
     /// RFC 3948 §2.2 NAT-keepalive (one 0xFF byte on UDP 4500).

@@ -254,8 +254,10 @@ struct IKETracker: Tracker {
                                                startedMidExchange: !isStart), sequence: self.created)
             self.created += 1
         }
-        self.states[key]!.add(m, fact, time: time, limits: self.limits, dropped: &self.dropped)
-        self.last = self.states[key]!.sa.messages.last.flatMap { $0.frame == fact.frame ? $0 : nil }
+        // By index, in place: `states[key]!` copied the whole state out to read its last message.
+        guard let index = self.states.index(forKey: key) else { return }
+        self.states.values[index].add(m, fact, time: time, limits: self.limits, dropped: &self.dropped)
+        self.last = self.states.values[index].sa.messages.last.flatMap { $0.frame == fact.frame ? $0 : nil }
     }
 
     /// Evicts the least advanced SA of `pair` when it holds its ceiling, and the least advanced
