@@ -96,6 +96,17 @@ import TestSupport
     }
 
     /// tshark: seven SYNs to TCP 1723 (frames 1–4, 7–9), none answered.
+    /// A thousand TCP 1723 connections between one client and one server are a thousand attempts
+    /// (`PPTPTracker.split`); each later part keeps its own connection's flow, not all thousand, so
+    /// the flows reported grow with the connections and not with their square (before: a million
+    /// flows, a 748 MB JSON report at 200k packets). Synthetic: make-hostile-pcap.py's pptp-flags.
+    @Test func splitPartsKeepTheirOwnFlows() throws {
+        let a = try Self.analyze(try Corpus.hostileShape("pptp-flags", packets: 3_000))
+        #expect(a.sessions.count >= 500)
+        #expect(a.sessions.reduce(0) { $0 + $1.flows.count } <= 3 * a.sessions.count)
+        #expect(a.sessions.dropFirst().allSatisfy { $0.flows.count == 1 })
+    }
+
     @Test func pptpFrameListsCeiling() throws {
         let path = Self.lab("lab-pptp-1723-blocked-client.pcap")
         #expect(try Self.analyze(path).sessions[0].pptp?.synFrames == [1, 2, 3, 4, 7, 8, 9])

@@ -66,12 +66,24 @@ public enum Corpus {
     /// `Benchmarks/make-bench-pcap.py` into the temporary directory once (deterministic: later runs
     /// reuse it, named by the generator's size so that a changed mix is made anew; needs python3).
     public static func benchmarkMix(packets: Int) throws -> String {
-        let script = packageRoot.appendingPathComponent("Benchmarks/make-bench-pcap.py").path
+        try self.generated("make-bench-pcap.py", [], packets: packets)
+    }
+
+    /// A shape of `Benchmarks/make-hostile-pcap.py` (synthetic: built to make a tracker's state
+    /// grow; no real capture has it), generated once per size.
+    public static func hostileShape(_ shape: String, packets: Int) throws -> String {
+        try self.generated("make-hostile-pcap.py", [shape], packets: packets)
+    }
+
+    /// The capture `Benchmarks/<script> ARGUMENTS OUT PACKETS` writes, in the temporary directory.
+    static func generated(_ script: String, _ arguments: [String], packets: Int) throws -> String {
+        let script = packageRoot.appendingPathComponent("Benchmarks/\(script)").path
         let generator = (try? FileManager.default.attributesOfItem(atPath: script)[.size] as? Int) ?? 0
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("vpndoctor-bench-mix-\(generator)-\(packets).pcap").path
+        let name = ([URL(fileURLWithPath: script).deletingPathExtension().lastPathComponent] + arguments).joined(separator: "-")
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("vpndoctor-\(name)-\(generator)-\(packets).pcap").path
         if FileManager.default.fileExists(atPath: path) { return path }
         let scratch = path + ".\(UInt64.random(in: 0 ... .max))"
-        let result = try runCommand("/usr/bin/env", ["python3", script, scratch, String(packets)])
+        let result = try runCommand("/usr/bin/env", ["python3", script] + arguments + [scratch, String(packets)])
         guard result.status == 0 else { throw BenchmarkMixError(stderr: result.stderr) }
         _ = rename(scratch, path)
         return path

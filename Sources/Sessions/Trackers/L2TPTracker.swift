@@ -165,7 +165,8 @@ struct L2TPTracker: Tracker {
         guard groups.count > 1 else { return [session] }
         return groups.enumerated().map { i, group in
             var part = session.part(i, span: Span.union(group.map { self.tunnels[$0].span }),
-                                    pppFrames: group.reduce(into: Set<Int>()) { $0.formUnion(self.tunnels[$1].pppFrames) })
+                                    pppFrames: group.reduce(into: Set<Int>()) { $0.formUnion(self.tunnels[$1].pppFrames) },
+                                    endpoints: Set(group.map { EndpointPair(self.tunnels[$0].evidence.client, self.tunnels[$0].evidence.server) }))
             part.l2tp = self.merged(group)
             return part
         }

@@ -159,7 +159,8 @@ struct PPTPTracker: Tracker {
         guard groups.count > 1 else { return [session] }
         return groups.enumerated().map { i, group in
             var part = session.part(i, span: Span.union(group.map { self.connections[$0].span }),
-                                    pppFrames: group.reduce(into: Set<Int>()) { $0.formUnion(self.connections[$1].pppFrames) })
+                                    pppFrames: group.reduce(into: Set<Int>()) { $0.formUnion(self.connections[$1].pppFrames) },
+                                    endpoints: Set(group.map { EndpointPair(self.connections[$0].evidence.client, self.connections[$0].evidence.server) }))
             part.pptp = self.merged(group)
             part.gre = session.gre.filter { g in
                 let call = self.calls[AssignedID(pair: HostPair(g.source, g.destination), receiver: g.destination, id: g.callID)]

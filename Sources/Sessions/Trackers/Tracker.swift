@@ -118,11 +118,16 @@ struct Span {
 
 extension Session {
     /// Part `index` of a session that a protocol's own identifiers show to hold several attempts
-    /// (`Tracker.split`): its span and the PPP it carried. What has no such identifier (echoes,
-    /// ICMP errors, fragments) stays with the first part.
-    func part(_ index: Int, span: Span, pppFrames: Set<Int>) -> Session {
+    /// (`Tracker.split`): its span, the PPP it carried and its flows. What has no such identifier
+    /// (echoes, ICMP errors, fragments) stays with the first part. A later part keeps only the flows
+    /// of its own connections (`endpoints`) and those without ports (GRE, ESP between the hosts): a
+    /// thousand connections between two hosts are a thousand parts, not a million flows.
+    func part(_ index: Int, span: Span, pppFrames: Set<Int>, endpoints: Set<EndpointPair>) -> Session {
         var part = self
         (part.firstFrame, part.lastFrame, part.start, part.end) = (span.firstFrame, span.lastFrame, span.start, span.end)
+        if index > 0 {
+            part.flows = self.flows.filter { ($0.a.port == 0 && $0.b.port == 0) || endpoints.contains(EndpointPair($0.a, $0.b)) }
+        }
         if let ppp = self.ppp {
             let messages = ppp.messages.filter { pppFrames.contains($0.frame) }
             part.ppp = messages.isEmpty ? nil : PPPEvidence(messages: messages)
