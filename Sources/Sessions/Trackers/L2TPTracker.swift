@@ -19,7 +19,7 @@ struct L2TPTracker: Tracker {
     private var signatures: [Signature: Int] = [:]
     private(set) var dropped = DroppedState()
 
-    struct Tunnel {
+    struct Tunnel: AttemptChannel {
         var pair: HostPair
         var evidence: L2TPEvidence
         var span: Span
@@ -27,6 +27,7 @@ struct L2TPTracker: Tracker {
         var pppFrames: Set<Int> = []
         /// The receivers whose tunnel ID is known.
         var routed: Set<IPAddress> = []
+        var ends: EndpointPair { EndpointPair(self.evidence.client, self.evidence.server) }
     }
     struct Signature: Hashable { var source: IPAddress; var tunnel: UInt16; var ns: UInt16; var type: UInt16 }
 
@@ -154,22 +155,10 @@ struct L2TPTracker: Tracker {
         return merged
     }
 
-    /// Without IKE to make them one attempt, tunnels between the session's hosts at the same time
-    /// are separate sessions (`Span.attempts`; one after the other they are a client retrying):
-    /// each its own messages, data, PPP and span.
+    /// Tunnels as separate attempts (`Session.split`): each part its own messages, data, PPP and span.
     static let splits = true
     func split(_ session: Session, owned: [HostPair]) -> [Session] {
-        let mine = self.tunnels(on: owned)
-        guard mine.count > 1, session.ike.isEmpty else { return [session] }
-        let groups = Span.attempts(mine.map { self.tunnels[$0].span }).map { $0.map { mine[$0] } }
-        guard groups.count > 1 else { return [session] }
-        return groups.enumerated().map { i, group in
-            var part = session.part(i, span: Span.union(group.map { self.tunnels[$0].span }),
-                                    pppFrames: group.reduce(into: Set<Int>()) { $0.formUnion(self.tunnels[$1].pppFrames) },
-                                    endpoints: Set(group.map { EndpointPair(self.tunnels[$0].evidence.client, self.tunnels[$0].evidence.server) }))
-            part.l2tp = self.merged(group)
-            return part
-        }
+        session.split(self.tunnels(on: owned), of: self.tunnels) { part, _, group in part.l2tp = self.merged(group) }
     }
 }
 

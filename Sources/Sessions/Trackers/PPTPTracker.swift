@@ -52,10 +52,11 @@ struct PPTPTracker: Tracker {
     private var calls: [AssignedID: Int] = [:]
     private(set) var dropped = DroppedState()
 
-    struct Connection {
+    struct Connection: AttemptChannel {
         var evidence: PPTPControlEvidence
         var span: Span
         var pppFrames: Set<Int> = []
+        var ends: EndpointPair { EndpointPair(self.evidence.client, self.evidence.server) }
     }
 
     init(limits: AnalysisLimits) { self.limits = limits }
@@ -147,26 +148,16 @@ struct PPTPTracker: Tracker {
         return merged
     }
 
-    /// Without IKE to make them one attempt, control connections between the session's hosts at
-    /// the same time are separate sessions (`Span.attempts`; one after the other they are a client
-    /// retrying): each its messages, the GRE of its calls (by call ID), their PPP and its span. GRE
-    /// of no known call stays with the first.
+    /// Control connections as separate attempts (`Session.split`): each part its messages, the GRE
+    /// of its calls (by call ID), their PPP and its span. GRE of no known call stays with the first.
     static let splits = true
     func split(_ session: Session, owned: [HostPair]) -> [Session] {
-        let mine = self.connections(on: owned)
-        guard mine.count > 1, session.ike.isEmpty else { return [session] }
-        let groups = Span.attempts(mine.map { self.connections[$0].span }).map { $0.map { mine[$0] } }
-        guard groups.count > 1 else { return [session] }
-        return groups.enumerated().map { i, group in
-            var part = session.part(i, span: Span.union(group.map { self.connections[$0].span }),
-                                    pppFrames: group.reduce(into: Set<Int>()) { $0.formUnion(self.connections[$1].pppFrames) },
-                                    endpoints: Set(group.map { EndpointPair(self.connections[$0].evidence.client, self.connections[$0].evidence.server) }))
+        session.split(self.connections(on: owned), of: self.connections) { part, i, group in
             part.pptp = self.merged(group)
             part.gre = session.gre.filter { g in
                 let call = self.calls[AssignedID(pair: HostPair(g.source, g.destination), receiver: g.destination, id: g.callID)]
                 return call.map(group.contains) ?? (i == 0)
             }
-            return part
         }
     }
 }

@@ -116,13 +116,39 @@ struct Span {
     }
 }
 
+/// The control channel of one attempt that a protocol keys by its own identifiers (an L2TP
+/// tunnel, a PPTP control connection): its span, the PPP it carried and its two ends.
+protocol AttemptChannel {
+    var span: Span { get }
+    var pppFrames: Set<Int> { get }
+    var ends: EndpointPair { get }
+}
+
 extension Session {
-    /// Part `index` of a session that a protocol's own identifiers show to hold several attempts
-    /// (`Tracker.split`): its span, the PPP it carried and its flows. What has no such identifier
-    /// (echoes, ICMP errors, fragments) stays with the first part. A later part keeps only the flows
-    /// of its own connections (`endpoints`) and those without ports (GRE, ESP between the hosts): a
-    /// thousand connections between two hosts are a thousand parts, not a million flows.
-    func part(_ index: Int, span: Span, pppFrames: Set<Int>, endpoints: Set<EndpointPair>) -> Session {
+    /// The parts of a session whose channels `mine` (indices into `channels`) are separate attempts
+    /// (`Tracker.split`): without IKE to make them one, channels at the same time are separate
+    /// sessions (`Span.attempts`; one after the other they are a client retrying). `fill` gives
+    /// part `i` its protocol's evidence of the channels in `group`. `[self]` when they are one.
+    func split<C: AttemptChannel>(_ mine: [Int], of channels: [C], _ fill: (_ part: inout Session, _ i: Int, _ group: [Int]) -> Void)
+        -> [Session] {
+        guard mine.count > 1, self.ike.isEmpty else { return [self] }
+        let groups = Span.attempts(mine.map { channels[$0].span }).map { $0.map { mine[$0] } }
+        guard groups.count > 1 else { return [self] }
+        return groups.enumerated().map { i, group in
+            var part = self.part(i, span: Span.union(group.map { channels[$0].span }),
+                                 pppFrames: group.reduce(into: Set<Int>()) { $0.formUnion(channels[$1].pppFrames) },
+                                 endpoints: Set(group.map { channels[$0].ends }))
+            fill(&part, i, group)
+            return part
+        }
+    }
+
+    /// Part `index` of a split session: its span, the PPP it carried and its flows. What has no
+    /// protocol identifier (echoes, ICMP errors, fragments) stays with the first part. A later part
+    /// keeps only the flows of its own channels (`endpoints`) and those without ports (GRE, ESP
+    /// between the hosts): a thousand connections between two hosts are a thousand parts, not a
+    /// million flows.
+    private func part(_ index: Int, span: Span, pppFrames: Set<Int>, endpoints: Set<EndpointPair>) -> Session {
         var part = self
         (part.firstFrame, part.lastFrame, part.start, part.end) = (span.firstFrame, span.lastFrame, span.start, span.end)
         if index > 0 {
